@@ -1,0 +1,48 @@
+/**
+ * The operator CLI. Targets the local stack by default (TRACEPOOL_URL or
+ * http://127.0.0.1:$TRACEPOOL_PORT, bearer TRACEPOOL_ADMIN_TOKEN), or a deployed stack with
+ * `--stack NAME` (SigV4-signed with your AWS credentials).
+ */
+import { Command } from 'commander';
+import type { AdminClient } from './commands/admin-client';
+import { LocalAdminClient, SigV4AdminClient } from './commands/admin-http';
+import { registerOffersCommands } from './commands/offers';
+
+export function buildProgram(): Command {
+  const program = new Command('tracepool')
+    .description('Tracepool operator CLI')
+    .option('--stack <name>', 'target a deployed stack (e.g. Tracepool-prod) instead of the local stack')
+    .option('--region <region>', 'AWS region of --stack')
+    .option('--url <url>', 'admin API base URL of the local stack')
+    .showHelpAfterError();
+
+  let cached: Promise<AdminClient> | undefined;
+  const client = (): Promise<AdminClient> => {
+    cached ??= (async () => {
+      const opts = program.opts<{ stack?: string; region?: string; url?: string }>();
+      if (opts.stack) return SigV4AdminClient.forStack(opts.stack, opts.region);
+      const url = opts.url ?? process.env.TRACEPOOL_URL ?? `http://127.0.0.1:${process.env.TRACEPOOL_PORT ?? '3000'}`;
+      return new LocalAdminClient(url, process.env.TRACEPOOL_ADMIN_TOKEN ?? 'local');
+    })();
+    return cached;
+  };
+
+  registerOffersCommands(program, client);
+  program
+    .command('local')
+    .description('start the local stack (same as npm start)')
+    .action(async () => {
+      await import('../local/main');
+    });
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      const cause = error instanceof Error ? error.message : String(error);
+      console.error(`error: ${/fetch failed|ECONNREFUSED/.test(cause) ? `${cause} — is the local stack running (npm start)?` : cause}`);
+      process.exitCode = 2;
+    });
+}

@@ -1,0 +1,84 @@
+/**
+ * GET /c/{offerId} and GET /track-hit-instant?offer=…: 302 at once, trace request queued.
+ * Thin: parse the event, call handleClick, shape the response.
+ */
+import type { Context } from 'aws-lambda';
+import { httpHandler } from '../shared/middleware';
+import { header, html, redirect, escapeHtml, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
+import { dynamo, fastSqs } from '../shared/aws-clients';
+import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
+import { ENV, queueUrlEnv, tableEnv } from '../../lib/manifest/env';
+import { DynamoOfferRepository } from '../offers/offer-repository';
+import { CachedOfferStore } from '../offers/offer-cache';
+import { DurableTraceSink, ParkingTable, SqsTraceQueue } from '../adapters/trace-queue';
+import { newTraceId } from '../trace-requests/trace-request';
+import { handleClick, type ClickOutcome } from './click-use-case';
+import { countryFromHeaders } from './click-context';
+
+const config = {
+  catalogTable: requireEnv(tableEnv('Catalog')),
+  opsTable: requireEnv(tableEnv('Ops')),
+  queueUrl: requireEnv(queueUrlEnv('TraceRequests')),
+  cacheTtlMs: numberEnv(ENV.offerCacheTtlMs, 30_000),
+  fallbackUrl: optionalEnv(ENV.fallbackUrl),
+};
+if (config.fallbackUrl && !/^https?:\/\//.test(config.fallbackUrl)) {
+  throw new Error(`${ENV.fallbackUrl} must be an absolute http(s) URL`);
+}
+
+export const offerCache = new CachedOfferStore(new DynamoOfferRepository(dynamo(), config.catalogTable), {
+  ttlMs: config.cacheTtlMs,
+});
+
+const sink = new DurableTraceSink(
+  new SqsTraceQueue(fastSqs(), config.queueUrl),
+  new ParkingTable(dynamo(), config.opsTable),
+  Date.now,
+  {
+    onQueueError: (error, request) => {
+      logger.warn('trace queue unavailable, parking the request', { traceId: request.traceId, error: error as Error });
+      metrics.addMetric('ClickParked', MetricUnit.Count, 1);
+    },
+    onParkError: (error, request) => {
+      // Last resort: the full request in the log, which CloudWatch Logs keeps and an operator can replay.
+      logger.error('trace request could not be queued nor parked', { request, error: error as Error });
+      metrics.addMetric('ClickLost', MetricUnit.Count, 1);
+    },
+  },
+);
+
+const NOT_FOUND_PAGE = (offerId: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Offer not found</title></head>` +
+  `<body><h1>Offer not found</h1><p>The offer <code>${escapeHtml(offerId.slice(0, 64))}</code> does not exist or is no longer active.</p></body></html>`;
+
+async function click(event: HttpEvent, _context: Context): Promise<HttpResult> {
+  const offerId = event.pathParameters?.offerId ?? event.queryStringParameters?.offer;
+  const query = { ...event.queryStringParameters };
+  delete query.offer;
+  const outcome = await handleClick(
+    { offers: offerCache, sink, clock: Date.now, newTraceId },
+    {
+      offerId,
+      method: event.requestContext.http.method,
+      query,
+      userAgent: header(event, 'user-agent'),
+      clickCountry: countryFromHeaders((name) => header(event, name)),
+    },
+  );
+  return respond(outcome, offerId ?? '');
+}
+
+function respond(outcome: ClickOutcome, offerId: string): HttpResult {
+  if (outcome.kind === 'unknown_offer') {
+    logger.info('unknown offer', { reason: outcome.reason, offerId: offerId.slice(0, 64) });
+    metrics.addMetric('ClickUnknownOffer', MetricUnit.Count, 1);
+    return config.fallbackUrl ? redirect(config.fallbackUrl) : html(404, NOT_FOUND_PAGE(offerId));
+  }
+  metrics.addMetric('Click', MetricUnit.Count, 1);
+  if (outcome.dropped.length) logger.info('parameters dropped', { offerId: outcome.offerId, dropped: outcome.dropped });
+  logger.info('click', { offerId: outcome.offerId, traceId: outcome.traceId, trace: outcome.trace });
+  return redirect(outcome.location);
+}
+
+export const handler = httpHandler(click);

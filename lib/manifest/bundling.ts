@@ -1,0 +1,14 @@
+/**
+ * How a handler becomes a Lambda bundle. The CDK (ServiceFunction) and the click benchmark both
+ * use these, so the benchmark measures exactly what is deployed.
+ */
+export const BUNDLE = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // ESM bundles of CJS dependencies still call require() for Node built-ins.
+  banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+} as const;

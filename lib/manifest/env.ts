@@ -1,0 +1,25 @@
+/**
+ * Environment variable names shared by the CDK constructs (which set them) and the handlers
+ * (which read them through lambdas/shared/config.ts). One place, so they cannot drift.
+ */
+import type { TableId } from './tables';
+import type { QueueId } from './queues';
+
+export const tableEnv = (id: TableId): string => `TABLE_${id.toUpperCase()}`;
+export const queueUrlEnv = (id: QueueId): string => `QUEUE_URL_${id.toUpperCase()}`;
+export const dlqUrlEnv = (id: QueueId): string => `DLQ_URL_${id.toUpperCase()}`;
+
+export const ENV = {
+  stage: 'TRACEPOOL_STAGE',
+  offerCacheTtlMs: 'OFFER_CACHE_TTL_MS',
+  fallbackUrl: 'UNKNOWN_OFFER_FALLBACK_URL',
+  adminToken: 'TRACEPOOL_ADMIN_TOKEN',
+  allowPrivateTargets: 'TRACEPOOL_ALLOW_PRIVATE_TARGETS',
+  eventBusName: 'EVENT_BUS_NAME',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  leaseCooldownMs: 'LEASE_COOLDOWN_MS',
+  leaseMs: 'LEASE_MS',
+  unhealthyAfter: 'LEASE_UNHEALTHY_AFTER',
+  providerSecretPrefix: 'PROVIDER_SECRET_PREFIX',
+  traceTtlDays: 'TRACE_TTL_DAYS',
+} as const;

@@ -1,0 +1,44 @@
+/**
+ * `npm start`: the local stack in the foreground. Ctrl-C stops everything (DynamoDB Local's JVM
+ * included — it also dies on its own if this process is killed, see dynamodb-local.ts).
+ */
+import { startLocalStack, DEFAULT_DATA_DIR } from './stack';
+
+async function main(): Promise<void> {
+  const inMemory = process.argv.includes('--in-memory') || process.env.TRACEPOOL_IN_MEMORY === 'true';
+  const stack = await startLocalStack({
+    dataDir: inMemory ? undefined : (process.env.TRACEPOOL_DATA_DIR ?? DEFAULT_DATA_DIR),
+    logLevel: (process.env.TRACEPOOL_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN',
+    log: (line) => console.log(`[local] ${line}`),
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n[local] ${signal}: stopping…`);
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const click = `${stack.url}/c/${stack.demoOfferId}?gclid=test-gclid-123&utm_source=google`;
+  console.log(
+    [
+      `Tracepool local stack ready at ${stack.url}`,
+      '',
+      `  Click (302 at once):   curl -i "${click}"`,
+      `  Offer (admin):         curl -H "Authorization: Bearer ${stack.adminToken}" ${stack.url}/admin/offers/${stack.demoOfferId}`,
+      `  Health:                curl ${stack.url}/health`,
+      '',
+      `  DynamoDB Local ${stack.dynamoEndpoint} · SQS ${stack.sqsEndpoint} · Ctrl-C to stop`,
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`[local] failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+/**
+ * The local stack: real local DynamoDB and SQS endpoints, the tables and queues of the CDK
+ * definitions, the HTTP routes of the function manifest served by the same handlers, and the
+ * demo. `npm start` runs it (local/main.ts); the e2e tests and benchmarks start it in-process.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { startSqsLocal, type SqsLocal } from './sqs-local';
+import { createQueues, createTables, type QueueUrls, type TableNames } from './provision';
+import { createRouter } from './http-router';
+import { LOCAL_REGION, localCredentials } from './net';
+import { demoRoutes, seedDemo, DEMO_OFFER_ID } from './demo';
+import { PROJECT_ROOT } from './lambda-runtime';
+import { ENV, dlqUrlEnv, queueUrlEnv, tableEnv } from '../lib/manifest/env';
+import { TABLE_IDS } from '../lib/manifest/tables';
+import { QUEUE_IDS } from '../lib/manifest/queues';
+
+export interface LocalStackOptions {
+  /** @default TRACEPOOL_PORT or 3000; 0 picks a free port */
+  port?: number;
+  /** @default TRACEPOOL_ADMIN_TOKEN or "local" */
+  adminToken?: string;
+  /** Keep DynamoDB data here between runs; in memory when absent. */
+  dataDir?: string;
+  /** Reuse running endpoints (tests) instead of starting new ones. */
+  dynamoEndpoint?: string;
+  sqsEndpoint?: string;
+  /** Table and queue name prefix. @default "tracepool" */
+  prefix?: string;
+  /** Seed the demo offer. @default true */
+  demo?: boolean;
+  /** Handler log level. @default INFO */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly port: number;
+  readonly adminToken: string;
+  readonly tables: TableNames;
+  readonly queues: QueueUrls;
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly demoOfferId: string;
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const port = options.port ?? Number(process.env.TRACEPOOL_PORT ?? 3000);
+  const adminToken = options.adminToken ?? process.env.TRACEPOOL_ADMIN_TOKEN ?? 'local';
+  const prefix = options.prefix ?? 'tracepool';
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+    stops.length = 0;
+  };
+
+  try {
+    let ddb: DynamoDbLocal | undefined;
+    let sqsLocal: SqsLocal | undefined;
+    if (!options.dynamoEndpoint) {
+      log('starting DynamoDB Local…');
+      ddb = await startDynamoDbLocal({ dataDir: options.dataDir });
+      stops.push(() => ddb!.stop());
+    }
+    if (!options.sqsEndpoint) {
+      sqsLocal = await startSqsLocal();
+      stops.push(() => sqsLocal!.stop());
+    }
+    const dynamoEndpoint = options.dynamoEndpoint ?? ddb!.endpoint;
+    const sqsEndpoint = options.sqsEndpoint ?? sqsLocal!.endpoint;
+
+    const clientConfig = { region: LOCAL_REGION, credentials: localCredentials };
+    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamoEndpoint });
+    const doc = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
+    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
+    stops.push(async () => {
+      dynamoClient.destroy();
+      sqs.destroy();
+    });
+    const tables = await createTables(dynamoClient, prefix);
+    const queues = await createQueues(sqs, prefix);
+
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`Port ${port} is in use: set TRACEPOOL_PORT to another port`) : error),
+      );
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    const actualPort = (server.address() as { port: number }).port;
+    const url = `http://127.0.0.1:${actualPort}`;
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+
+    // Handlers read their configuration at import, from the same variables the CDK sets.
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_DEV: 'true',
+      [ENV.stage]: 'local',
+      [ENV.adminToken]: adminToken,
+      // The local stack traces local proxies and the demo chain on 127.0.0.1 by design.
+      [ENV.allowPrivateTargets]: 'true',
+      ...Object.fromEntries(TABLE_IDS.map((id) => [tableEnv(id), tables[id]])),
+      ...Object.fromEntries(QUEUE_IDS.map((id) => [queueUrlEnv(id), queues.queues[id]])),
+      ...Object.fromEntries(QUEUE_IDS.map((id) => [dlqUrlEnv(id), queues.dlqs[id]])),
+    });
+
+    server.on(
+      'request',
+      createRouter({
+        adminToken,
+        extra: demoRoutes(() => url),
+        onError: (error, routeKey) => log(`handler error on ${routeKey}: ${(error as Error).stack ?? String(error)}`),
+      }),
+    );
+
+    if (options.demo ?? true) await seedDemo(doc, tables.Catalog, url);
+
+    return {
+      url,
+      port: actualPort,
+      adminToken,
+      tables,
+      queues,
+      dynamoEndpoint,
+      sqsEndpoint,
+      demoOfferId: DEMO_OFFER_ID,
+      doc,
+      sqs,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.tracepool', 'dynamodb');
