@@ -1,14 +1,25 @@
-/** npm run bench — every benchmark in turn; exit 1 when any target is missed. */
-import { runClickBench } from './click.bench';
+/**
+ * npm run bench — every benchmark in its own process (each starts its own endpoints and must
+ * not share a warm JIT or cache with the others); exit 1 when any target is missed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
-async function main(): Promise<void> {
-  const results: [string, boolean][] = [];
-  results.push(['click', await runClickBench()]);
-  console.log(`\n${results.map(([name, ok]) => `${name}: ${ok ? 'PASS' : 'FAIL'}`).join('  ')}`);
-  process.exit(results.every(([, ok]) => ok) ? 0 : 1);
+const ROOT = path.resolve(__dirname, '..');
+const BENCHES = ['click', 'lease', 'trace', 'ingest', 'pipeline'];
+
+const results: [string, string][] = [];
+for (const name of BENCHES) {
+  const file = path.join(ROOT, 'bench', `${name}.bench.ts`);
+  if (!existsSync(file)) continue;
+  console.log(`\n=== bench:${name} ===`);
+  const run = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), '--require', path.join(ROOT, 'local/esm-only-resolve.cjs'), file],
+    { stdio: 'inherit', cwd: ROOT },
+  );
+  results.push([name, run.status === 0 ? 'PASS' : 'FAIL']);
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+console.log(`\n${results.map(([name, verdict]) => `${name}: ${verdict}`).join('  ')}`);
+process.exit(results.every(([, verdict]) => verdict === 'PASS') ? 0 : 1);

@@ -4,7 +4,8 @@
  * with typed props. cdk-nag's AwsSolutions checks run on every synth.
  *
  * Context (cdk.json or -c): stage (default "dev"), retainData (default true),
- * unknownOfferFallbackUrl (https URL, default: a 404 page).
+ * unknownOfferFallbackUrl (https URL, default: a 404 page), proxyProviders (comma list, default
+ * "default"): one Secrets Manager secret each, tracepool/<stage>/proxy/<provider>.
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -17,11 +18,21 @@ export function buildApp(app: App = new App()): { app: App; stateful: StatefulSt
   const fallback = app.node.tryGetContext('unknownOfferFallbackUrl') as string | undefined;
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 
-  const stateful = new StatefulStack(app, `Tracepool-${stage}-Stateful`, { env, retainData });
+  const proxyProviders = String(app.node.tryGetContext('proxyProviders') ?? 'default')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const stateful = new StatefulStack(app, `Tracepool-${stage}-Stateful`, {
+    env,
+    retainData,
+    proxyProviders,
+    providerSecretPrefix: `tracepool/${stage}/proxy/`,
+  });
   const stateless = new StatelessStack(app, `Tracepool-${stage}-Stateless`, {
     env,
     data: stateful.data,
     work: stateful.work,
+    proxyCredentials: stateful.proxyCredentials,
     unknownOfferFallbackUrl: fallback,
   });
   stateless.addStackDependency(stateful);

@@ -5,8 +5,9 @@
  */
 import { Command } from 'commander';
 import type { AdminClient } from './commands/admin-client';
-import { LocalAdminClient, SigV4AdminClient } from './commands/admin-http';
+import { LazyAdminClient, LocalAdminClient, SigV4AdminClient } from './commands/admin-http';
 import { registerOffersCommands } from './commands/offers';
+import { registerIpsCommands } from './commands/ips';
 
 export function buildProgram(): Command {
   const program = new Command('tracepool')
@@ -16,18 +17,21 @@ export function buildProgram(): Command {
     .option('--url <url>', 'admin API base URL of the local stack')
     .showHelpAfterError();
 
-  let cached: Promise<AdminClient> | undefined;
-  const client = (): Promise<AdminClient> => {
-    cached ??= (async () => {
+  let cached: AdminClient | undefined;
+  // Resolved on first use: global options are parsed by then, and commands that never call the
+  // API (trace, local) never look up a stack.
+  const client = (): AdminClient => {
+    cached ??= new LazyAdminClient(() => {
       const opts = program.opts<{ stack?: string; region?: string; url?: string }>();
       if (opts.stack) return SigV4AdminClient.forStack(opts.stack, opts.region);
       const url = opts.url ?? process.env.TRACEPOOL_URL ?? `http://127.0.0.1:${process.env.TRACEPOOL_PORT ?? '3000'}`;
-      return new LocalAdminClient(url, process.env.TRACEPOOL_ADMIN_TOKEN ?? 'local');
-    })();
+      return Promise.resolve(new LocalAdminClient(url, process.env.TRACEPOOL_ADMIN_TOKEN ?? 'local'));
+    });
     return cached;
   };
 
   registerOffersCommands(program, client);
+  registerIpsCommands(program, client);
   program
     .command('local')
     .description('start the local stack (same as npm start)')

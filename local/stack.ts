@@ -118,6 +118,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_DEV: 'true',
       [ENV.stage]: 'local',
       [ENV.adminToken]: adminToken,
+      [ENV.proxyProviders]: LOCAL_PROXY_PROVIDER,
+      [ENV.providerSecretPrefix]: 'tracepool/local/proxy/',
       // The local stack traces local proxies and the demo chain on 127.0.0.1 by design.
       [ENV.allowPrivateTargets]: 'true',
       ...Object.fromEntries(TABLE_IDS.map((id) => [tableEnv(id), tables[id]])),
@@ -154,5 +156,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 }
+
+/** The demo pool's provider (its local proxies' credentials live in the local secrets store). */
+export const LOCAL_PROXY_PROVIDER = 'local';
 
 export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.tracepool', 'dynamodb');

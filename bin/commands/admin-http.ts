@@ -96,3 +96,20 @@ export class SigV4AdminClient implements AdminClient {
     return parse<T>(res);
   }
 }
+
+/** Defers building the real client (a CloudFormation lookup for --stack) until the first call. */
+export class LazyAdminClient implements AdminClient {
+  private client: Promise<AdminClient> | undefined;
+  private resolved: AdminClient | undefined;
+
+  constructor(private readonly factory: () => Promise<AdminClient>) {}
+
+  get baseUrl(): string {
+    return this.resolved?.baseUrl ?? '(not connected yet)';
+  }
+
+  async request<T>(method: Method, path: string, body?: unknown, contentType?: string): Promise<AdminResponse<T>> {
+    this.client ??= this.factory().then((c) => (this.resolved = c));
+    return (await this.client).request<T>(method, path, body, contentType);
+  }
+}

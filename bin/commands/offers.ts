@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { AdminClient } from './admin-client';
 import { printError } from './output';
 
-export function registerOffersCommands(program: Command, client: () => Promise<AdminClient>): void {
+export function registerOffersCommands(program: Command, client: () => AdminClient): void {
   const offers = program.command('offers').description('manage offers (the redirect and tracking URLs behind /c/{offerId})');
 
   offers
@@ -20,7 +20,7 @@ export function registerOffersCommands(program: Command, client: () => Promise<A
       }
       const offerId = String(input.offerId ?? path.basename(file).replace(/\.json$/i, ''));
       const { offerId: _ignored, ...body } = input;
-      const api = await client();
+      const api = client();
       const res = await api.request<Record<string, unknown>>('PUT', `/admin/offers/${encodeURIComponent(offerId)}`, body);
       if (res.status >= 400) return printError(`offer ${offerId} rejected (${res.status})`, res.body);
       console.log(`offer ${offerId} ${res.status === 201 ? 'created' : 'updated'}`);
@@ -31,7 +31,7 @@ export function registerOffersCommands(program: Command, client: () => Promise<A
     .command('get <offerId>')
     .description('show an offer')
     .action(async (offerId: string) => {
-      const res = await (await client()).request('GET', `/admin/offers/${encodeURIComponent(offerId)}`);
+      const res = await client().request('GET', `/admin/offers/${encodeURIComponent(offerId)}`);
       if (res.status >= 400) return printError(`offer ${offerId}: ${res.status}`, res.body);
       console.log(JSON.stringify(res.body, null, 2));
     });

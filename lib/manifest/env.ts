@@ -21,5 +21,7 @@ export const ENV = {
   leaseMs: 'LEASE_MS',
   unhealthyAfter: 'LEASE_UNHEALTHY_AFTER',
   providerSecretPrefix: 'PROVIDER_SECRET_PREFIX',
+  /** Comma-separated proxy providers; each has a credentials secret <prefix><provider>. */
+  proxyProviders: 'PROXY_PROVIDERS',
   traceTtlDays: 'TRACE_TTL_DAYS',
 } as const;

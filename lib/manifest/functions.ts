@@ -34,6 +34,8 @@ export interface FunctionDef {
   readonly everyMinutes?: number;
   readonly tables?: Partial<Record<TableId, TableAccess>>;
   readonly queues?: Partial<Record<QueueId, QueueAccess>>;
+  /** Reads the proxy providers' credentials secrets. */
+  readonly providerSecrets?: boolean;
   /** Files shipped next to the bundle (absolute at synth time), e.g. a geo database. */
   readonly assets?: readonly string[];
 }
@@ -70,6 +72,19 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Create, replace and read offers',
     routes: [route('GET', '/admin/offers/{offerId}', 'admin'), route('PUT', '/admin/offers/{offerId}', 'admin')],
     tables: { Catalog: 'readWrite' },
+  },
+  {
+    id: 'AdminIps',
+    entry: 'lambdas/admin/ips-handler.ts',
+    description: 'Import, list and reset the proxy IP pool',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    routes: [
+      route('POST', '/admin/ips', 'admin'),
+      route('GET', '/admin/ips', 'admin'),
+      route('POST', '/admin/ips/reset-health', 'admin'),
+    ],
+    tables: { IpPool: 'readWrite', Ops: 'readWrite' },
   },
 ];
 

@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DataTables } from '../constructs/data-tables';
 import { WorkQueues } from '../constructs/work-queues';
+import { ProxyCredentials } from '../constructs/proxy-credentials';
 
 export interface StatefulStackProps extends StackProps {
   /**
@@ -10,20 +11,33 @@ export interface StatefulStackProps extends StackProps {
    * @default true
    */
   readonly retainData?: boolean;
+  /**
+   * Proxy providers whose credentials live in Secrets Manager.
+   * @default ['default']
+   */
+  readonly proxyProviders?: readonly string[];
+  /** @default 'tracepool/proxy/' */
+  readonly providerSecretPrefix?: string;
 }
 
 /**
- * Everything that holds data — tables, queues and their DLQs — lives apart from code, so a code
+ * Everything that holds data — tables, queues and their DLQs, proxy credentials — lives apart from code, so a code
  * deploy never replaces a data resource.
  */
 export class StatefulStack extends Stack {
   public readonly data: DataTables;
   public readonly work: WorkQueues;
+  public readonly proxyCredentials: ProxyCredentials;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
     const retain = props.retainData ?? true;
     this.data = new DataTables(this, 'Tables', { retain });
     this.work = new WorkQueues(this, 'Queues', { retain });
+    this.proxyCredentials = new ProxyCredentials(this, 'ProxyCredentials', {
+      providers: props.proxyProviders ?? ['default'],
+      secretPrefix: props.providerSecretPrefix ?? 'tracepool/proxy/',
+      retain,
+    });
   }
 }

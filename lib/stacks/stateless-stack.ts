@@ -6,12 +6,14 @@ import type { TableId } from '../manifest/tables';
 import type { QueueId } from '../manifest/queues';
 import type { DataTables } from '../constructs/data-tables';
 import type { WorkQueues } from '../constructs/work-queues';
+import type { ProxyCredentials } from '../constructs/proxy-credentials';
 import { ServiceFunction } from '../constructs/service-function';
 import { TracepoolApi } from '../constructs/tracepool-api';
 
 export interface StatelessStackProps extends StackProps {
   readonly data: DataTables;
   readonly work: WorkQueues;
+  readonly proxyCredentials: ProxyCredentials;
   /**
    * Where clicks on unknown offers go; a small 404 page when absent.
    * @default - 404 page
@@ -32,6 +34,8 @@ export class StatelessStack extends Stack {
       throw new Error('StatelessStack: unknownOfferFallbackUrl must be an https:// URL');
     }
     const shared: Record<string, string> = {
+      [ENV.proxyProviders]: props.proxyCredentials.providers.join(','),
+      [ENV.providerSecretPrefix]: props.proxyCredentials.secretPrefix,
       [ENV.offerCacheTtlMs]: String(props.offerCacheTtlMs ?? 30_000),
       ...(props.unknownOfferFallbackUrl ? { [ENV.fallbackUrl]: props.unknownOfferFallbackUrl } : {}),
     };
@@ -44,6 +48,9 @@ export class StatelessStack extends Stack {
       for (const [queueId, access] of Object.entries(def.queues ?? {})) {
         const pair = props.work.queues[queueId as QueueId];
         if (access) fn.bindQueue(queueId as QueueId, pair.queue, pair.dlq, access);
+      }
+      if (def.providerSecrets) {
+        for (const secret of Object.values(props.proxyCredentials.secrets)) secret.grantRead(fn);
       }
       this.functions[def.id] = fn;
     }

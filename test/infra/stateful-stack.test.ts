@@ -62,6 +62,17 @@ describe('stateful stack', () => {
     }
   });
 
+  it('keeps one credentials secret per proxy provider, retained', () => {
+    const secrets = stateful.findResources('AWS::SecretsManager::Secret');
+    expect(Object.values(secrets).map((s) => s.Properties.Name)).toEqual(['tracepool/dev/proxy/default']);
+    for (const s of Object.values(secrets)) {
+      expect(s.DeletionPolicy).toBe('Retain');
+      expect(s.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'password' });
+    }
+    const two = synthApp({ proxyProviders: 'brightdata,oxylabs' }).stateful.findResources('AWS::SecretsManager::Secret');
+    expect(Object.values(two).map((s) => s.Properties.Name).sort()).toEqual(['tracepool/dev/proxy/brightdata', 'tracepool/dev/proxy/oxylabs']);
+  });
+
   it('can be made disposable for dev stacks', () => {
     const dev = synthApp({ retainData: 'false' }).stateful;
     for (const t of Object.values(dev.findResources('AWS::DynamoDB::GlobalTable'))) expect(t.DeletionPolicy).toBe('Delete');

@@ -1,0 +1,263 @@
+/**
+ * `tracepool ips import <file>`, `ips list`, `ips reset-health [ids...]`.
+ *
+ * Admin API contract these commands rely on (handlers built on lambdas/lease/ip-import.ts and
+ * lambdas/lease/pool-admin.ts):
+ *
+ *   POST /admin/ips
+ *     body: a JSON array of records, or { "ips": [...] } (content-type application/json),
+ *           or CSV text with a header row host,port,country,provider[,ipId][,enabled] (text/csv).
+ *     record: { host, port, country, provider, ipId?, enabled? }
+ *     200 → { accepted: number, upserted: number, created: number, updated: number,
+ *             rejected: [{ line: number, index?: number, reason: string }] }
+ *     `line` is 1-based in the request body; `index` is the 0-based position of the record among
+ *     the body's records (absent for file-level problems such as a bad CSV header). Good records
+ *     are kept even when others are rejected.
+ *   GET /admin/ips?country=us&state=available|leased|cooldown|unhealthy|disabled&limit=100
+ *     200 → { ips: IpView[] }   (lambdas/lease/pool-admin.ts; never credentials)
+ *   POST /admin/ips/reset-health   body { ids?: string[] }  (absent: every IP not clean)
+ *     200 → { reset: number, notFound: string[] }
+ *
+ * The CLI splits big files into chunks and maps each rejection back to the line of the original
+ * file through `index`, so operators see their own line numbers. A string body is sent verbatim.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import type { AdminClient } from './admin-client';
+import { csvLine, parseCsv } from '../../lambdas/lease/csv';
+import { jsonRecordLines } from '../../lambdas/lease/ip-import';
+import { IP_STATES } from '../../lambdas/lease/ip-item';
+
+export const IMPORT_CHUNK = 200;
+
+export interface ImportResponse {
+  readonly accepted: number;
+  readonly upserted: number;
+  readonly created?: number;
+  readonly updated?: number;
+  readonly rejected: { line: number; index?: number; reason: string }[];
+}
+
+interface Chunk {
+  readonly body: unknown;
+  readonly contentType: string;
+  /** Original file line of each record in the chunk, by index. */
+  readonly lines: number[];
+  /** Original line to report a file-level problem of this chunk at (the CSV header). */
+  readonly fileLine: number;
+}
+
+export interface PreparedImport {
+  readonly total: number;
+  readonly chunks: Chunk[];
+  /** Problems found before sending (unreadable file, CSV syntax), with original line numbers. */
+  readonly rejected: { line: number; reason: string }[];
+}
+
+/** Splits a file into request bodies, remembering where each record came from. */
+export function prepareImport(text: string, fileName: string, chunkSize = IMPORT_CHUNK): PreparedImport {
+  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
+  const json = /\.json$/i.test(fileName) || (!/\.csv$/i.test(fileName) && (trimmed.startsWith('[') || trimmed.startsWith('{')));
+  const chunks: Chunk[] = [];
+  if (json) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).split(', "')[0];
+      return { total: 0, chunks, rejected: [{ line: 1, reason: `invalid JSON: ${message}` }] };
+    }
+    const list = Array.isArray(value) ? value : (value as { ips?: unknown } | null)?.ips;
+    if (!Array.isArray(list)) {
+      return { total: 0, chunks, rejected: [{ line: 1, reason: 'expected a JSON array of records or { "ips": [...] }' }] };
+    }
+    const lines = jsonRecordLines(text);
+    for (let at = 0; at < list.length; at += chunkSize) {
+      chunks.push({
+        body: list.slice(at, at + chunkSize),
+        contentType: 'application/json',
+        lines: list.slice(at, at + chunkSize).map((_, i) => lines[at + i] ?? 1),
+        fileLine: 1,
+      });
+    }
+    return { total: list.length, chunks, rejected: [] };
+  }
+
+  const { rows, errors } = parseCsv(text);
+  const [header, ...data] = rows;
+  if (!header) return { total: 0, chunks, rejected: errors.length ? errors : [{ line: 1, reason: 'no header row' }] };
+  for (let at = 0; at < data.length; at += chunkSize) {
+    const part = data.slice(at, at + chunkSize);
+    chunks.push({
+      body: [csvLine(header.fields), ...part.map((r) => csvLine(r.fields))].join('\n') + '\n',
+      contentType: 'text/csv',
+      lines: part.map((r) => r.line),
+      fileLine: header.line,
+    });
+  }
+  return { total: data.length + errors.length, chunks, rejected: errors };
+}
+
+function httpError(status: number, body: unknown): Error {
+  const message =
+    typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : JSON.stringify(body);
+  return new Error(`HTTP ${status}: ${message}`);
+}
+
+/** A single self-overwriting status line on a terminal; silent when piped. */
+function progressLine(stream: NodeJS.WriteStream) {
+  return {
+    update(text: string) {
+      if (stream.isTTY) stream.write(`\r${text.slice(0, (stream.columns || 80) - 1)}\x1b[K`);
+    },
+    done() {
+      if (stream.isTTY) stream.write('\r\x1b[K');
+    },
+  };
+}
+
+export interface ImportSummary {
+  readonly total: number;
+  readonly accepted: number;
+  readonly upserted: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly rejected: { line: number; reason: string }[];
+}
+
+export async function importIps(
+  admin: AdminClient,
+  text: string,
+  fileName: string,
+  onProgress: (done: number, total: number, summary: ImportSummary) => void = () => undefined,
+): Promise<ImportSummary> {
+  const prepared = prepareImport(text, fileName);
+  let accepted = 0;
+  let upserted = 0;
+  let created = 0;
+  let updated = 0;
+  let done = 0;
+  const rejected = [...prepared.rejected];
+  const summary = (): ImportSummary => ({ total: prepared.total, accepted, upserted, created, updated, rejected });
+  for (const chunk of prepared.chunks) {
+    const res = await admin.request<ImportResponse>('POST', '/admin/ips', chunk.body, chunk.contentType);
+    if (res.status !== 200) throw httpError(res.status, res.body);
+    accepted += res.body.accepted;
+    upserted += res.body.upserted;
+    created += res.body.created ?? 0;
+    updated += res.body.updated ?? 0;
+    const fileLevel = res.body.rejected.filter((r) => r.index === undefined);
+    for (const r of res.body.rejected) {
+      if (r.index !== undefined) rejected.push({ line: chunk.lines[r.index] ?? chunk.fileLine, reason: r.reason });
+    }
+    if (fileLevel.length) {
+      // e.g. a bad header: every chunk would fail the same way, so report it once and stop.
+      rejected.push(...fileLevel.map((r) => ({ line: chunk.fileLine, reason: r.reason })));
+      break;
+    }
+    done += chunk.lines.length;
+    onProgress(done, prepared.total, summary());
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  return summary();
+}
+
+interface IpRow {
+  ipId: string;
+  host: string;
+  port: number;
+  provider: string;
+  country: string;
+  state: string;
+  fence: number;
+  successCount: number;
+  failureCount: number;
+  consecutiveFailures: number;
+  leaseOwner?: string;
+}
+
+export function formatIpTable(ips: IpRow[]): string {
+  const head = ['IP ID', 'ENDPOINT', 'PROVIDER', 'CC', 'STATE', 'FENCE', 'OK', 'FAIL', 'CONSEC', 'LEASED BY'];
+  const rows = ips.map((ip) => [
+    ip.ipId,
+    `${ip.host.includes(':') ? `[${ip.host}]` : ip.host}:${ip.port}`,
+    ip.provider,
+    ip.country,
+    ip.state,
+    String(ip.fence),
+    String(ip.successCount),
+    String(ip.failureCount),
+    String(ip.consecutiveFailures),
+    ip.state === 'leased' ? (ip.leaseOwner ?? '') : '',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+export function registerIpsCommands(program: Command, client: () => AdminClient): void {
+  const ips = program.command('ips').description('manage the pool of proxy IPs');
+
+  ips
+    .command('import <file>')
+    .description('import proxy endpoints from a JSON (array or {"ips": [...]}) or CSV file (host,port,country,provider[,ipId][,enabled])')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const text = await readFile(file, 'utf8');
+      const progress = progressLine(process.stderr);
+      const result = await importIps(client(), text, path.basename(file), (done, total, s) =>
+        progress.update(`Importing ${path.basename(file)}: ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)  accepted ${s.accepted}  rejected ${s.rejected.length}`),
+      ).finally(() => progress.done());
+      if (opts.json) {
+        console.log(JSON.stringify(result, null, 2));
+      } else {
+        console.log(
+          `${file}: ${result.accepted} of ${result.total} accepted (${result.created} new, ${result.updated} updated), ${result.rejected.length} rejected`,
+        );
+        for (const r of result.rejected) console.log(`  line ${r.line}: ${r.reason}`);
+      }
+      if (result.rejected.length) process.exitCode = 1; // good lines are kept; the exit code flags the bad ones
+    });
+
+  ips
+    .command('list')
+    .description('list the IPs with their state')
+    .option('--country <cc>', 'only this country (ISO 3166-1 alpha-2)')
+    .addOption(new Option('--state <state>', 'only this state').choices([...IP_STATES]))
+    .option('--limit <n>', 'at most this many', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--limit must be a positive integer, got ${v}`);
+      return n;
+    })
+    .option('--json', 'print JSON')
+    .action(async (opts: { country?: string; state?: string; limit?: number; json?: boolean }) => {
+      const query = new URLSearchParams();
+      if (opts.country) query.set('country', opts.country.toLowerCase());
+      if (opts.state) query.set('state', opts.state);
+      if (opts.limit) query.set('limit', String(opts.limit));
+      const qs = query.toString();
+      const res = await client().request<{ ips: IpRow[] }>('GET', `/admin/ips${qs ? `?${qs}` : ''}`);
+      if (res.status !== 200) throw httpError(res.status, res.body);
+      if (opts.json) console.log(JSON.stringify(res.body.ips, null, 2));
+      else console.log(res.body.ips.length ? formatIpTable(res.body.ips) : 'No IPs match.');
+    });
+
+  ips
+    .command('reset-health [ids...]')
+    .description('mark IPs healthy again and put them back in the pool (all unhealthy ones when no id is given)')
+    .action(async (ids: string[]) => {
+      const res = await client().request<{ reset: number; notFound?: string[] }>(
+        'POST',
+        '/admin/ips/reset-health',
+        ids.length ? { ids } : {},
+        'application/json',
+      );
+      if (res.status !== 200) throw httpError(res.status, res.body);
+      console.log(`Reset health of ${res.body.reset} IP(s).`);
+      if (res.body.notFound?.length) {
+        console.error(`Not found: ${res.body.notFound.join(', ')}`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,74 @@
+/**
+ * The IP pool's admin routes: POST /admin/ips (JSON or CSV import), GET /admin/ips (filtered
+ * list), POST /admin/ips/reset-health. Shapes are documented in bin/commands/ips.ts.
+ */
+import { httpHandler } from '../shared/middleware';
+import { bodyText, header, json, type HttpEvent } from '../shared/http';
+import { dynamo } from '../shared/aws-clients';
+import { requireEnv } from '../shared/config';
+import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../shared/errors';
+import { logger } from '../shared/powertools';
+import { parseJsonBody } from '../shared/json-body';
+import { ENV, tableEnv } from '../../lib/manifest/env';
+import { importFormat, parseIpImport, upsertIps } from '../lease/ip-import';
+import { createPoolAdmin } from '../lease/pool-admin';
+import { IP_STATES, type IpState } from '../lease/ip-item';
+import { normalizeCountry } from '../lease/ip-records';
+
+const tables = { ipPool: requireEnv(tableEnv('IpPool')), ops: requireEnv(tableEnv('Ops')) };
+const providers = requireEnv(ENV.proxyProviders)
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
+const deps = { doc: dynamo(), tables, clock: Date.now };
+const admin = createPoolAdmin(deps);
+const MAX_IMPORT_BYTES = 1024 * 1024;
+
+async function importIps(event: HttpEvent) {
+  const text = bodyText(event);
+  if (!text.trim()) throw new BadRequestError('a JSON list or CSV body is required');
+  if (Buffer.byteLength(text) > MAX_IMPORT_BYTES) throw new PayloadTooLargeError('import at most 1 MB per request (the CLI splits files)');
+  const parsed = parseIpImport(text, importFormat(header(event, 'content-type'), text), { providers });
+  const result = await upsertIps(deps, parsed.accepted);
+  logger.info('ips imported', { accepted: parsed.accepted.length, rejected: parsed.rejected.length, ...result });
+  return json(200, { accepted: parsed.accepted.length, ...result, rejected: parsed.rejected });
+}
+
+async function listIps(event: HttpEvent) {
+  const q = event.queryStringParameters ?? {};
+  const country = q.country ? normalizeCountry(q.country) : undefined;
+  if (q.country && !country) throw new BadRequestError('country must be an ISO 3166-1 alpha-2 code');
+  if (q.state && !(IP_STATES as readonly string[]).includes(q.state)) {
+    throw new BadRequestError(`state must be one of ${IP_STATES.join(', ')}`);
+  }
+  const limit = q.limit === undefined ? undefined : Number(q.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 10_000)) {
+    throw new BadRequestError('limit must be an integer between 1 and 10000');
+  }
+  const ips = await admin.listIps({ country, state: q.state as IpState | undefined, limit });
+  return json(200, { ips });
+}
+
+async function resetHealth(event: HttpEvent) {
+  const body = event.body ? parseJsonBody(event) : {};
+  const ids = (body as { ids?: unknown }).ids;
+  if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))) {
+    throw new BadRequestError('ids must be a list of ip ids');
+  }
+  const result = await admin.resetHealth(ids as string[] | undefined);
+  logger.info('ip health reset', { reset: result.reset, notFound: result.notFound.length });
+  return json(200, result);
+}
+
+export const handler = httpHandler(async (event) => {
+  switch (event.routeKey) {
+    case 'POST /admin/ips':
+      return importIps(event);
+    case 'GET /admin/ips':
+      return listIps(event);
+    case 'POST /admin/ips/reset-health':
+      return resetHealth(event);
+    default:
+      throw new NotFoundError(`no route ${event.routeKey}`);
+  }
+});
