@@ -8,6 +8,7 @@ import type { AdminClient } from './commands/admin-client';
 import { LazyAdminClient, LocalAdminClient, SigV4AdminClient } from './commands/admin-http';
 import { registerOffersCommands } from './commands/offers';
 import { registerIpsCommands } from './commands/ips';
+import { registerTraceCommand } from './commands/trace';
 
 export function buildProgram(): Command {
   const program = new Command('tracepool')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
 
   registerOffersCommands(program, client);
   registerIpsCommands(program, client);
+  registerTraceCommand(program);
   program
     .command('local')
     .description('start the local stack (same as npm start)')

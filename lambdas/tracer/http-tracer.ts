@@ -1,0 +1,226 @@
+// HTTP mode: follows the chain hop by hop with undici, never letting the client follow redirects
+// itself, so every hop is timed, checked by the SSRF guard, and recorded.
+import { request } from 'undici';
+import { CookieJar } from 'tough-cookie';
+import { fetchSite, navigationHeaders, refererFor } from './browser-headers';
+import { readBodyText } from './body-reader';
+import { createTraceDispatcher } from './dispatcher';
+import { classifyError, failure, TraceFailure, type Failure } from './failure';
+import type { NeedsBrowserVerdict } from './needs-browser';
+import { analyzePage, redirectIsKnown } from './page-analysis';
+import { buildResult, isWebUrl, REFUSED_SCHEMES } from './result';
+import { assertHostResolvesAllowed, assertUrlAllowed, type SsrfPolicy } from './ssrf-guard';
+import { DEFAULTS, systemClock, type Hop, type HopKind, type TraceResult, type TracerOptions } from './types';
+
+export interface HttpTraceOptions extends TracerOptions {
+  /** The first request (default GET without body); lets callers replay a form POST. */
+  startRequest?: { method: string; body?: string; contentType?: string };
+  /** Cookies to start from; the same jar is returned filled. */
+  cookieJar?: CookieJar;
+  maxBodyBytes?: number;
+}
+
+export interface HttpTraceRun {
+  result: TraceResult;
+  /** Set when the trace stopped on a page only a browser can resolve. */
+  needsBrowser?: NeedsBrowserVerdict;
+  cookieJar: CookieJar;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const HTMLISH = /^(?:text\/html|application\/xhtml\+xml|text\/plain)?$/i;
+
+interface RequestSpec {
+  method: string;
+  body?: string;
+  contentType?: string;
+}
+
+export async function traceHttp(startUrl: string, options: HttpTraceOptions = {}): Promise<HttpTraceRun> {
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
+  const hopTimeoutMs = options.hopTimeoutMs ?? DEFAULTS.hopTimeoutMs;
+  const deadlineMs = options.deadlineMs ?? DEFAULTS.deadlineMs;
+  const maxHops = options.maxHops ?? DEFAULTS.maxHops;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const device = options.device ?? 'desktop';
+  const policy: SsrfPolicy = { allowPrivate: options.allowPrivate, allowAddresses: options.allowAddresses };
+  const jar = options.cookieJar ?? new CookieJar();
+  const hops: Hop[] = [];
+  let needs: NeedsBrowserVerdict | undefined;
+
+  const finish = (outcome: TraceResult['outcome'], finalUrl: string, proxyBytes: number, fail?: Failure): HttpTraceRun => ({
+    result: buildResult({
+      outcome,
+      finalUrl,
+      mode: 'http',
+      hops,
+      proxyBytes,
+      ms: clock.now() - started,
+      clickIdParams: options.clickIdParams,
+      ...(fail ? { error: { class: fail.class, message: fail.message } } : {}),
+    }),
+    ...(needs ? { needsBrowser: needs } : {}),
+    cookieJar: jar,
+  });
+
+  let current: URL;
+  try {
+    current = new URL(startUrl);
+  } catch {
+    hops.push({ url: startUrl, status: 0, kind: 'start', ms: 0 });
+    return finish('error', startUrl, 0, { outcome: 'error', class: 'offer', message: `invalid URL: ${JSON.stringify(startUrl.slice(0, 200))}` });
+  }
+  hops.push({ url: current.href, status: 0, kind: 'start', ms: 0 });
+  if (!isWebUrl(current)) {
+    return finish('error', current.href, 0, { outcome: 'error', class: 'offer', message: `unsupported scheme ${current.protocol} (only http and https can be traced)` });
+  }
+
+  let disp;
+  try {
+    disp = createTraceDispatcher({ proxy: options.proxy, policy, connectTimeoutMs: Math.min(hopTimeoutMs, deadlineMs), tlsCa: options.tlsCa });
+  } catch (e) {
+    return finish('error', current.href, 0, { outcome: 'error', class: 'proxy', message: `bad proxy configuration: ${(e as Error).message}` });
+  }
+  const deadline = AbortSignal.timeout(deadlineMs);
+  const seen = new Set<string>();
+  let spec: RequestSpec = options.startRequest ? { ...options.startRequest, method: options.startRequest.method.toUpperCase() } : { method: 'GET' };
+  let referrerSource: URL | undefined;
+
+  try {
+    for (;;) {
+      const hop = hops[hops.length - 1]!;
+      const hopStart = clock.now();
+      const hopSignal = AbortSignal.any([deadline, AbortSignal.timeout(hopTimeoutMs)]);
+      try {
+        // SSRF: literal hosts before any connection; names are checked at connect time (direct)
+        // or here (through a proxy, which resolves them itself).
+        assertUrlAllowed(current, policy);
+        if (disp.proxyEndpoint) await resolveCheckThroughProxy(current.hostname, policy);
+
+        const cookie = await jar.getCookieString(current.href);
+        const loopKey = `${spec.method} ${current.href.replace(/#.*$/, '')} ${cookie}`;
+        if (seen.has(loopKey)) throw failure('loop', 'offer', `redirect loop: ${current.href} requested again with the same cookies`);
+        seen.add(loopKey);
+
+        const headers = navigationHeaders({
+          device,
+          country: options.country,
+          referer: referrerSource ? refererFor(referrerSource, current) : undefined,
+          fetchSite: fetchSite(referrerSource, current),
+          cookie: cookie || undefined,
+        });
+        if (spec.body !== undefined && spec.contentType) headers['content-type'] = spec.contentType;
+
+        const res = await request(current, {
+          dispatcher: disp.dispatcher,
+          method: spec.method as 'GET',
+          headers,
+          body: spec.body,
+          signal: hopSignal,
+          headersTimeout: hopTimeoutMs,
+          bodyTimeout: hopTimeoutMs,
+        });
+        hop.status = res.statusCode;
+        await storeCookies(jar, current.href, res.headers['set-cookie']);
+
+        const header = (name: string): string | undefined => {
+          const v = res.headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        };
+
+        let next: { url: string; kind: HopKind } | undefined;
+        if (REDIRECT_STATUSES.has(res.statusCode)) {
+          // Redirect bodies are tiny; draining a bounded amount keeps the connection reusable.
+          await res.body.dump({ limit: 16 * 1024 }).catch(() => undefined);
+          const location = header('location');
+          if (location === undefined || location.trim() === '') throw failure('error', 'offer', `${res.statusCode} without a Location header at ${current.href}`);
+          next = { url: resolveLocation(location, current), kind: 'http' };
+          if (res.statusCode === 303 ? spec.method !== 'HEAD' : (res.statusCode === 301 || res.statusCode === 302) && spec.method === 'POST') {
+            spec = { method: 'GET' }; // browsers turn these into a body-less GET
+          }
+        } else {
+          const refresh = header('refresh');
+          const contentType = (header('content-type') ?? '').split(';')[0]!.trim();
+          let html = '';
+          if (HTMLISH.test(contentType) && spec.method !== 'HEAD' && res.statusCode !== 204) {
+            const page = current.href;
+            const body = await readBodyText(res.body, {
+              contentType: header('content-type'),
+              contentEncoding: header('content-encoding'),
+              maxBytes: maxBodyBytes,
+              stopWhen: (text) => redirectIsKnown(page, text, refresh),
+            });
+            html = body.text;
+          } else {
+            res.body.destroy(); // not a document we can read redirects from (image, JSON, download…)
+          }
+          const analysis = analyzePage(current.href, html, refresh);
+          if (analysis.next) next = { url: analysis.next.url, kind: analysis.next.kind };
+          else if (res.statusCode >= 200 && res.statusCode < 300) needs = analysis.needsBrowser.needed ? analysis.needsBrowser : undefined;
+          if (next) {
+            referrerSource = current;
+            spec = { method: 'GET' };
+          }
+        }
+        hop.ms = clock.now() - hopStart;
+
+        if (!next) {
+          if (res.statusCode >= 200 && res.statusCode < 300) return finish('resolved', current.href, disp.proxyBytes());
+          const what = res.statusCode >= 500 ? 'server error' : res.statusCode >= 400 ? 'client error' : 'unusable answer';
+          return finish('error', current.href, disp.proxyBytes(), { outcome: 'error', class: 'offer', message: `final page answered ${res.statusCode} (${what}) at ${current.href}` });
+        }
+
+        const nextUrl = new URL(next.url);
+        if (hops.length - 1 >= maxHops) {
+          throw failure('too_many_hops', 'offer', `more than ${maxHops} redirects; stopped before ${nextUrl.href}`);
+        }
+        hops.push({ url: nextUrl.href, status: 0, kind: next.kind, ms: 0 });
+        if (!isWebUrl(nextUrl)) {
+          if (REFUSED_SCHEMES.has(nextUrl.protocol)) throw failure('error', 'offer', `redirect to unsupported scheme ${nextUrl.protocol}`);
+          // An app deep link (market://, intent://, itms-apps://…): the end of the web chain.
+          return finish('resolved', nextUrl.href, disp.proxyBytes());
+        }
+        current = nextUrl;
+      } catch (err) {
+        hop.ms = clock.now() - hopStart;
+        if (err instanceof TraceFailure) return finish(err.failure.outcome, current.href, disp.proxyBytes(), err.failure);
+        if (deadline.aborted) {
+          return finish('timeout', current.href, disp.proxyBytes(), { outcome: 'timeout', class: 'network', message: `trace deadline of ${deadlineMs} ms exceeded at hop ${hops.length - 1} (${current.href})` });
+        }
+        if (hopSignal.aborted) {
+          return finish('timeout', current.href, disp.proxyBytes(), { outcome: 'timeout', class: 'network', message: `hop ${hops.length - 1} (${current.href}) did not answer within ${hopTimeoutMs} ms` });
+        }
+        const f = classifyError(err, { proxy: disp.proxyEndpoint });
+        return finish(f.outcome, current.href, disp.proxyBytes(), f);
+      }
+    }
+  } finally {
+    await disp.close().catch(() => undefined);
+  }
+}
+
+/** Resolves a Location value the way a browser does (relative, protocol-relative, with spaces trimmed). */
+function resolveLocation(location: string, base: URL): string {
+  try {
+    return new URL(location.trim(), base).href;
+  } catch {
+    throw failure('error', 'offer', `garbage Location header ${JSON.stringify(location.slice(0, 200))} at ${base.href}`);
+  }
+}
+
+async function storeCookies(jar: CookieJar, url: string, header: string | string[] | undefined): Promise<void> {
+  if (!header) return;
+  for (const c of Array.isArray(header) ? header : [header]) {
+    await jar.setCookie(c, url, { ignoreError: true }).catch(() => undefined);
+  }
+}
+
+async function resolveCheckThroughProxy(hostname: string, policy: SsrfPolicy): Promise<void> {
+  try {
+    await assertHostResolvesAllowed(hostname, policy);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_SSRF_BLOCKED') throw e;
+    // We cannot resolve it here, but the proxy (another network) may: let it try.
+  }
+}
