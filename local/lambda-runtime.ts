@@ -48,7 +48,25 @@ export function lambdaContext(def: FunctionDef, deadline: number): Context {
   };
 }
 
+/**
+ * Fault injection for the local stack's tests: the next `times` invocations of a function fail
+ * the way a crashed Lambda does (Runtime.ExitError), before the handler runs.
+ */
+const faults = new Map<string, number>();
+export function injectCrash(functionId: string, times = 1): void {
+  faults.set(functionId, (faults.get(functionId) ?? 0) + times);
+}
+
+export class RuntimeExitError extends Error {
+  override readonly name = 'Runtime.ExitError';
+}
+
 export async function invoke(def: FunctionDef, event: unknown): Promise<unknown> {
+  const pending = faults.get(def.id);
+  if (pending) {
+    faults.set(def.id, pending - 1);
+    throw new RuntimeExitError(`${def.id}: injected crash (Runtime exited with error: signal: killed)`);
+  }
   const handler = await loadHandler(def);
   const timeoutMs = (def.timeoutSeconds ?? 10) * 1000;
   const deadline = Date.now() + timeoutMs;

@@ -30,9 +30,11 @@ async function main(): Promise<void> {
       `Tracepool local stack ready at ${stack.url}`,
       '',
       `  Click (302 at once):   curl -i "${click}"`,
+      `  Its trace (seconds later): curl -H "Authorization: Bearer ${stack.adminToken}" "${stack.url}/admin/traces?offerId=${stack.demoOfferId}&limit=1"`,
       `  Offer (admin):         curl -H "Authorization: Bearer ${stack.adminToken}" ${stack.url}/admin/offers/${stack.demoOfferId}`,
       `  Health:                curl ${stack.url}/health`,
       '',
+      `  Pool: ${stack.proxies?.proxies.length ?? 0} local proxies (${stack.proxies?.proxies.map((p) => p.port).join(', ')}) · tracepool ips list`,
       `  DynamoDB Local ${stack.dynamoEndpoint} · SQS ${stack.sqsEndpoint} · Ctrl-C to stop`,
     ].join('\n'),
   );

@@ -17,6 +17,17 @@ import { demoRoutes, seedDemo, DEMO_OFFER_ID } from './demo';
 import { PROJECT_ROOT } from './lambda-runtime';
 import { ENV, dlqUrlEnv, queueUrlEnv, tableEnv } from '../lib/manifest/env';
 import { TABLE_IDS } from '../lib/manifest/tables';
+import { FUNCTIONS } from '../lib/manifest/functions';
+import { randomBytes } from 'node:crypto';
+import { startJsonRpcServer } from './json-rpc-server';
+import { LocalSecrets } from './secrets-local';
+import { LocalStepFunctions, LOCAL_STATE_MACHINE_ARN } from './stepfunctions-local';
+import { synthesizedDefinition } from './state-machine-definition';
+import { startSqsPoller } from './sqs-poller';
+import { startSchedules } from './schedules';
+import { startLocalProxies, type LocalProxyPool } from './proxies';
+import { upsertIps } from '../lambdas/lease/ip-import';
+import { deriveIpId } from '../lambdas/lease/ip-records';
 import { QUEUE_IDS } from '../lib/manifest/queues';
 
 export interface LocalStackOptions {
@@ -36,6 +47,18 @@ export interface LocalStackOptions {
   /** Handler log level. @default INFO */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   log?: (line: string) => void;
+  /** Run the trace pipeline: SQS starter loop, local Step Functions, proxies. @default true */
+  pipeline?: boolean;
+  /** Demo proxies (the pool's "IPs"). @default 3 */
+  proxyCount?: number;
+  /** First demo proxy port (0 = ephemeral). @default TRACEPOOL_PROXY_BASE_PORT or 3101 */
+  proxyBasePort?: number;
+  /** Run the manifest's schedules on timers. @default true */
+  schedules?: boolean;
+  /** Extra environment for the handlers (tests: short backoff, cooldown…). */
+  env?: Record<string, string>;
+  /** Shorter Retry intervals in the local state machine (ms per state name). */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 export interface LocalStack {
@@ -49,6 +72,11 @@ export interface LocalStack {
   readonly demoOfferId: string;
   readonly doc: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
+  /** Present when the pipeline runs. */
+  readonly stepFunctions?: LocalStepFunctions;
+  readonly proxies?: LocalProxyPool;
+  /** Runs a scheduled function now (tests, the CLI), whether or not timers are on. */
+  runSchedule(functionId: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -106,6 +134,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
+    const pipelineOn = options.pipeline ?? true;
+    const secrets = new LocalSecrets();
+    let stepFunctions: LocalStepFunctions | undefined;
+    if (pipelineOn) {
+      log('synthesizing the trace state machine…');
+      stepFunctions = new LocalStepFunctions(synthesizedDefinition(), {
+        retryIntervalOverrides: options.retryIntervalOverrides,
+        onExecutionEnd: (e) => {
+          if (e.status !== 'SUCCEEDED') log(`execution ${e.name} ${e.status}: ${e.error ?? ''} ${e.cause ?? ''}`);
+        },
+      });
+      stops.push(async () => {
+        stepFunctions!.abortAll();
+      });
+    }
+    const services = await startJsonRpcServer({ ...secrets.handlers(), ...(stepFunctions?.handlers() ?? {}) });
+    stops.push(() => services.stop());
+
     // Handlers read their configuration at import, from the same variables the CDK sets.
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
@@ -113,6 +159,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_SFN: services.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: services.endpoint,
+      [ENV.stateMachineArn]: LOCAL_STATE_MACHINE_ARN,
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_DEV: 'true',
@@ -125,6 +174,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...Object.fromEntries(TABLE_IDS.map((id) => [tableEnv(id), tables[id]])),
       ...Object.fromEntries(QUEUE_IDS.map((id) => [queueUrlEnv(id), queues.queues[id]])),
       ...Object.fromEntries(QUEUE_IDS.map((id) => [dlqUrlEnv(id), queues.dlqs[id]])),
+      ...Object.fromEntries(FUNCTIONS.flatMap((f) => Object.entries(f.environment ?? {})).filter(([k]) => k !== 'CHROMIUM_BIN_DIR')),
+      ...options.env,
     });
 
     server.on(
@@ -138,6 +189,50 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     if (options.demo ?? true) await seedDemo(doc, tables.Catalog, url);
 
+    let proxies: LocalProxyPool | undefined;
+    const pollers: { stop(): Promise<void> }[] = [];
+    if (pipelineOn) {
+      // The demo pool: local forward proxies with credentials from the local Secrets Manager.
+      const credentials = { username: 'tracepool', password: randomBytes(12).toString('base64url') };
+      secrets.put(`${process.env[ENV.providerSecretPrefix]}${LOCAL_PROXY_PROVIDER}`, credentials);
+      proxies = await startLocalProxies({
+        count: options.proxyCount ?? 3,
+        ...credentials,
+        basePort: options.proxyBasePort ?? Number(process.env.TRACEPOOL_PROXY_BASE_PORT ?? 3101),
+      });
+      stops.unshift(() => proxies!.stop());
+      await upsertIps(
+        { doc, tables: { ipPool: tables.IpPool, ops: tables.Ops }, clock: Date.now },
+        proxies.proxies.map((p) => ({
+          ipId: deriveIpId(LOCAL_PROXY_PROVIDER, p.host, p.port),
+          host: p.host,
+          port: p.port,
+          country: 'us',
+          provider: LOCAL_PROXY_PROVIDER,
+          enabled: true,
+        })),
+      );
+      for (const def of FUNCTIONS) {
+        if (!def.sqsSource) continue;
+        pollers.push(
+          startSqsPoller({
+            sqs,
+            def,
+            queueUrl: queues.queues[def.sqsSource.queue],
+            queueArn: queues.dlqArns[def.sqsSource.queue].replace(/-dlq$/, ''),
+            onError: (error) => log(`${def.id}: ${(error as Error).message}`),
+          }),
+        );
+      }
+      stops.push(async () => {
+        await Promise.all(pollers.map((p) => p.stop()));
+      });
+    }
+    const schedules = startSchedules(options.schedules === false ? [] : FUNCTIONS, {
+      onError: (def, error) => log(`schedule ${def.id}: ${(error as Error).message}`),
+    });
+    stops.push(async () => schedules.stop());
+
     return {
       url,
       port: actualPort,
@@ -149,6 +244,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       demoOfferId: DEMO_OFFER_ID,
       doc,
       sqs,
+      stepFunctions,
+      proxies,
+      runSchedule: async (id: string) => startSchedules(FUNCTIONS).runNow(id),
       stop,
     };
   } catch (error) {

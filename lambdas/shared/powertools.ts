@@ -6,7 +6,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
 export const logger = new Logger({ serviceName: 'tracepool' });
-// Metrics' own diagnostics (e.g. "no application metrics to publish") go through our logger, so
-// they follow POWERTOOLS_LOG_LEVEL like everything else instead of console.warn.
-export const metrics = new Metrics({ namespace: 'Tracepool', serviceName: 'tracepool', logger });
+// Metrics' own diagnostics: only errors. Its "no application metrics to publish" warning fires on
+// every invocation of a handler that had nothing to count (health, admin reads) and means nothing.
+export const metrics = new Metrics({
+  namespace: 'Tracepool',
+  serviceName: 'tracepool',
+  logger: new Logger({ serviceName: 'tracepool', logLevel: 'ERROR' }),
+});
 export { MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -44,7 +44,8 @@ export async function resolveExecutablePath(timeoutMs = 90_000): Promise<string>
       const handle = await open(LOCK, 'wx');
       try {
         await handle.writeFile(String(process.pid));
-        const path = await (await loadChromium()).executablePath();
+        // In Lambda the brotli archives ship next to the bundle (CHROMIUM_BIN_DIR, see the manifest).
+        const path = await (await loadChromium()).executablePath(process.env.CHROMIUM_BIN_DIR);
         await writeFile(`${LOCK}.done`, path).catch(() => undefined);
         return path;
       } finally {

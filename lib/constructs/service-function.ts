@@ -78,7 +78,7 @@ export class ServiceFunction extends NodejsFunction {
               beforeBundling: () => [],
               beforeInstall: () => [],
               afterBundling: (_input: string, output: string) =>
-                (def.assets ?? []).map((file) => `cp "${file}" "${output}/"`),
+                (def.assets ?? []).map((a) => `cp -r "${path.join(PROJECT_ROOT, a.from)}" "${output}/${a.to}"`),
             }
           : undefined,
       },
@@ -87,6 +87,7 @@ export class ServiceFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: 'tracepool',
         POWERTOOLS_METRICS_NAMESPACE: 'Tracepool',
         ...props.environment,
+        ...def.environment,
       },
     });
     this.def = def;

@@ -24,4 +24,10 @@ export const ENV = {
   /** Comma-separated proxy providers; each has a credentials secret <prefix><provider>. */
   proxyProviders: 'PROXY_PROVIDERS',
   traceTtlDays: 'TRACE_TTL_DAYS',
+  /** Comma-separated delays (ms) before attempts 2, 3, …; after the last, dead letter. */
+  retryBackoffMs: 'RETRY_BACKOFF_MS',
+  /** A trace running (or queued) longer than this is a timeout. */
+  runningDeadlineMs: 'RUNNING_DEADLINE_MS',
+  httpDeadlineMs: 'TRACE_HTTP_DEADLINE_MS',
+  browserDeadlineMs: 'TRACE_BROWSER_DEADLINE_MS',
 } as const;

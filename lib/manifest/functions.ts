@@ -36,8 +36,21 @@ export interface FunctionDef {
   readonly queues?: Partial<Record<QueueId, QueueAccess>>;
   /** Reads the proxy providers' credentials secrets. */
   readonly providerSecrets?: boolean;
-  /** Files shipped next to the bundle (absolute at synth time), e.g. a geo database. */
-  readonly assets?: readonly string[];
+  /** Files or folders (relative to the repository root) copied next to the bundle, e.g. a geo database. */
+  readonly assets?: readonly { readonly from: string; readonly to: string }[];
+  /** Static environment (merged over the stack's shared variables). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** An SQS event source (the local stack polls the same queue the same way). */
+  readonly sqsSource?: {
+    readonly queue: QueueId;
+    readonly batchSize: number;
+    /** @default 0 */
+    readonly maxBatchingWindowSeconds?: number;
+    /** Concurrent invocations (2..1000); the stack may override it. @default 5 */
+    readonly maxConcurrency?: number;
+  };
+  /** May start executions of the trace state machine (gets STATE_MACHINE_ARN). */
+  readonly startsExecutions?: boolean;
 }
 
 const route = (method: HttpMethod, path: string, auth: RouteDef['auth'] = 'public'): RouteDef => ({ method, path, auth });
@@ -85,6 +98,89 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       route('POST', '/admin/ips/reset-health', 'admin'),
     ],
     tables: { IpPool: 'readWrite', Ops: 'readWrite' },
+  },
+  {
+    id: 'AdminTraces',
+    entry: 'lambdas/admin/traces-handler.ts',
+    description: 'Read trace records',
+    routes: [route('GET', '/admin/traces/{traceId}', 'admin'), route('GET', '/admin/traces', 'admin')],
+    tables: { Traces: 'read' },
+  },
+  // The trace pipeline (lib/constructs/trace-pipeline.ts wires the tasks into the state machine).
+  {
+    id: 'TraceStarter',
+    entry: 'lambdas/pipeline/starter-handler.ts',
+    description: 'Trace requests from SQS become Step Functions executions named after the trace',
+    timeoutSeconds: 30,
+    sqsSource: { queue: 'TraceRequests', batchSize: 10, maxBatchingWindowSeconds: 1 },
+    tables: { Traces: 'readWrite' },
+    startsExecutions: true,
+  },
+  {
+    id: 'AcquireLease',
+    entry: 'lambdas/pipeline/acquire-lease-handler.ts',
+    description: 'Mark the trace running and lease a proxy IP',
+    timeoutSeconds: 10,
+    tables: { Traces: 'readWrite', IpPool: 'readWrite', Ops: 'readWrite', Catalog: 'read' },
+  },
+  {
+    id: 'TraceHttp',
+    entry: 'lambdas/pipeline/trace-http-handler.ts',
+    description: 'Follow the redirect chain over HTTP through the leased proxy',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    tables: { Catalog: 'readWrite' },
+    providerSecrets: true,
+  },
+  {
+    id: 'TraceBrowser',
+    entry: 'lambdas/pipeline/trace-browser-handler.ts',
+    description: 'Follow the redirect chain in headless Chromium through the leased proxy',
+    memoryMb: 2048,
+    timeoutSeconds: 70,
+    tables: { Catalog: 'readWrite' },
+    providerSecrets: true,
+    // Chromium's compressed binaries cannot be bundled; they ship next to the bundle.
+    assets: [{ from: 'node_modules/@sparticuz/chromium/bin', to: 'chromium-bin' }],
+    environment: { CHROMIUM_BIN_DIR: '/var/task/chromium-bin' },
+  },
+  {
+    id: 'StoreResult',
+    entry: 'lambdas/pipeline/store-result-handler.ts',
+    description: 'Store the trace result under the lease fence',
+    timeoutSeconds: 10,
+    tables: { Traces: 'readWrite', Catalog: 'readWrite' },
+  },
+  {
+    id: 'ReleaseLease',
+    entry: 'lambdas/pipeline/release-lease-handler.ts',
+    description: 'Release the leased IP with the outcome that decides its health',
+    timeoutSeconds: 10,
+    tables: { IpPool: 'readWrite', Traces: 'readWrite', Ops: 'readWrite' },
+  },
+  {
+    id: 'RecordFailure',
+    entry: 'lambdas/pipeline/record-failure-handler.ts',
+    description: 'Record a failed attempt: retry with backoff or dead letter',
+    timeoutSeconds: 10,
+    tables: { Traces: 'readWrite' },
+  },
+  {
+    id: 'Maintenance',
+    entry: 'lambdas/pipeline/maintenance-handler.ts',
+    description: 'Every minute: stuck traces become timeouts; pool figures as metrics',
+    timeoutSeconds: 60,
+    everyMinutes: 1,
+    tables: { Traces: 'readWrite', IpPool: 'read', Ops: 'read' },
+  },
+  {
+    id: 'RetrySchedule',
+    entry: 'lambdas/pipeline/retry-handler.ts',
+    description: 'Every 5 minutes: due retries and parked clicks re-enqueued',
+    timeoutSeconds: 120,
+    everyMinutes: 5,
+    tables: { Traces: 'readWrite', Ops: 'readWrite' },
+    queues: { TraceRequests: 'send' },
   },
 ];
 

@@ -1,4 +1,7 @@
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { FUNCTIONS } from '../manifest/functions';
 import { ENV } from '../manifest/env';
@@ -9,6 +12,7 @@ import type { WorkQueues } from '../constructs/work-queues';
 import type { ProxyCredentials } from '../constructs/proxy-credentials';
 import { ServiceFunction } from '../constructs/service-function';
 import { TracepoolApi } from '../constructs/tracepool-api';
+import { TracePipeline } from '../constructs/trace-pipeline';
 
 export interface StatelessStackProps extends StackProps {
   readonly data: DataTables;
@@ -21,12 +25,21 @@ export interface StatelessStackProps extends StackProps {
   readonly unknownOfferFallbackUrl?: string;
   /** @default 30000 */
   readonly offerCacheTtlMs?: number;
+  /**
+   * Concurrent invocations per SQS-driven function id (e.g. { TraceStarter: 10 }): keep the
+   * starter near what the IP pool can serve.
+   * @default - the manifest's value (5)
+   */
+  readonly sqsMaxConcurrency?: Readonly<Record<string, number>>;
+  /** @default 'STANDARD' (see TracePipelineProps.type) */
+  readonly stateMachineType?: 'STANDARD' | 'EXPRESS';
 }
 
-/** Code: functions, the HTTP API, the state machine and schedules (as their issues land). */
+/** Code: functions, the HTTP API, the trace state machine, event sources and schedules. */
 export class StatelessStack extends Stack {
   public readonly functions: Record<string, ServiceFunction> = {};
   public readonly api: TracepoolApi;
+  public readonly pipeline: TracePipeline;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -55,9 +68,49 @@ export class StatelessStack extends Stack {
       this.functions[def.id] = fn;
     }
 
+    this.pipeline = new TracePipeline(this, 'Pipeline', {
+      type: props.stateMachineType,
+      functions: {
+        acquireLease: this.fn('AcquireLease'),
+        traceHttp: this.fn('TraceHttp'),
+        traceBrowser: this.fn('TraceBrowser'),
+        storeResult: this.fn('StoreResult'),
+        releaseLease: this.fn('ReleaseLease'),
+        recordFailure: this.fn('RecordFailure'),
+      },
+    });
+    for (const fn of Object.values(this.functions)) {
+      if (fn.def.startsExecutions) this.pipeline.grantStart(fn);
+      const source = fn.def.sqsSource;
+      if (source) {
+        const maxConcurrency = props.sqsMaxConcurrency?.[fn.def.id] ?? source.maxConcurrency ?? 5;
+        fn.addEventSource(
+          new SqsEventSource(props.work.queues[source.queue].queue, {
+            batchSize: source.batchSize,
+            maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds ?? 0),
+            reportBatchItemFailures: true,
+            maxConcurrency,
+          }),
+        );
+      }
+      if (fn.def.everyMinutes) {
+        new Rule(this, `${fn.def.id}Schedule`, {
+          description: `${fn.def.id}: every ${fn.def.everyMinutes} minute(s)`,
+          schedule: Schedule.rate(Duration.minutes(fn.def.everyMinutes)),
+          targets: [new LambdaFunction(fn, { retryAttempts: 2 })],
+        });
+      }
+    }
+
     this.api = new TracepoolApi(this, 'Api', { functions: Object.values(this.functions) });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Tracepool HTTP API' });
     this.acknowledgeNagFindings();
+  }
+
+  private fn(id: string): ServiceFunction {
+    const fn = this.functions[id];
+    if (!fn) throw new Error(`StatelessStack: no function ${id} in the manifest`);
+    return fn;
   }
 
   /** Each cdk-nag finding we accept, with the reason it is right for Tracepool. */

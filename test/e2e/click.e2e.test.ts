@@ -17,6 +17,8 @@ beforeAll(async () => {
     dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
     sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
     logLevel: 'SILENT',
+    pipeline: false,
+    schedules: false,
   });
 });
 afterAll(() => stack?.stop());

@@ -10,6 +10,8 @@ beforeAll(async () => {
     dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
     sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
     logLevel: 'SILENT',
+    pipeline: false,
+    schedules: false,
     demo: false,
   });
 });

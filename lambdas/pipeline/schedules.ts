@@ -1,0 +1,112 @@
+/**
+ * The pipeline's schedules.
+ * - retries (every 5 minutes): due retries and timeouts re-enqueued; clicks the click path parked
+ *   while SQS was down sent on. Send first, then mark: a crash in between only re-sends, and the
+ *   execution name (trace + attempt) makes the second send a no-op.
+ * - maintenance (every minute): traces stuck running (or queued) past the deadline become
+ *   timeouts, which the retry schedule retries or dead-letters.
+ */
+import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TraceRepository } from '../traces/trace-repository';
+import type { TraceRecord } from '../traces/trace-record';
+import type { TraceRequest } from '../trace-requests/trace-request';
+import { PARKED_PK, type SqsTraceQueue } from '../adapters/trace-queue';
+import { afterFailure } from './retry-policy';
+
+export interface RetryDeps {
+  readonly traces: TraceRepository;
+  readonly queue: Pick<SqsTraceQueue, 'send'>;
+  readonly doc: DynamoDBDocumentClient;
+  readonly opsTable: string;
+  readonly clock: () => number;
+  /** @default 200 */
+  readonly batchLimit?: number;
+}
+
+export interface RetryRunSummary {
+  requeued: number;
+  parkedSent: number;
+  errors: number;
+}
+
+export async function runRetries(deps: RetryDeps): Promise<RetryRunSummary> {
+  const now = deps.clock();
+  const limit = deps.batchLimit ?? 200;
+  const summary: RetryRunSummary = { requeued: 0, parkedSent: 0, errors: 0 };
+  const due = [
+    ...(await deps.traces.byStatus('retry_scheduled', { before: now, limit })),
+    ...(await deps.traces.byStatus('timeout', { before: now, limit })),
+  ];
+  for (const record of due) {
+    try {
+      const request: TraceRequest = { ...record.request, source: 'retry', attempt: Math.max(record.attempts, record.request.attempt) + 1 };
+      await deps.queue.send(request);
+      if (await requeue(deps, record, now)) summary.requeued++;
+    } catch {
+      summary.errors++;
+    }
+  }
+
+  const parked = await deps.doc.send(
+    new QueryCommand({ TableName: deps.opsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARKED_PK }, Limit: limit }),
+  );
+  for (const item of parked.Items ?? []) {
+    try {
+      await deps.queue.send(item.request as TraceRequest);
+      await deps.doc.send(new DeleteCommand({ TableName: deps.opsTable, Key: { pk: PARKED_PK, sk: item.sk } }));
+      summary.parkedSent++;
+    } catch {
+      summary.errors++;
+    }
+  }
+  return summary;
+}
+
+async function requeue(deps: RetryDeps, record: TraceRecord, now: number): Promise<boolean> {
+  // timeout and retry_scheduled both go back to queued; the repository guards on the due time.
+  if (record.status === 'timeout') {
+    return deps.traces.recordFailure(
+      record.traceId,
+      { statuses: ['timeout'] },
+      { status: 'queued', statusAt: now, error: record.error ?? { class: 'timeout', message: 'timed out' } },
+      now,
+    );
+  }
+  return deps.traces.requeue(record.traceId, record.statusAt, now);
+}
+
+export interface MaintenanceDeps {
+  readonly traces: TraceRepository;
+  readonly clock: () => number;
+  readonly runningDeadlineMs: number;
+  readonly backoffMs: readonly number[];
+  /** @default 200 */
+  readonly batchLimit?: number;
+}
+
+export async function sweepTimeouts(deps: MaintenanceDeps): Promise<{ timedOut: number; deadLettered: number }> {
+  const now = deps.clock();
+  const cutoff = now - deps.runningDeadlineMs;
+  const limit = deps.batchLimit ?? 200;
+  const stuck = [
+    ...(await deps.traces.byStatus('running', { before: cutoff, limit })),
+    ...(await deps.traces.byStatus('queued', { before: cutoff, limit })),
+  ];
+  let timedOut = 0;
+  let deadLettered = 0;
+  for (const record of stuck) {
+    const attempt = Math.max(1, record.attempts);
+    const verdict = afterFailure(attempt, { class: 'timeout', message: `no result ${Math.round((now - record.statusAt) / 1000)} s after ${record.status}` }, now, deps.backoffMs);
+    if (verdict.status === 'completed') continue;
+    const next = verdict.status === 'retry_scheduled' ? 'timeout' : verdict.status;
+    const moved = await deps.traces.recordFailure(
+      record.traceId,
+      { statuses: [record.status] },
+      { status: next, statusAt: verdict.retryAt ?? now, error: verdict.error },
+      now,
+    );
+    if (moved && next === 'timeout') timedOut++;
+    if (moved && next === 'dead_lettered') deadLettered++;
+  }
+  return { timedOut, deadLettered };
+}

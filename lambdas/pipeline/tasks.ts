@@ -1,0 +1,161 @@
+/**
+ * The state machine's task use cases. Each takes the pipeline state and its collaborators and
+ * returns what lands at its ResultPath. Errors they throw are the errors Step Functions sees:
+ * their `name` is what Retry and Catch match (NoIpAvailable, TraceSuperseded, OfferGone).
+ */
+import type { LeasePool } from '../lease/lease-pool';
+import type { ProviderCredentialsResolver } from '../lease/provider-credentials';
+import { proxyUrl } from '../lease/provider-credentials';
+import type { OfferStore } from '../offers/offer-repository';
+import type { Offer } from '../offers/offer-schema';
+import type { ModeMemory } from '../tracer/auto-tracer';
+import type { ProxyConfig } from '../tracer/types';
+import type { TraceRepository } from '../traces/trace-repository';
+import { buildRedirectUrl } from '../click/redirect-url';
+import { afterFailure, classifyTaskError, judgeResult, releaseOutcomeFor } from './retry-policy';
+import { causeMessage, type LeaseState, type PipelineState, type StoredState, type TraceState } from './pipeline-state';
+import { browserStep, httpStep } from './trace-steps';
+
+/** The trace already moved on (a newer attempt, or it finished): this execution just stops. */
+export class TraceSuperseded extends Error {
+  override readonly name = 'TraceSuperseded';
+}
+
+/** The offer was deleted between click and trace: nothing to trace, ever. */
+export class OfferGone extends Error {
+  override readonly name = 'OfferGone';
+}
+
+export interface TaskDeps {
+  readonly clock: () => number;
+  readonly traces: TraceRepository;
+  readonly pool: LeasePool;
+  readonly offers: OfferStore;
+  readonly credentials: ProviderCredentialsResolver;
+  readonly modeMemory: ModeMemory;
+  readonly config: {
+    readonly backoffMs: readonly number[];
+    readonly allowPrivate: boolean;
+    readonly httpDeadlineMs: number;
+    readonly browserDeadlineMs: number;
+  };
+}
+
+function requireLease(state: PipelineState): LeaseState {
+  if (!state.lease) throw new Error('no lease in the state');
+  return state.lease;
+}
+
+async function requireOffer(deps: Pick<TaskDeps, 'offers'>, offerId: string): Promise<Offer> {
+  const offer = await deps.offers.get(offerId);
+  if (!offer) throw new OfferGone(`offer ${offerId} no longer exists`);
+  return offer;
+}
+
+export async function acquireLease(deps: Pick<TaskDeps, 'clock' | 'traces' | 'pool' | 'offers'>, state: PipelineState): Promise<LeaseState> {
+  const { request, executionName } = state;
+  const now = deps.clock();
+  if (!(await deps.traces.markRunning(request.traceId, request.attempt, executionName, now))) {
+    throw new TraceSuperseded(`trace ${request.traceId} is no longer queued for ${executionName}`);
+  }
+  const offer = await requireOffer(deps, request.offerId);
+  const anyCountry = request.country === 'any' || offer.tracePolicy.anyCountry;
+  const lease = await deps.pool.acquire(request.country, request.traceId, { anyCountry });
+  const acquiredAt = deps.clock();
+  await deps.traces.recordLease(
+    request.traceId,
+    executionName,
+    { ipId: lease.ipId, fence: lease.fence, provider: lease.provider, country: lease.country },
+    acquiredAt,
+    acquiredAt - state.startedAt,
+  );
+  return { ...lease, acquiredAt };
+}
+
+async function tracerOptions(deps: TaskDeps, state: PipelineState, offer: Offer, deadlineMs: number) {
+  const lease = requireLease(state);
+  const credentials = await deps.credentials.get(lease.provider);
+  const proxy: ProxyConfig = { url: proxyUrl(lease, credentials) };
+  return {
+    proxy,
+    device: state.request.device,
+    country: lease.country,
+    allowPrivate: deps.config.allowPrivate,
+    // Exact passthrough names are tracked like click ids (prefix rules such as utm_* are not).
+    clickIdParams: offer.passthrough.filter((p) => !p.endsWith('*')),
+    deadlineMs,
+  };
+}
+
+export async function traceWithHttp(deps: TaskDeps, state: PipelineState): Promise<TraceState> {
+  const offer = await requireOffer(deps, state.request.offerId);
+  const url = buildRedirectUrl(offer.trackingUrl, state.request.params);
+  const options = await tracerOptions(deps, state, offer, deps.config.httpDeadlineMs);
+  return httpStep(url, options, { offerId: offer.offerId, mode: offer.tracePolicy.mode }, deps.modeMemory);
+}
+
+export async function traceWithBrowser(deps: TaskDeps, state: PipelineState): Promise<TraceState> {
+  if (!state.trace) throw new Error('TraceBrowser runs after TraceHttp');
+  const offer = await requireOffer(deps, state.request.offerId);
+  const options = await tracerOptions(deps, state, offer, deps.config.browserDeadlineMs);
+  return browserStep(state.trace, options);
+}
+
+export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'modeMemory' | 'config'>, state: PipelineState): Promise<StoredState> {
+  const result = state.trace?.result;
+  if (!result) throw new Error('StoreResult needs a trace result');
+  const lease = requireLease(state);
+  const now = deps.clock();
+  const verdict = judgeResult(result, state.request.attempt, now, deps.config.backoffMs);
+  const releaseOutcome = releaseOutcomeFor(verdict.status === 'completed' ? undefined : result.error?.class ?? 'offer');
+  const stored = await deps.traces.storeResult(
+    state.request.traceId,
+    { executionName: state.executionName, fence: lease.fence },
+    result,
+    {
+      status: verdict.status,
+      statusAt: verdict.status === 'retry_scheduled' ? verdict.retryAt! : now,
+      ...(verdict.status === 'completed' ? {} : { error: verdict.error }),
+    },
+    {
+      queueWaitMs: Math.max(0, state.startedAt - state.request.clickedAt),
+      leaseWaitMs: lease.acquiredAt - state.startedAt,
+      traceMs: state.trace?.traceMs,
+      totalMs: now - state.request.clickedAt,
+    },
+    now,
+  );
+  if (!stored) return { status: 'superseded', releaseOutcome };
+  if (verdict.status === 'completed') {
+    await deps.modeMemory.record(state.request.offerId, result.mode).catch(() => undefined);
+  }
+  return { status: verdict.status, releaseOutcome, finalUrl: result.finalUrl, params: result.params };
+}
+
+export async function releaseLease(deps: Pick<TaskDeps, 'clock' | 'traces' | 'pool'>, state: PipelineState) {
+  const lease = requireLease(state);
+  const outcome = state.stored?.releaseOutcome ?? releaseOutcomeFor(state.error ? classifyTaskError(state.error.Error) : 'internal');
+  const released = await deps.pool.release(lease, outcome);
+  if (released.released) await deps.traces.recordRelease(state.request.traceId, lease.fence, deps.clock());
+  return { outcome, ...released };
+}
+
+export async function recordFailure(deps: Pick<TaskDeps, 'clock' | 'traces' | 'config'>, state: PipelineState): Promise<StoredState> {
+  const now = deps.clock();
+  const errorName = state.error?.Error;
+  const cls = errorName === 'OfferGone' ? 'offer' : classifyTaskError(errorName);
+  const verdict = afterFailure(
+    state.request.attempt,
+    { class: cls, message: causeMessage(state.error), permanent: errorName === 'OfferGone' },
+    now,
+    deps.config.backoffMs,
+  );
+  if (verdict.status === 'completed') throw new Error('a failure cannot complete');
+  const recorded = await deps.traces.recordFailure(
+    state.request.traceId,
+    { statuses: ['running', 'queued'], executionName: state.executionName },
+    { status: verdict.status, statusAt: verdict.retryAt ?? now, error: verdict.error },
+    now,
+  );
+  return { status: recorded ? verdict.status : 'superseded', releaseOutcome: releaseOutcomeFor(cls) };
+}

@@ -1,0 +1,281 @@
+/**
+ * Trace records in the Traces table. Every transition is a conditional write on the current
+ * status (and, for results, on the lease fence and execution), so redelivered messages, retried
+ * tasks and stale lease holders can never move a trace backwards or overwrite a newer result.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TraceRequest } from '../trace-requests/trace-request';
+import type { FailureClass, TraceRecord, TraceStatus, TraceTimings } from './trace-record';
+import type { TraceResult } from '../tracer/types';
+
+export interface TraceRepositoryDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Days a trace record is kept (DynamoDB TTL). */
+  readonly ttlDays: number;
+}
+
+export interface LeaseRef {
+  readonly ipId: string;
+  readonly fence: number;
+  readonly provider: string;
+  readonly country: string;
+}
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+export class TraceRepository {
+  constructor(private readonly deps: TraceRepositoryDeps) {}
+
+  private get table() {
+    return this.deps.tableName;
+  }
+
+  private expiresAt(now: number): number {
+    return Math.floor(now / 1000) + this.deps.ttlDays * 86_400;
+  }
+
+  async get(traceId: string): Promise<TraceRecord | undefined> {
+    const out = await this.deps.doc.send(new GetCommand({ TableName: this.table, Key: { traceId }, ConsistentRead: true }));
+    return out.Item as TraceRecord | undefined;
+  }
+
+  /**
+   * The starter's write: a new trace becomes `queued`; a retry attempt (already `queued` by the
+   * retry schedule) is left as is. Returns false when the trace is past queueing (a redelivered
+   * message for an attempt that already started or finished).
+   */
+  async enqueue(request: TraceRequest, now: number): Promise<boolean> {
+    const record: TraceRecord = {
+      traceId: request.traceId,
+      offerId: request.offerId,
+      source: request.source,
+      status: 'queued',
+      statusAt: now,
+      attempts: 0,
+      country: request.country,
+      device: request.device,
+      request,
+      createdAt: request.clickedAt,
+      updatedAt: now,
+      expiresAt: this.expiresAt(now),
+    };
+    try {
+      await this.deps.doc.send(
+        new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(traceId)' }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.get(request.traceId);
+    return existing?.status === 'queued';
+  }
+
+  /** queued → running for this attempt's execution. False when another attempt owns the trace. */
+  async markRunning(traceId: string, attempt: number, executionName: string, now: number): Promise<boolean> {
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { traceId },
+          UpdateExpression: 'SET #s = :running, statusAt = :now, attempts = :attempt, executionName = :exec, updatedAt = :now REMOVE #e',
+          // A retried AcquireLease task of the same execution finds it running already: fine.
+          ConditionExpression: '#s = :queued OR (#s = :running AND executionName = :exec)',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':now': now, ':attempt': attempt, ':exec': executionName },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records the lease of the running attempt; the fence guards the result written later. */
+  async recordLease(traceId: string, executionName: string, lease: LeaseRef, now: number, leaseWaitMs: number): Promise<void> {
+    await this.deps.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { traceId },
+        UpdateExpression: 'SET ip = :ip, leaseAcquiredAt = :now, updatedAt = :now, timings = :timings REMOVE leaseReleasedAt',
+        ConditionExpression: '#s = :running AND executionName = :exec',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':ip': lease, ':now': now, ':running': 'running', ':exec': executionName, ':timings': { leaseWaitMs } },
+      }),
+    );
+  }
+
+  async recordRelease(traceId: string, fence: number, now: number): Promise<void> {
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { traceId },
+          UpdateExpression: 'SET leaseReleasedAt = :now',
+          ConditionExpression: 'ip.fence = :fence',
+          ExpressionAttributeValues: { ':now': now, ':fence': fence },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * Stores a trace result and moves the trace to its next status, only if this execution still
+   * holds the trace with this fence. Returns false when a newer holder owns it (nothing changed).
+   */
+  async storeResult(
+    traceId: string,
+    guard: { executionName: string; fence: number },
+    result: TraceResult,
+    next: { status: TraceStatus; statusAt: number; error?: { class: FailureClass; message: string } },
+    timings: TraceTimings,
+    now: number,
+  ): Promise<boolean> {
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { traceId },
+          UpdateExpression:
+            'SET #s = :status, statusAt = :statusAt, #m = :mode, outcome = :outcome, finalUrl = :finalUrl, params = :params, hops = :hops, ' +
+            'adsCompatibility = :ads, clickIds = :clickIds, proxyBytes = :bytes, timings = :timings, updatedAt = :now' +
+            (next.error ? ', #e = :error' : ' REMOVE #e'),
+          ConditionExpression: '#s = :running AND executionName = :exec AND ip.fence = :fence',
+          ExpressionAttributeNames: { '#s': 'status', '#m': 'mode', '#e': 'error' },
+          ExpressionAttributeValues: {
+            ':status': next.status,
+            ':statusAt': next.statusAt,
+            ':mode': result.mode,
+            ':outcome': result.outcome,
+            ':finalUrl': result.finalUrl,
+            ':params': result.params,
+            ':hops': result.hops,
+            ':ads': result.adsCompatibility,
+            ':clickIds': result.clickIds,
+            ':bytes': result.proxyBytes,
+            ':timings': timings,
+            ':now': now,
+            ':running': 'running',
+            ':exec': guard.executionName,
+            ':fence': guard.fence,
+            ...(next.error ? { ':error': next.error } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * A failure without a result (no IP, a crashed or timed-out task, the maintenance sweep):
+   * moves the trace from one of `from` to its next status.
+   */
+  async recordFailure(
+    traceId: string,
+    from: { statuses: readonly TraceStatus[]; executionName?: string },
+    next: { status: TraceStatus; statusAt: number; error: { class: FailureClass; message: string } },
+    now: number,
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#s': 'status', '#e': 'error' };
+    const values: Record<string, unknown> = { ':status': next.status, ':statusAt': next.statusAt, ':error': next.error, ':now': now };
+    const allowed = from.statuses.map((s, i) => ((values[`:from${i}`] = s), `#s = :from${i}`)).join(' OR ');
+    let condition = `(${allowed})`;
+    if (from.executionName) {
+      condition += ' AND executionName = :exec';
+      values[':exec'] = from.executionName;
+    }
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { traceId },
+          UpdateExpression: 'SET #s = :status, statusAt = :statusAt, #e = :error, updatedAt = :now',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** retry_scheduled → queued, once the retry's message is on the queue. */
+  async requeue(traceId: string, dueAt: number, now: number): Promise<boolean> {
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { traceId },
+          UpdateExpression: 'SET #s = :queued, statusAt = :now, updatedAt = :now',
+          ConditionExpression: '#s = :retry AND statusAt = :due',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':retry': 'retry_scheduled', ':due': dueAt, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Traces in `status` whose statusAt is at most `before`, oldest first (GSI byStatus). */
+  async byStatus(status: TraceStatus, options: { before?: number; after?: number; limit: number; newestFirst?: boolean }): Promise<TraceRecord[]> {
+    const items: TraceRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    const range =
+      options.before !== undefined && options.after !== undefined
+        ? ' AND statusAt BETWEEN :after AND :before'
+        : options.before !== undefined
+          ? ' AND statusAt <= :before'
+          : options.after !== undefined
+            ? ' AND statusAt >= :after'
+            : '';
+    do {
+      const out = await this.deps.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byStatus',
+          KeyConditionExpression: `#s = :status${range}`,
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ...(options.before !== undefined ? { ':before': options.before } : {}),
+            ...(options.after !== undefined ? { ':after': options.after } : {}),
+          },
+          ScanIndexForward: !options.newestFirst,
+          Limit: options.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((out.Items ?? []) as TraceRecord[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && items.length < options.limit);
+    return items;
+  }
+
+  async byOffer(offerId: string, limit: number): Promise<TraceRecord[]> {
+    const out = await this.deps.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byOffer',
+        KeyConditionExpression: 'offerId = :o',
+        ExpressionAttributeValues: { ':o': offerId },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []) as TraceRecord[];
+  }
+}

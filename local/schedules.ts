@@ -1,0 +1,48 @@
+/** The manifest's EventBridge schedules as timers (one run at a time per function, like a rate rule with no overlap). */
+import type { ScheduledEvent } from 'aws-lambda';
+import type { FunctionDef } from '../lib/manifest/functions';
+import { invoke } from './lambda-runtime';
+
+export function scheduledEvent(def: FunctionDef): ScheduledEvent {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:events:us-east-1:000000000000:rule/${def.id}Schedule`],
+    detail: {},
+  };
+}
+
+export function startSchedules(
+  defs: readonly FunctionDef[],
+  options: { intervalMs?: (def: FunctionDef) => number; onError?: (def: FunctionDef, error: unknown) => void } = {},
+): { stop(): void; runNow(id: string): Promise<unknown> } {
+  const timers: NodeJS.Timeout[] = [];
+  const busy = new Set<string>();
+  const run = async (def: FunctionDef) => {
+    if (busy.has(def.id)) return undefined;
+    busy.add(def.id);
+    try {
+      return await invoke(def, scheduledEvent(def));
+    } finally {
+      busy.delete(def.id);
+    }
+  };
+  for (const def of defs) {
+    if (!def.everyMinutes) continue;
+    const every = options.intervalMs?.(def) ?? def.everyMinutes * 60_000;
+    timers.push(setInterval(() => run(def).catch((error: unknown) => options.onError?.(def, error)), every));
+  }
+  return {
+    stop: () => timers.forEach((t) => clearInterval(t)),
+    runNow: async (id: string) => {
+      const def = defs.find((d) => d.id === id);
+      if (!def) throw new Error(`no scheduled function ${id}`);
+      return invoke(def, scheduledEvent(def));
+    },
+  };
+}

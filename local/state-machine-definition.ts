@@ -1,0 +1,55 @@
+/**
+ * The trace state machine exactly as `cdk synth` produces it: the real CDK app is synthesized
+ * (bundling skipped), the definition taken from the template, its Fn::Join/GetAtt/Ref resolved,
+ * and each Task state mapped to the manifest function whose ARN it invokes.
+ */
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { buildApp } from '../bin/app';
+import type { FunctionDef } from '../lib/manifest/functions';
+
+export interface LocalDefinition {
+  readonly definition: Record<string, unknown>;
+  /** Task state name → the function it invokes. */
+  readonly tasks: Record<string, FunctionDef>;
+}
+
+type Token = string | { 'Fn::GetAtt'?: [string, string]; Ref?: string };
+
+const localFunctionArn = (logicalId: string) => `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
+
+function resolvePart(part: Token): string {
+  if (typeof part === 'string') return part;
+  if (part['Fn::GetAtt']) return localFunctionArn(part['Fn::GetAtt'][0]);
+  if (part.Ref === 'AWS::Partition') return 'aws';
+  if (part.Ref === 'AWS::Region') return 'us-east-1';
+  if (part.Ref === 'AWS::AccountId') return '000000000000';
+  throw new Error(`cannot resolve ${JSON.stringify(part)} in the state machine definition`);
+}
+
+export function synthesizedDefinition(): LocalDefinition {
+  const { app, stateless } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  const assembly = app.synth({ validateOnSynthesis: false });
+  const template = assembly.getStackByName(stateless.stackName).template as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const machine = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (!machine) throw new Error('no state machine in the synthesized stateless stack');
+  const raw = machine.Properties.DefinitionString as string | { 'Fn::Join': [string, Token[]] };
+  const text = typeof raw === 'string' ? raw : raw['Fn::Join'][1].map(resolvePart).join(raw['Fn::Join'][0]);
+  const definition = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string }> };
+
+  const stack = Stack.of(stateless);
+  const byArn = new Map<string, FunctionDef>();
+  for (const fn of Object.values(stateless.functions)) {
+    const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement)) as string;
+    byArn.set(localFunctionArn(logicalId), fn.def);
+  }
+  const tasks: Record<string, FunctionDef> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    const def = state.Resource ? byArn.get(state.Resource) : undefined;
+    if (!def) throw new Error(`task ${name} invokes ${state.Resource}, which is no manifest function`);
+    tasks[name] = def;
+  }
+  return { definition, tasks };
+}
