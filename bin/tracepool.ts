@@ -9,6 +9,7 @@ import { LazyAdminClient, LocalAdminClient, SigV4AdminClient } from './commands/
 import { registerOffersCommands } from './commands/offers';
 import { registerIpsCommands } from './commands/ips';
 import { registerTraceCommand } from './commands/trace';
+import { registerMetricsCommand } from './commands/metrics';
 
 export function buildProgram(): Command {
   const program = new Command('tracepool')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerOffersCommands(program, client);
   registerIpsCommands(program, client);
   registerTraceCommand(program);
+  registerMetricsCommand(program, client);
   program
     .command('local')
     .description('start the local stack (same as npm start)')

@@ -167,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_DEV: 'true',
       [ENV.stage]: 'local',
       [ENV.adminToken]: adminToken,
+      [ENV.corsOrigins]: '*',
       [ENV.proxyProviders]: LOCAL_PROXY_PROVIDER,
       [ENV.providerSecretPrefix]: 'tracepool/local/proxy/',
       // The local stack traces local proxies and the demo chain on 127.0.0.1 by design.
@@ -174,7 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...Object.fromEntries(TABLE_IDS.map((id) => [tableEnv(id), tables[id]])),
       ...Object.fromEntries(QUEUE_IDS.map((id) => [queueUrlEnv(id), queues.queues[id]])),
       ...Object.fromEntries(QUEUE_IDS.map((id) => [dlqUrlEnv(id), queues.dlqs[id]])),
-      ...Object.fromEntries(FUNCTIONS.flatMap((f) => Object.entries(f.environment ?? {})).filter(([k]) => k !== 'CHROMIUM_BIN_DIR')),
+      ...Object.fromEntries(FUNCTIONS.flatMap((f) => Object.entries(f.environment ?? {})).filter(([k]) => !LAMBDA_ONLY_ENV.has(k))),
       ...options.env,
     });
 
@@ -212,22 +213,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           enabled: true,
         })),
       );
-      for (const def of FUNCTIONS) {
-        if (!def.sqsSource) continue;
-        pollers.push(
-          startSqsPoller({
-            sqs,
-            def,
-            queueUrl: queues.queues[def.sqsSource.queue],
-            queueArn: queues.dlqArns[def.sqsSource.queue].replace(/-dlq$/, ''),
-            onError: (error) => log(`${def.id}: ${(error as Error).message}`),
-          }),
-        );
-      }
-      stops.push(async () => {
-        await Promise.all(pollers.map((p) => p.stop()));
-      });
     }
+    // Lambda's SQS event sources: the same batches, the same partial-failure semantics.
+    for (const def of FUNCTIONS) {
+      if (!def.sqsSource || (def.sqsSource.queue === 'TraceRequests' && !pipelineOn)) continue;
+      pollers.push(
+        startSqsPoller({
+          sqs,
+          def,
+          queueUrl: queues.queues[def.sqsSource.queue],
+          queueArn: queues.dlqArns[def.sqsSource.queue].replace(/-dlq$/, ''),
+          onError: (error) => log(`${def.id}: ${(error as Error).message}`),
+        }),
+      );
+    }
+    stops.push(async () => {
+      await Promise.all(pollers.map((p) => p.stop()));
+    });
     const schedules = startSchedules(options.schedules === false ? [] : FUNCTIONS, {
       onError: (def, error) => log(`schedule ${def.id}: ${(error as Error).message}`),
     });
@@ -254,6 +256,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 }
+
+/** Paths inside the Lambda bundle; locally the same files are read from node_modules. */
+const LAMBDA_ONLY_ENV = new Set(['CHROMIUM_BIN_DIR', 'GEO_DB_DIR']);
 
 /** The demo pool's provider (its local proxies' credentials live in the local secrets store). */
 export const LOCAL_PROXY_PROVIDER = 'local';

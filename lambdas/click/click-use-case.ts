@@ -15,8 +15,8 @@ export interface ClickInput {
   readonly method: string;
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly userAgent: string | undefined;
-  /** The clicker's country when known (viewer-country header or IP geo), lower case. */
-  readonly clickCountry: string | undefined;
+  /** The clicker's country (viewer-country header, else IP geo), lower case; asked only for `auto` offers. */
+  readonly clickCountry: () => string | undefined;
 }
 
 export interface ClickDeps {
@@ -59,7 +59,7 @@ export async function handleClick(deps: ClickDeps, input: ClickInput): Promise<C
     source: 'click',
     params,
     clickedAt: now,
-    country: offer.country === 'auto' ? (input.clickCountry ?? 'any') : offer.country,
+    country: offer.country === 'auto' ? (input.clickCountry() ?? 'any') : offer.country,
     // Traces emulate the device the offer is configured for (its landing pages differ by device).
     device: offer.device,
     attempt: 1,

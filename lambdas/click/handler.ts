@@ -15,6 +15,8 @@ import { DurableTraceSink, ParkingTable, SqsTraceQueue } from '../adapters/trace
 import { newTraceId } from '../trace-requests/trace-request';
 import { handleClick, type ClickOutcome } from './click-use-case';
 import { countryFromHeaders } from './click-context';
+import { countryGeoLookup, geoLookupFromFiles, type GeoLookup } from '../geo/geo-lookup';
+import path from 'node:path';
 
 const config = {
   catalogTable: requireEnv(tableEnv('Catalog')),
@@ -48,6 +50,16 @@ const sink = new DurableTraceSink(
   },
 );
 
+// The country database (8 MB) is opened on the first `auto` click without a viewer-country header,
+// never at cold start: most offers name their country.
+let geo: GeoLookup | undefined;
+const clickGeo = (): GeoLookup => {
+  const dir = optionalEnv(ENV.geoDbDir);
+  const onError = (error: Error) => logger.error('country database unavailable', { error });
+  geo ??= dir ? geoLookupFromFiles({ combined: path.join(dir, 'dbip-country.mmdb') }, onError) : countryGeoLookup(onError);
+  return geo;
+};
+
 const NOT_FOUND_PAGE = (offerId: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Offer not found</title></head>` +
   `<body><h1>Offer not found</h1><p>The offer <code>${escapeHtml(offerId.slice(0, 64))}</code> does not exist or is no longer active.</p></body></html>`;
@@ -63,7 +75,7 @@ async function click(event: HttpEvent, _context: Context): Promise<HttpResult> {
       method: event.requestContext.http.method,
       query,
       userAgent: header(event, 'user-agent'),
-      clickCountry: countryFromHeaders((name) => header(event, name)),
+      clickCountry: () => countryFromHeaders((name) => header(event, name)) ?? clickGeo().lookup(event.requestContext.http.sourceIp)?.country,
     },
   );
   return respond(outcome, offerId ?? '');

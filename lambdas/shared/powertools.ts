@@ -14,3 +14,10 @@ export const metrics = new Metrics({
   logger: new Logger({ serviceName: 'tracepool', logLevel: 'ERROR' }),
 });
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** The small logger port domain modules accept, backed by the Powertools logger. */
+export const domainLog = {
+  info: (message: string, extra: Record<string, unknown> = {}) => logger.info(message, extra),
+  warn: (message: string, extra: Record<string, unknown> = {}) => logger.warn(message, extra),
+  error: (message: string, extra: Record<string, unknown> = {}) => logger.error(message, extra),
+};

@@ -30,4 +30,9 @@ export const ENV = {
   runningDeadlineMs: 'RUNNING_DEADLINE_MS',
   httpDeadlineMs: 'TRACE_HTTP_DEADLINE_MS',
   browserDeadlineMs: 'TRACE_BROWSER_DEADLINE_MS',
+  /** Comma-separated origins allowed to send events from browsers ("*" for any). */
+  corsOrigins: 'EVENT_CORS_ORIGINS',
+  /** Where the geo databases ship next to a bundle (Lambda); node_modules when absent. */
+  geoDbDir: 'GEO_DB_DIR',
+  rawEventTtlDays: 'RAW_EVENT_TTL_DAYS',
 } as const;

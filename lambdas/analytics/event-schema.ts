@@ -1,0 +1,170 @@
+/**
+ * The impression / click event as it arrives (query parameters of `GET|POST /event/{type}`) and as
+ * it travels through the Events queue. Validation answers one of a small fixed set of reason
+ * codes, so invalid events can be counted by reason (a metric dimension must stay low-cardinality).
+ */
+import { z } from 'zod';
+
+export const EVENT_TYPES = ['impression', 'click'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const INVALID_REASONS = [
+  'unknown_type',
+  'missing_field',
+  'invalid_id',
+  'invalid_page_url',
+  'invalid_timestamp',
+  'timestamp_out_of_range',
+  'value_too_long',
+] as const;
+export type InvalidReason = (typeof INVALID_REASONS)[number];
+
+export const LIMITS = {
+  pageUrlMaxLength: 2048,
+  /** Client timestamps older than this are refused: they would land in hours already reported. */
+  maxPastMs: 7 * 24 * 3600 * 1000,
+  /** Clock skew allowance for client timestamps. */
+  maxFutureMs: 5 * 60 * 1000,
+  /** Longer user agents are cut, not refused: the event itself is fine. */
+  userAgentMaxLength: 512,
+} as const;
+
+/** What the handler hands over: the path type, the query parameters and the request context. */
+export interface RawEventInput {
+  readonly type: string | undefined;
+  readonly params: Readonly<Record<string, string | undefined>>;
+  readonly clientIp?: string | undefined;
+  readonly userAgent?: string | undefined;
+  /** Epoch ms when the request arrived. */
+  readonly receivedAt: number;
+}
+
+/** A validated event (ids lower-cased). `timestamp` is the client's when given, else receivedAt. */
+export interface AnalyticsEvent {
+  readonly type: EventType;
+  readonly adUnitId: string;
+  readonly campaignId: string;
+  readonly creativeId: string;
+  readonly pageUrl: string;
+  readonly timestamp: number;
+  readonly clientTimestamp?: number;
+  readonly receivedAt: number;
+  readonly clientIp?: string;
+  readonly userAgent?: string;
+}
+
+/** The Events queue message body. `eventId` (UUIDv7, set at ingest) is the dedup key downstream. */
+export interface QueuedEvent extends AnalyticsEvent {
+  readonly v: 1;
+  readonly eventId: string;
+}
+
+export type ParseResult = { ok: true; event: AnalyticsEvent } | { ok: false; reason: InvalidReason };
+
+// Zod issues carry the reason code as their message; the first issue in field order wins.
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const id = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ error: (iss) => (iss.input === undefined ? 'missing_field' : 'invalid_id') })
+    .max(256, { error: 'value_too_long' })
+    .pipe(z.guid({ error: 'invalid_id' })),
+);
+const pageUrl = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ error: (iss) => (iss.input === undefined ? 'missing_field' : 'invalid_page_url') })
+    .max(LIMITS.pageUrlMaxLength, { error: 'value_too_long' })
+    .refine(isHttpUrl, { error: 'invalid_page_url' }),
+);
+const timestamp = z.preprocess(
+  blankToUndefined,
+  z
+    .string({ error: 'invalid_timestamp' })
+    .regex(/^\d{1,16}$/, { error: 'invalid_timestamp' })
+    .transform(Number)
+    .optional(),
+);
+
+const paramsSchema = z.object({
+  ad_unit_id: id,
+  campaign_id: id,
+  creative_id: id,
+  page_url: pageUrl,
+  timestamp,
+});
+
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const isReason = (value: string): value is InvalidReason => (INVALID_REASONS as readonly string[]).includes(value);
+
+export function isEventType(value: unknown): value is EventType {
+  return value === 'impression' || value === 'click';
+}
+
+/** Validates an incoming event. Never throws. Unknown parameters (cache-busters…) are ignored. */
+export function parseEvent(input: RawEventInput): ParseResult {
+  const type = input.type?.toLowerCase();
+  if (!isEventType(type)) return { ok: false, reason: 'unknown_type' };
+  const parsed = paramsSchema.safeParse(input.params);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? '';
+    return { ok: false, reason: isReason(message) ? message : 'missing_field' };
+  }
+  const p = parsed.data;
+  if (p.timestamp !== undefined) {
+    const age = input.receivedAt - p.timestamp;
+    if (age > LIMITS.maxPastMs || -age > LIMITS.maxFutureMs) return { ok: false, reason: 'timestamp_out_of_range' };
+  }
+  const userAgent = input.userAgent?.slice(0, LIMITS.userAgentMaxLength) || undefined;
+  const clientIp = input.clientIp?.trim().slice(0, 64) || undefined;
+  return {
+    ok: true,
+    event: {
+      type,
+      adUnitId: p.ad_unit_id.toLowerCase(),
+      campaignId: p.campaign_id.toLowerCase(),
+      creativeId: p.creative_id.toLowerCase(),
+      pageUrl: p.page_url,
+      timestamp: p.timestamp ?? input.receivedAt,
+      ...(p.timestamp !== undefined ? { clientTimestamp: p.timestamp } : {}),
+      receivedAt: input.receivedAt,
+      ...(clientIp ? { clientIp } : {}),
+      ...(userAgent ? { userAgent } : {}),
+    },
+  };
+}
+
+const guid = z.guid().transform((s) => s.toLowerCase());
+/** Schema of the queue message, checked again by the aggregator (the queue is a trust boundary too). */
+export const queuedEventSchema = z.object({
+  v: z.literal(1),
+  eventId: guid,
+  type: z.enum(EVENT_TYPES),
+  adUnitId: guid,
+  campaignId: guid,
+  creativeId: guid,
+  pageUrl: z.string().max(LIMITS.pageUrlMaxLength),
+  timestamp: z.number().int().nonnegative(),
+  clientTimestamp: z.number().int().nonnegative().optional(),
+  receivedAt: z.number().int().nonnegative(),
+  clientIp: z.string().max(64).optional(),
+  userAgent: z.string().max(LIMITS.userAgentMaxLength).optional(),
+});
+
+export function parseQueuedEvent(body: string): QueuedEvent | undefined {
+  try {
+    const result = queuedEventSchema.safeParse(JSON.parse(body));
+    return result.success ? (result.data as QueuedEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}

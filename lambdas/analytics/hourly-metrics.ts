@@ -1,0 +1,171 @@
+/**
+ * `GET /admin/metrics/hourly?campaign_id=&from=&to=` — hourly impressions / clicks per ad unit.
+ *
+ * Reads the campaign index (one Query) and then each (ad unit, account) aggregate partition over
+ * the hour range (one ranged Query each, in parallel). Rows of the same hour and ad unit filed under
+ * two accounts (a campaign moved between accounts) are summed.
+ */
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { campaignIndexPk, hourSk } from './keys';
+
+export type MetricsQueryErrorCode = 'invalid_campaign_id' | 'invalid_from' | 'invalid_to' | 'range_inverted' | 'range_too_long';
+
+/** A request the caller must fix: maps to HTTP 400 with `code`. */
+export class MetricsQueryError extends Error {
+  override readonly name = 'MetricsQueryError';
+  readonly statusCode = 400;
+  constructor(
+    readonly code: MetricsQueryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const MAX_RANGE_HOURS = 31 * 24;
+const HOUR_MS = 3_600_000;
+
+export interface HourlyMetricsQuery {
+  readonly campaignId: string;
+  /** Epoch ms of the first hour (inclusive). */
+  readonly fromMs: number;
+  /** Epoch ms of the last hour (inclusive). */
+  readonly toMs: number;
+}
+
+export interface HourlyRow {
+  readonly hour: string;
+  readonly ad_unit_id: string;
+  readonly impressions: number;
+  readonly clicks: number;
+  readonly ctr: number;
+}
+
+export interface HourlyMetricsResponse {
+  readonly campaign_id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly hours: HourlyRow[];
+  readonly totals: { readonly impressions: number; readonly clicks: number; readonly ctr: number };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const HOUR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?)?(Z|[+-]00:?00)?$/;
+
+/** Parses `YYYY-MM-DD` (a whole UTC day) or an ISO hour `YYYY-MM-DDTHH[:mm[:ss]][Z]` (its hour). */
+function parseBound(value: string, edge: 'from' | 'to'): number | undefined {
+  const day = DATE.exec(value);
+  if (day) {
+    const start = Date.UTC(+day[1]!, +day[2]! - 1, +day[3]!);
+    if (new Date(start).toISOString().slice(0, 10) !== value) return undefined;
+    return edge === 'from' ? start : start + 23 * HOUR_MS;
+  }
+  const hour = HOUR.exec(value);
+  if (!hour) return undefined;
+  const ms = Date.UTC(+hour[1]!, +hour[2]! - 1, +hour[3]!, +hour[4]!, +(hour[5] ?? 0), +(hour[6] ?? 0));
+  if (new Date(ms).toISOString().slice(0, 13) !== value.slice(0, 13)) return undefined;
+  return Math.floor(ms / HOUR_MS) * HOUR_MS;
+}
+
+/**
+ * Validates the query parameters. Defaults: `to` = the current hour, `from` = 23 hours before `to`
+ * (the last 24 hours). Throws MetricsQueryError.
+ */
+export function parseHourlyQuery(
+  params: Readonly<Record<string, string | undefined>>,
+  now: number = Date.now(),
+): HourlyMetricsQuery {
+  const campaignId = params.campaign_id?.trim() ?? '';
+  if (!GUID.test(campaignId)) throw new MetricsQueryError('invalid_campaign_id', 'campaign_id must be a UUID');
+  let toMs = Math.floor(now / HOUR_MS) * HOUR_MS;
+  if (params.to) {
+    const parsed = parseBound(params.to.trim(), 'to');
+    if (parsed === undefined) throw new MetricsQueryError('invalid_to', 'to must be YYYY-MM-DD or YYYY-MM-DDTHH[:mm[:ss]][Z] (UTC)');
+    toMs = parsed;
+  }
+  let fromMs = toMs - 23 * HOUR_MS;
+  if (params.from) {
+    const parsed = parseBound(params.from.trim(), 'from');
+    if (parsed === undefined) throw new MetricsQueryError('invalid_from', 'from must be YYYY-MM-DD or YYYY-MM-DDTHH[:mm[:ss]][Z] (UTC)');
+    fromMs = parsed;
+  }
+  if (fromMs > toMs) throw new MetricsQueryError('range_inverted', 'from is after to');
+  if ((toMs - fromMs) / HOUR_MS + 1 > MAX_RANGE_HOURS) {
+    throw new MetricsQueryError('range_too_long', `at most ${MAX_RANGE_HOURS / 24} days per query`);
+  }
+  return { campaignId: campaignId.toLowerCase(), fromMs, toMs };
+}
+
+export interface HourlyMetricsDeps {
+  readonly doc: Pick<DynamoDBDocumentClient, 'send'>;
+  /** The Analytics table. */
+  readonly tableName: string;
+}
+
+const isoHour = (ms: number) => new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, ':00Z');
+const ctr = (clicks: number, impressions: number) => (impressions > 0 ? Math.round((clicks / impressions) * 1e6) / 1e6 : 0);
+
+async function queryAll(
+  deps: HourlyMetricsDeps,
+  input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.doc.send(new QueryCommand({ ...input, TableName: deps.tableName, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export async function getHourlyMetrics(deps: HourlyMetricsDeps, query: HourlyMetricsQuery): Promise<HourlyMetricsResponse> {
+  const partitions = await queryAll(deps, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': campaignIndexPk(query.campaignId) },
+    ProjectionExpression: 'adUnitId, accountId',
+  });
+  const fromSk = hourSk(new Date(query.fromMs).toISOString().slice(0, 13));
+  const toSk = hourSk(new Date(query.toMs).toISOString().slice(0, 13));
+
+  const rows = new Map<string, { hour: string; adUnitId: string; impressions: number; clicks: number }>();
+  await Promise.all(
+    partitions.map(async (p) => {
+      const adUnitId = String(p.adUnitId);
+      const items = await queryAll(deps, {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `agg#${String(p.accountId)}#${query.campaignId}#${adUnitId}`, ':from': fromSk, ':to': toSk },
+        // Only the counters: aggregate items also carry tok_* bookkeeping attributes.
+        ProjectionExpression: 'sk, impressions, clicks',
+      });
+      for (const item of items) {
+        const hour = String(item.sk).slice('hour#'.length);
+        const key = `${hour}|${adUnitId}`;
+        const row = rows.get(key) ?? { hour, adUnitId, impressions: 0, clicks: 0 };
+        row.impressions += Number(item.impressions ?? 0);
+        row.clicks += Number(item.clicks ?? 0);
+        rows.set(key, row);
+      }
+    }),
+  );
+
+  const hours = [...rows.values()]
+    .sort((a, b) => a.hour.localeCompare(b.hour) || a.adUnitId.localeCompare(b.adUnitId))
+    .map((r) => ({
+      hour: `${r.hour}:00:00Z`,
+      ad_unit_id: r.adUnitId,
+      impressions: r.impressions,
+      clicks: r.clicks,
+      ctr: ctr(r.clicks, r.impressions),
+    }));
+  const impressions = hours.reduce((n, r) => n + r.impressions, 0);
+  const clicks = hours.reduce((n, r) => n + r.clicks, 0);
+  return {
+    campaign_id: query.campaignId,
+    from: isoHour(query.fromMs),
+    to: isoHour(query.toMs),
+    hours,
+    totals: { impressions, clicks, ctr: ctr(clicks, impressions) },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * GET|POST /event/impression and /event/click: 204 at once (pixels never error), the event on
+ * the events queue. `strict=1` (or x-tracepool-strict: 1) turns invalid input into a 400.
+ */
+import { httpHandler } from '../shared/middleware';
+import { bodyText, header, type HttpEvent, type HttpResult } from '../shared/http';
+import { fastSqs } from '../shared/aws-clients';
+import { optionalEnv, requireEnv } from '../shared/config';
+import { domainLog, logger, metrics, MetricUnit } from '../shared/powertools';
+import { ENV, queueUrlEnv } from '../../lib/manifest/env';
+import { createIngest } from './ingest';
+
+const ingest = createIngest({ sqs: fastSqs(), queueUrl: requireEnv(queueUrlEnv('Events')), log: domainLog });
+const allowedOrigins = new Set((optionalEnv(ENV.corsOrigins) ?? '').split(',').map((o) => o.trim()).filter(Boolean));
+
+/** Form-encoded POST bodies carry the same fields as the query string. */
+function params(event: HttpEvent): Record<string, string | undefined> {
+  const query = { ...event.queryStringParameters };
+  if (event.requestContext.http.method === 'POST' && /x-www-form-urlencoded/.test(header(event, 'content-type') ?? '')) {
+    for (const [k, v] of new URLSearchParams(bodyText(event).slice(0, 8192))) query[k] ??= v;
+  }
+  return query;
+}
+
+function cors(event: HttpEvent): Record<string, string> {
+  const origin = header(event, 'origin');
+  return origin && (allowedOrigins.has(origin) || allowedOrigins.has('*'))
+    ? { 'access-control-allow-origin': allowedOrigins.has('*') ? '*' : origin, vary: 'Origin' }
+    : {};
+}
+
+export const handler = httpHandler(async (event): Promise<HttpResult> => {
+  const result = await ingest({
+    type: event.pathParameters?.type,
+    params: params(event),
+    headers: event.headers,
+    clientIp: event.requestContext.http.sourceIp,
+    userAgent: header(event, 'user-agent'),
+  });
+  if (result.outcome === 'queued') metrics.addMetric('EventQueued', MetricUnit.Count, 1);
+  if (result.outcome === 'lost') metrics.addMetric('EventLost', MetricUnit.Count, 1);
+  if (result.outcome === 'invalid') {
+    metrics.addDimension('reason', result.reason);
+    metrics.addMetric('EventInvalid', MetricUnit.Count, 1);
+  }
+  const headers = { 'cache-control': 'no-store', ...cors(event) };
+  if (result.status === 400) {
+    return { statusCode: 400, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_event', reason: result.reason }) };
+  }
+  return { statusCode: 204, headers };
+});

@@ -1,0 +1,60 @@
+/** Analytics on the local stack: pixels and POSTs answered 204, aggregated hourly, queried back. */
+import { randomUUID } from 'node:crypto';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { uniquePrefix } from '../support/local-endpoints';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    prefix: uniquePrefix('e2e-events'),
+    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
+    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
+    logLevel: 'SILENT',
+    pipeline: false,
+    schedules: false,
+    demo: false,
+  });
+});
+afterAll(() => stack?.stop());
+
+const campaign = randomUUID();
+const adUnit = randomUUID();
+const creative = randomUUID();
+const qs = (extra = '') => `ad_unit_id=${adUnit}&campaign_id=${campaign}&creative_id=${creative}&page_url=${encodeURIComponent('https://news.example/a')}${extra}`;
+
+test('events are answered 204 at once and counted exactly per hour', async () => {
+  const sent = await Promise.all([
+    ...Array.from({ length: 7 }, () => fetch(`${stack.url}/event/impression?${qs()}`)),
+    ...Array.from({ length: 2 }, () => fetch(`${stack.url}/event/click?${qs()}`, { method: 'POST' })),
+    fetch(`${stack.url}/event/click`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: qs() }),
+  ]);
+  expect(sent.map((r) => r.status)).toEqual(Array(10).fill(204));
+
+  const deadline = Date.now() + 30_000;
+  let body: { totals?: { impressions: number; clicks: number } } = {};
+  while (Date.now() < deadline) {
+    const res = await fetch(`${stack.url}/admin/metrics/hourly?campaign_id=${campaign}`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+    body = await res.json();
+    if (body.totals?.impressions === 7 && body.totals.clicks === 3) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(body.totals).toMatchObject({ impressions: 7, clicks: 3 });
+});
+
+test('invalid events: 204 for pixels, 400 with the reason in strict mode; CORS for browsers', async () => {
+  const pixel = await fetch(`${stack.url}/event/impression?campaign_id=not-a-uuid`);
+  expect(pixel.status).toBe(204);
+  const strict = await fetch(`${stack.url}/event/impression?campaign_id=not-a-uuid&strict=1`);
+  expect(strict.status).toBe(400);
+  expect(await strict.json()).toMatchObject({ error: 'invalid_event', reason: expect.any(String) });
+  const cors = await fetch(`${stack.url}/event/click?${qs()}`, { method: 'POST', headers: { origin: 'https://news.example' } });
+  expect(cors.headers.get('access-control-allow-origin')).toBe('*');
+  const unknownType = await fetch(`${stack.url}/event/conversion?${qs('&strict=1')}`);
+  expect(unknownType.status).toBe(400);
+});
+
+test('the metrics query validates its input', async () => {
+  const res = await fetch(`${stack.url}/admin/metrics/hourly?campaign_id=x`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+  expect(res.status).toBe(400);
+});

@@ -1,0 +1,46 @@
+import { MetricsQueryError, parseHourlyQuery } from '../../../lambdas/analytics/hourly-metrics';
+
+const NOW = Date.UTC(2026, 10, 23, 17, 42);
+const C = '018F3A2B-7C4D-7E8F-9A0B-1C2D3E4F5A6B';
+const H = 3_600_000;
+
+test('defaults to the last 24 hours, ending with the current hour', () => {
+  expect(parseHourlyQuery({ campaign_id: C }, NOW)).toEqual({
+    campaignId: C.toLowerCase(),
+    fromMs: Date.UTC(2026, 10, 22, 18),
+    toMs: Date.UTC(2026, 10, 23, 17),
+  });
+});
+
+test.each([
+  [{ from: '2026-11-20', to: '2026-11-21' }, Date.UTC(2026, 10, 20, 0), Date.UTC(2026, 10, 21, 23)],
+  [{ from: '2026-11-20T05', to: '2026-11-20T07' }, Date.UTC(2026, 10, 20, 5), Date.UTC(2026, 10, 20, 7)],
+  [{ from: '2026-11-20T05:59:59Z', to: '2026-11-20T07:30' }, Date.UTC(2026, 10, 20, 5), Date.UTC(2026, 10, 20, 7)],
+  [{ from: '2026-11-20T05:00:00.000Z', to: '2026-11-20T05:00:00+00:00' }, Date.UTC(2026, 10, 20, 5), Date.UTC(2026, 10, 20, 5)],
+  [{ from: '2026-10-23T18' }, Date.UTC(2026, 9, 23, 18), Date.UTC(2026, 10, 23, 17)],
+])('%p', (range, fromMs, toMs) => {
+  expect(parseHourlyQuery({ campaign_id: C, ...range }, NOW)).toMatchObject({ fromMs, toMs });
+});
+
+test.each([
+  [{ campaign_id: undefined }, 'invalid_campaign_id'],
+  [{ campaign_id: '42' }, 'invalid_campaign_id'],
+  [{ from: 'yesterday' }, 'invalid_from'],
+  [{ from: '2026-02-30' }, 'invalid_from'],
+  [{ to: '2026-11-20T25' }, 'invalid_to'],
+  [{ to: '2026-11-20T05:00:00+02:00' }, 'invalid_to'],
+  [{ from: '2026-11-21', to: '2026-11-20' }, 'range_inverted'],
+  [{ from: '2026-10-01', to: '2026-11-01' }, 'range_too_long'],
+])('%p → %s', (params, code) => {
+  const call = () => parseHourlyQuery({ campaign_id: C, ...params }, NOW);
+  expect(call).toThrow(MetricsQueryError);
+  try {
+    call();
+  } catch (error) {
+    expect(error).toMatchObject({ code, statusCode: 400 });
+  }
+});
+
+test('31 whole days is the limit', () => {
+  expect(() => parseHourlyQuery({ campaign_id: C, from: '2026-10-01', to: '2026-10-31' }, NOW)).not.toThrow();
+});
