@@ -10,6 +10,7 @@ import { registerOffersCommands } from './commands/offers';
 import { registerIpsCommands } from './commands/ips';
 import { registerTraceCommand } from './commands/trace';
 import { registerMetricsCommand } from './commands/metrics';
+import { registerHealthCommands } from './commands/health';
 
 export function buildProgram(): Command {
   const program = new Command('tracepool')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerIpsCommands(program, client);
   registerTraceCommand(program);
   registerMetricsCommand(program, client);
+  registerHealthCommands(program, client);
   program
     .command('local')
     .description('start the local stack (same as npm start)')

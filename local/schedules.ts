@@ -39,10 +39,13 @@ export function startSchedules(
   }
   return {
     stop: () => timers.forEach((t) => clearInterval(t)),
-    runNow: async (id: string) => {
-      const def = defs.find((d) => d.id === id);
-      if (!def) throw new Error(`no scheduled function ${id}`);
-      return invoke(def, scheduledEvent(def));
-    },
+    runNow: (id: string) => runScheduledNow(defs, id),
   };
+}
+
+/** One run of a scheduled function, now (tests and operators), without touching any timer. */
+export function runScheduledNow(defs: readonly FunctionDef[], id: string): Promise<unknown> {
+  const def = defs.find((d) => d.id === id && d.everyMinutes);
+  if (!def) return Promise.reject(new Error(`no scheduled function ${id}`));
+  return invoke(def, scheduledEvent(def));
 }

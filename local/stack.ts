@@ -24,7 +24,7 @@ import { LocalSecrets } from './secrets-local';
 import { LocalStepFunctions, LOCAL_STATE_MACHINE_ARN } from './stepfunctions-local';
 import { synthesizedDefinition } from './state-machine-definition';
 import { startSqsPoller } from './sqs-poller';
-import { startSchedules } from './schedules';
+import { runScheduledNow, startSchedules } from './schedules';
 import { startLocalProxies, type LocalProxyPool } from './proxies';
 import { upsertIps } from '../lambdas/lease/ip-import';
 import { deriveIpId } from '../lambdas/lease/ip-records';
@@ -248,7 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stepFunctions,
       proxies,
-      runSchedule: async (id: string) => startSchedules(FUNCTIONS).runNow(id),
+      runSchedule: (id: string) => runScheduledNow(FUNCTIONS, id),
       stop,
     };
   } catch (error) {

@@ -106,9 +106,13 @@ export class ServiceFunction extends NodejsFunction {
   bindQueue(queueId: QueueId, queue: IQueue, dlq: IQueue, access: QueueAccess): this {
     if (access === 'send' || access === 'sendAndConsume') queue.grantSendMessages(this);
     if (access === 'consume' || access === 'sendAndConsume') queue.grantConsumeMessages(this);
+    if (access === 'monitor') {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [queue.queueArn, dlq.queueArn] }));
+      this.addEnvironment(dlqUrlEnv(queueId), dlq.queueUrl);
+    }
     if (access === 'admin') {
-      queue.grantSendMessages(this);
-      dlq.grantConsumeMessages(this);
+      // Redrive: the move task's permissions come from Operations.grantRedrive.
+      this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [queue.queueArn, dlq.queueArn] }));
       this.addEnvironment(dlqUrlEnv(queueId), dlq.queueUrl);
     }
     this.addEnvironment(queueUrlEnv(queueId), queue.queueUrl);

@@ -18,7 +18,8 @@ export interface RouteDef {
 }
 
 export type TableAccess = 'read' | 'readWrite';
-export type QueueAccess = 'send' | 'consume' | 'sendAndConsume' | 'admin';
+/** monitor: queue sizes only (GetQueueAttributes on the queue and its DLQ). admin: redrive. */
+export type QueueAccess = 'send' | 'consume' | 'sendAndConsume' | 'monitor' | 'admin';
 
 export interface FunctionDef {
   readonly id: string;
@@ -216,6 +217,52 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Hourly impression and click metrics',
     routes: [route('GET', '/admin/metrics/hourly', 'admin')],
     tables: { Analytics: 'read' },
+  },
+  // Operations.
+  {
+    id: 'AdminPool',
+    entry: 'lambdas/ops/pool-handler.ts',
+    description: 'The pool monitor: health, pool summary, queue depth, performance, warnings',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    routes: [route('GET', '/admin/pool', 'admin')],
+    tables: { IpPool: 'read', Traces: 'read', Ops: 'read' },
+    queues: { TraceRequests: 'monitor', Events: 'monitor' },
+  },
+  {
+    id: 'AdminStatus',
+    entry: 'lambdas/ops/status-handler.ts',
+    description: 'The read-only status page',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    routes: [route('GET', '/admin/status', 'admin')],
+    tables: { IpPool: 'read', Traces: 'read', Ops: 'read' },
+  },
+  {
+    id: 'AdminDlq',
+    entry: 'lambdas/ops/dlq-handler.ts',
+    description: 'Redrive a dead-letter queue back to its source queue',
+    timeoutSeconds: 15,
+    routes: [route('POST', '/admin/dlq/redrive', 'admin'), route('GET', '/admin/dlq/redrive', 'admin')],
+    queues: { TraceRequests: 'admin', Events: 'admin' },
+  },
+  {
+    id: 'HealthCheck',
+    entry: 'lambdas/ops/health-check-handler.ts',
+    description: 'Every 5 minutes: thresholds, alerts opened and resolved, pool snapshot',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    everyMinutes: 5,
+    tables: { IpPool: 'read', Traces: 'read', Ops: 'readWrite' },
+    queues: { TraceRequests: 'monitor', Events: 'monitor' },
+  },
+  {
+    id: 'Cleanup',
+    entry: 'lambdas/ops/cleanup-handler.ts',
+    description: 'Daily: old statistics, alerts and webhook logs pruned',
+    timeoutSeconds: 120,
+    everyMinutes: 24 * 60,
+    tables: { Ops: 'readWrite' },
   },
 ];
 

@@ -6,13 +6,14 @@ import type { Construct } from 'constructs';
 import { FUNCTIONS } from '../manifest/functions';
 import { ENV } from '../manifest/env';
 import type { TableId } from '../manifest/tables';
-import type { QueueId } from '../manifest/queues';
+import { QUEUE_IDS, type QueueId } from '../manifest/queues';
 import type { DataTables } from '../constructs/data-tables';
 import type { WorkQueues } from '../constructs/work-queues';
 import type { ProxyCredentials } from '../constructs/proxy-credentials';
 import { ServiceFunction } from '../constructs/service-function';
 import { TracepoolApi } from '../constructs/tracepool-api';
 import { TracePipeline } from '../constructs/trace-pipeline';
+import { Operations, type OperationsThresholds } from '../constructs/operations';
 
 export interface StatelessStackProps extends StackProps {
   readonly data: DataTables;
@@ -33,6 +34,12 @@ export interface StatelessStackProps extends StackProps {
   readonly sqsMaxConcurrency?: Readonly<Record<string, number>>;
   /** @default 'STANDARD' (see TracePipelineProps.type) */
   readonly stateMachineType?: 'STANDARD' | 'EXPRESS';
+  /** E-mail subscribed to alarms and alerts. @default - none */
+  readonly alarmEmail?: string;
+  /** HTTPS endpoint subscribed to alarms and alerts. @default - none */
+  readonly alarmWebhookUrl?: string;
+  /** Health thresholds (lambdas/ops/thresholds.ts). @default the documented defaults */
+  readonly healthThresholds?: OperationsThresholds;
 }
 
 /** Code: functions, the HTTP API, the trace state machine, event sources and schedules. */
@@ -40,6 +47,7 @@ export class StatelessStack extends Stack {
   public readonly functions: Record<string, ServiceFunction> = {};
   public readonly api: TracepoolApi;
   public readonly pipeline: TracePipeline;
+  public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -103,6 +111,20 @@ export class StatelessStack extends Stack {
     }
 
     this.api = new TracepoolApi(this, 'Api', { functions: Object.values(this.functions) });
+
+    this.operations = new Operations(this, 'Operations', {
+      functions: this.functions,
+      clickFunction: this.fn('Click'),
+      queues: QUEUE_IDS.map((id) => ({ name: id, ...props.work.queues[id] })),
+      httpApi: this.api.api,
+      stateMachine: this.pipeline.stateMachine,
+      alarmEmail: props.alarmEmail,
+      alarmWebhookUrl: props.alarmWebhookUrl,
+      thresholds: props.healthThresholds,
+    });
+    this.operations.bindAlertPublisher(this.fn('HealthCheck'));
+    this.operations.bindThresholds(this.fn('AdminPool'));
+    this.operations.grantRedrive(this.fn('AdminDlq'));
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Tracepool HTTP API' });
     this.acknowledgeNagFindings();
   }

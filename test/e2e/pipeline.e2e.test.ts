@@ -148,9 +148,10 @@ test('an offer answering 500 is retried with backoff, then dead-lettered; the IP
 test('a hanging offer times out within the deadline and is retried', async () => {
   await putOffer('hangs', fixtures.url('/hang'));
   await click('hangs', 'x');
+  // Settled, and the release step (which runs after the result is stored) has run.
   const t = await until('hang recorded', async () => {
     const x = (await tracesOf('hangs'))[0];
-    return x && settled(x) ? x : undefined;
+    return x && settled(x) && x.leaseReleasedAt ? x : undefined;
   });
   expect(t).toMatchObject({ status: 'retry_scheduled', outcome: 'timeout', error: { class: 'network' } });
   expect(t.leaseReleasedAt).toBeDefined();
@@ -162,7 +163,7 @@ test('a trace function that crashes once is caught, its lease released, and the 
   await click('crashy', 'x');
   const t = await until('crash recorded', async () => {
     const x = (await tracesOf('crashy'))[0];
-    return x && settled(x) ? x : undefined;
+    return x && settled(x) && x.leaseReleasedAt ? x : undefined;
   });
   expect(t).toMatchObject({ status: 'retry_scheduled', error: { class: 'internal' } });
   expect(t.error!.message).toMatch(/Runtime.ExitError/);
@@ -200,6 +201,7 @@ test('a dead proxy fails its traces with class proxy; they are retried until the
   // Nothing completed through the dead proxy; every attempt that leased it was a proxy failure.
   expect(traces.filter((t) => t.ip!.ipId === before.ipId)).toEqual([]);
   expect(after.successCount).toBe(before.successCount);
+  // Each retried attempt of these traces failed on the dead proxy (other offers' retries may add more).
   const retriedAttempts = traces.reduce((n, t) => n + t.attempts - 1, 0);
-  expect(after.failureCount - before.failureCount).toBe(retriedAttempts);
+  expect(after.failureCount - before.failureCount).toBeGreaterThanOrEqual(retriedAttempts);
 });

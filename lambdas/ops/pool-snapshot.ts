@@ -1,0 +1,99 @@
+/**
+ * Pool statistics snapshots in Ops (pk `poolstats`, sk ISO time, TTL `expiresAt`), written by the
+ * health check every 5 minutes, and the figures it emits as CloudWatch metrics (EMF). The
+ * CloudWatch alarms of lib/constructs/operations.ts watch PoolUtilization and TraceSuccessRate.
+ */
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PoolStats } from '../lease/pool-admin';
+import type { Performance } from './pool-monitor';
+
+export const SNAPSHOT_PK = 'poolstats';
+
+export interface SnapshotDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly opsTable: string;
+  /** @default 7 */
+  readonly retentionDays?: number;
+}
+
+export interface PoolSnapshot {
+  readonly at: string;
+  readonly total: number;
+  readonly healthy: number;
+  readonly byState: PoolStats['byState'];
+  readonly byCountry: PoolStats['byCountry'];
+  readonly utilizationPct: number;
+  readonly expiredLeases: number;
+  readonly successRatePct?: number | null;
+  readonly tracesPerMinute?: number;
+}
+
+export type MetricUnitName = 'Percent' | 'Count';
+export interface SnapshotMetric {
+  readonly name: 'PoolUtilization' | 'AvailableIps' | 'UnhealthyIps' | 'ExpiredLeases' | 'TraceSuccessRate';
+  readonly unit: MetricUnitName;
+  readonly value: number;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Stores the snapshot (idempotent for the same `now`) and returns the metrics to emit.
+ * TraceSuccessRate is only returned when `successRatePct` is a number: no traffic is no data
+ * (the alarm treats missing data as not breaching), never a 0 % or 100 % success rate.
+ */
+export async function writePoolSnapshot(
+  deps: SnapshotDeps,
+  stats: PoolStats,
+  now: number,
+  performance?: Pick<Performance, 'traces_per_minute'> & { successRatePct: number | null },
+): Promise<{ snapshot: PoolSnapshot; metrics: SnapshotMetric[] }> {
+  const snapshot: PoolSnapshot = {
+    at: new Date(now).toISOString(),
+    total: stats.total,
+    healthy: stats.healthy,
+    byState: stats.byState,
+    byCountry: stats.byCountry,
+    utilizationPct: round1(stats.utilization * 100),
+    expiredLeases: stats.expiredLeases,
+    ...(performance ? { successRatePct: performance.successRatePct, tracesPerMinute: performance.traces_per_minute } : {}),
+  };
+  const expiresAt = Math.floor(now / 1000) + (deps.retentionDays ?? 7) * 86_400;
+  await deps.doc.send(new PutCommand({ TableName: deps.opsTable, Item: { pk: SNAPSHOT_PK, sk: snapshot.at, ...snapshot, expiresAt } }));
+  const metrics: SnapshotMetric[] = [
+    { name: 'PoolUtilization', unit: 'Percent', value: snapshot.utilizationPct },
+    { name: 'AvailableIps', unit: 'Count', value: stats.byState.available },
+    { name: 'UnhealthyIps', unit: 'Count', value: stats.byState.unhealthy },
+    { name: 'ExpiredLeases', unit: 'Count', value: stats.expiredLeases },
+  ];
+  if (typeof performance?.successRatePct === 'number') metrics.push({ name: 'TraceSuccessRate', unit: 'Percent', value: performance.successRatePct });
+  return { snapshot, metrics };
+}
+
+/** Snapshots taken at or after `sinceMs`, newest first, at most `limit` (≤ 1000). */
+export async function recentSnapshots(deps: SnapshotDeps, sinceMs: number, now: number, limit = 288): Promise<PoolSnapshot[]> {
+  const out: PoolSnapshot[] = [];
+  const cap = Math.min(Math.max(1, limit), 1000);
+  let startKey: Record<string, unknown> | undefined;
+  const nowSeconds = Math.floor(now / 1000);
+  do {
+    const page = await deps.doc.send(
+      new QueryCommand({
+        TableName: deps.opsTable,
+        KeyConditionExpression: 'pk = :pk AND sk >= :since',
+        ExpressionAttributeValues: { ':pk': SNAPSHOT_PK, ':since': new Date(sinceMs).toISOString() },
+        ScanIndexForward: false,
+        Limit: cap - out.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      // TTL deletes lazily: an expired item may still be there.
+      if (typeof item.expiresAt === 'number' && item.expiresAt < nowSeconds) continue;
+      const { pk: _pk, sk: _sk, expiresAt: _e, ...snapshot } = item;
+      out.push(snapshot as PoolSnapshot);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && out.length < cap);
+  return out;
+}

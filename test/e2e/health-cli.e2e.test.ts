@@ -1,0 +1,78 @@
+/**
+ * `tracepool health` against a real local stack in each health state: exit 0 healthy, 1 degraded
+ * (warnings), 2 critical or unreachable.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+import { uniquePrefix } from '../support/local-endpoints';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    prefix: uniquePrefix('e2e-health'),
+    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
+    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
+    logLevel: 'SILENT',
+    pipeline: false, // nothing consumes the trace queue: its depth is ours to set
+    schedules: false,
+    demo: false,
+  });
+  const res = await fetch(`${stack.url}/admin/ips`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'text/csv' },
+    body: 'host,port,country,provider\n127.0.0.1,4001,us,local\n127.0.0.1,4002,us,local\n',
+  });
+  expect((await res.json()).accepted).toBe(2);
+});
+afterAll(() => stack?.stop());
+
+/** Async on purpose: the local stack serves from this very process. */
+function health(url = stack.url): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/tracepool.cjs'), '--url', url, 'health'],
+      { env: { ...process.env, TRACEPOOL_ADMIN_TOKEN: stack.adminToken }, encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, out: `${stdout}${stderr}` }),
+    );
+  });
+}
+
+test('exit codes follow the pool health', async () => {
+  const healthy = await health();
+  expect(healthy.out).toMatch(/HEALTHY/);
+  expect(healthy.status).toBe(0);
+
+  // A backlog on the trace queue: degraded, with a recommendation.
+  for (let i = 0; i < 3; i++) {
+    await stack.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: stack.queues.queues.TraceRequests,
+        Entries: Array.from({ length: 10 }, (_, j) => ({ Id: `m${j}`, MessageBody: '{}' })),
+      }),
+    );
+  }
+  const degraded = await health();
+  expect(degraded.out).toMatch(/DEGRADED/);
+  expect(degraded.status).toBe(1);
+
+  // No healthy IP left: critical.
+  const ips = await stack.doc.send(new ScanCommand({ TableName: stack.tables.IpPool }));
+  for (const ip of ips.Items ?? []) {
+    await stack.doc.send(
+      new UpdateCommand({ TableName: stack.tables.IpPool, Key: { ipId: ip.ipId }, UpdateExpression: 'SET healthy = :f REMOVE availableAt', ExpressionAttributeValues: { ':f': false } }),
+    );
+  }
+  const critical = await health();
+  expect(critical.out).toMatch(/CRITICAL/);
+  expect(critical.status).toBe(2);
+
+  const unreachable = await health('http://127.0.0.1:9');
+  expect(unreachable.status).toBe(2);
+});

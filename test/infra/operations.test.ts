@@ -1,0 +1,213 @@
+/**
+ * The Operations construct in a small test stack: every alarm with its metric and threshold, the
+ * encrypted TLS-only topic, subscriptions only when given, the alert rule, the dashboard, and
+ * cdk-nag AwsSolutions over the whole stack (synth throws on an unacknowledged finding).
+ */
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, LogLevel, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Operations, type OperationsProps } from '../../lib/constructs/operations';
+
+interface Fixture {
+  app: App;
+  stack: Stack;
+  ops: Operations;
+  template: Template;
+}
+
+function build(overrides: Partial<OperationsProps> = {}, opts: { stateMachine?: boolean; nag?: boolean } = {}): Fixture {
+  const app = new App();
+  if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new Stack(app, 'OpsTest', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const fn = (id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
+  const pair = (id: string) => {
+    const dlq = new Queue(stack, `${id}Dlq`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    const queue = new Queue(stack, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 5 } });
+    Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'Test fixture: this queue is itself the dead-letter queue of its pair.' });
+    return { name: id, queue, dlq };
+  };
+  const click = fn('ClickFn');
+  const health = fn('HealthCheckFn');
+  const redrive = fn('DlqFn');
+  const httpApi = new HttpApi(stack, 'Api');
+  const stateMachine = opts.stateMachine
+    ? new StateMachine(stack, 'Trace', {
+        definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Noop')),
+        tracingEnabled: true,
+        logs: { destination: new LogGroup(stack, 'SmLogs', { retention: RetentionDays.ONE_WEEK }), level: LogLevel.ALL },
+      })
+    : undefined;
+  const ops = new Operations(stack, 'Ops', {
+    functions: { Click: click, HealthCheck: health },
+    clickFunction: click,
+    queues: [pair('TraceRequests'), pair('Events')],
+    httpApi,
+    ...(stateMachine ? { stateMachine } : {}),
+    ...overrides,
+  });
+  ops.bindAlertPublisher(health);
+  ops.grantRedrive(redrive);
+  if (opts.nag) {
+    // Findings on the fixture itself, not on the construct under test.
+    Validations.of(stack).acknowledge(
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'Test fixture functions use the AWS-maintained minimal logging role.' },
+      { id: 'AwsSolutions-APIG1', reason: 'Test fixture HTTP API without routes or traffic; the real API has access logs (TracepoolApi).' },
+      { id: 'AwsSolutions-L1', reason: 'Test fixture functions pin Node.js 22, the runtime the project deploys and tests on.' },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray and log delivery actions of the fixture state machine accept no resource scope.' },
+    );
+  }
+  app.synth();
+  return { app, stack, ops, template: Template.fromStack(stack) };
+}
+
+const alarmProps = (t: Template, name: string) => {
+  const found = Object.values(t.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === `OpsTest-${name}`);
+  if (!found) throw new Error(`no alarm ${name}`);
+  return found.Properties;
+};
+
+describe('Operations construct', () => {
+  const f = build({}, { stateMachine: true });
+
+  it('creates a TLS-only topic encrypted with a rotating key that CloudWatch and EventBridge may use', () => {
+    f.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    f.template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+          Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        ]),
+      },
+    });
+    f.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
+
+  it('has no subscription unless asked', () => {
+    f.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('alarms on every DLQ (> 0 visible)', () => {
+    for (const q of ['TraceRequests', 'Events']) {
+      expect(alarmProps(f.template, `${q}DlqNotEmpty`)).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('alarms on failed executions, each function\'s errors and throttles, and API 5xx', () => {
+    expect(alarmProps(f.template, 'ExecutionsFailed')).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    for (const fn of ['Click', 'HealthCheck']) {
+      expect(alarmProps(f.template, `${fn}Errors`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 1 });
+      expect(alarmProps(f.template, `${fn}Throttles`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Statistic: 'Sum', Threshold: 1 });
+    }
+    expect(alarmProps(f.template, 'Api5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Sum', Threshold: 1 });
+  });
+
+  it('alarms on click p99 > 200 ms, utilization > 80 % and success rate < 90 %', () => {
+    expect(alarmProps(f.template, 'ClickP99Latency')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Duration',
+      ExtendedStatistic: 'p99',
+      Threshold: 200,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    expect(alarmProps(f.template, 'PoolUtilization')).toMatchObject({
+      Namespace: 'Tracepool',
+      MetricName: 'PoolUtilization',
+      Dimensions: [{ Name: 'service', Value: 'tracepool' }],
+      Threshold: 80,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(alarmProps(f.template, 'TraceSuccessRate')).toMatchObject({
+      Namespace: 'Tracepool',
+      MetricName: 'TraceSuccessRate',
+      Threshold: 90,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('sends every alarm and its recovery to the topic', () => {
+    const alarms = Object.values(f.template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(2 + 1 + 2 * 2 + 1 + 1 + 2);
+    expect(Object.keys(f.ops.alarms)).toHaveLength(alarms.length);
+    for (const a of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([expect.objectContaining({ Ref: expect.stringMatching(/OpsAlarmTopic/) })]);
+      expect(a.Properties.OKActions).toEqual(a.Properties.AlarmActions);
+    }
+  });
+
+  it('routes alert events (opened/resolved) to the topic', () => {
+    f.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['tracepool.ops'], 'detail-type': ['Tracepool Alert Opened', 'Tracepool Alert Resolved'] },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('OpsAlarmTopic') }, InputTransformer: Match.anyValue() })],
+    });
+  });
+
+  it('graphs the figures on one dashboard', () => {
+    const dashboards = Object.values(f.template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+    for (const m of ['PoolUtilization', 'TraceSuccessRate', 'ApproximateNumberOfMessagesVisible', 'Duration', '5xx', 'Errors', 'Throttles', 'ExecutionsFailed']) {
+      expect(body).toContain(m);
+    }
+  });
+
+  it('gives the health check PutEvents and its thresholds, and the redrive function move-task rights', () => {
+    const fns = f.template.findResources('AWS::Lambda::Function');
+    const health = Object.entries(fns).find(([id]) => id.startsWith('HealthCheckFn'))![1];
+    expect(health.Properties.Environment.Variables).toMatchObject({ EVENT_BUS_NAME: 'default', HEALTH_THRESHOLDS: expect.stringContaining('"poolUtilizationPct":80') });
+    const policies = JSON.stringify(f.template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('events:PutEvents');
+    expect(policies).toContain('sqs:StartMessageMoveTask');
+    expect(policies).toContain('sqs:ListMessageMoveTasks');
+  });
+});
+
+describe('Operations options', () => {
+  it('subscribes the e-mail and HTTPS webhook when given', () => {
+    const { template } = build({ alarmEmail: 'ops@example.com', alarmWebhookUrl: 'https://hooks.example.com/tracepool' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: 'https://hooks.example.com/tracepool' });
+  });
+
+  it('uses the given thresholds for the custom-metric and latency alarms; no state machine, no execution alarm', () => {
+    const { template, ops } = build({ thresholds: { poolUtilizationPct: 70, successRatePct: 95, clickP99Ms: 150 } });
+    expect(alarmProps(template, 'PoolUtilization').Threshold).toBe(70);
+    expect(alarmProps(template, 'TraceSuccessRate').Threshold).toBe(95);
+    expect(alarmProps(template, 'ClickP99Latency').Threshold).toBe(150);
+    expect(ops.alarms.ExecutionsFailed).toBeUndefined();
+  });
+
+  it('rejects bad props with clear errors', () => {
+    expect(() => build({ alarmWebhookUrl: 'http://insecure.example.com' })).toThrow(/alarmWebhookUrl must be an https/);
+    expect(() => build({ alarmEmail: 'not-an-address' })).toThrow(/alarmEmail/);
+    expect(() => build({ thresholds: { poolUtilizationPct: 120 } })).toThrow(/Operations: invalid health thresholds: poolUtilizationPct/);
+  });
+
+  it('passes cdk-nag AwsSolutions (synth throws on any unacknowledged finding)', () => {
+    const { app } = build({ alarmEmail: 'ops@example.com', alarmWebhookUrl: 'https://hooks.example.com/x' }, { stateMachine: true, nag: true });
+    const acknowledged = app.node
+      .findAll()
+      .filter((c) => c.node.path.includes('/Ops/'))
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'));
+    expect(acknowledged).toEqual([]); // the construct itself needs no exemption
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * The operations handlers through their real wiring (config from env, module-scope clients) on
+ * the local endpoints: GET /admin/pool, GET /admin/status, POST|GET /admin/dlq/redrive, the
+ * scheduled health check and cleanup.
+ */
+import type { Context } from 'aws-lambda';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
+import { LOCAL_REGION, localCredentials, waitFor } from '../../../local/net';
+import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http';
+import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
+
+const { client, doc } = localDynamo();
+const { client: sqs, endpoint: sqsEndpoint } = localSqs();
+afterAll(() => {
+  client.destroy();
+  sqs.destroy();
+});
+
+type Http = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+type Scheduled = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
+const context = { functionName: 'ops-test', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const event = (routeKey: string, body?: unknown, query?: Record<string, string>): HttpEvent =>
+  ({
+    routeKey,
+    rawPath: routeKey.split(' ')[1],
+    headers: { 'content-type': 'application/json' },
+    queryStringParameters: query,
+    requestContext: { http: { method: routeKey.split(' ')[0] } },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    isBase64Encoded: false,
+  }) as unknown as HttpEvent;
+
+let tables: Awaited<ReturnType<typeof freshTables>>;
+let queues: Awaited<ReturnType<typeof freshQueues>>;
+let pool: Http, status: Http, dlq: Http, health: Scheduled, cleanup: Scheduled;
+
+beforeAll(async () => {
+  [tables, queues] = await Promise.all([freshTables('ops-handlers'), freshQueues('ops-handlers')]);
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: localDynamo().endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    [tableEnv('IpPool')]: tables.IpPool,
+    [tableEnv('Ops')]: tables.Ops,
+    [tableEnv('Traces')]: tables.Traces,
+    [queueUrlEnv('TraceRequests')]: queues.queues.TraceRequests,
+    [dlqUrlEnv('TraceRequests')]: queues.dlqs.TraceRequests,
+    [queueUrlEnv('Events')]: queues.queues.Events,
+    [dlqUrlEnv('Events')]: queues.dlqs.Events,
+    HEALTH_THRESHOLDS: JSON.stringify({ queueDepth: 1 }),
+  });
+  ({ handler: pool } = (await import('../../../lambdas/ops/pool-handler')) as unknown as { handler: Http });
+  ({ handler: status } = (await import('../../../lambdas/ops/status-handler')) as unknown as { handler: Http });
+  ({ handler: dlq } = (await import('../../../lambdas/ops/dlq-handler')) as unknown as { handler: Http });
+  ({ handler: health } = (await import('../../../lambdas/ops/health-check-handler')) as unknown as { handler: Scheduled });
+  ({ handler: cleanup } = (await import('../../../lambdas/ops/cleanup-handler')) as unknown as { handler: Scheduled });
+});
+
+it('GET /admin/pool answers the monitor document, with the thresholds from HEALTH_THRESHOLDS', async () => {
+  for (let i = 0; i < 2; i++) await sqs.send(new SendMessageCommand({ QueueUrl: queues.queues.TraceRequests, MessageBody: `m${i}` }));
+  const res = await pool(event('GET /admin/pool'), context);
+  expect(res.statusCode).toBe(200);
+  const body = JSON.parse(res.body as string);
+  expect(body).toMatchObject({ pool_summary: { total: 0 }, queue_depth: { trace_queue: { visible: 2 } } });
+  expect(body.health).toBe('critical'); // an empty pool
+  expect(body.warnings.map((w: { type: string }) => w.type).sort()).toEqual(['no_healthy_ips', 'queue_depth']);
+});
+
+it('the scheduled health check opens alerts (logged without a bus), the status page shows them', async () => {
+  const summary = await health({}, context);
+  expect(summary).toMatchObject({ health: 'critical', opened: expect.arrayContaining(['no_healthy_ips', 'queue_depth']) });
+  const res = await status(event('GET /admin/status'), context);
+  expect(res.statusCode).toBe(200);
+  expect(res.headers?.['content-type']).toMatch(/text\/html/);
+  expect(res.headers?.['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-.+'; .*frame-ancestors 'none'$/);
+  expect(res.body).toContain('no_healthy_ips');
+  expect(res.body).toContain('The pool is empty.');
+});
+
+it('POST /admin/dlq/redrive: nothing to move, then started and moved back, then 409 while running; bad input is 400', async () => {
+  const empty = await dlq(event('POST /admin/dlq/redrive', { queue: 'events' }), context);
+  expect(empty.statusCode).toBe(200);
+  expect(JSON.parse(empty.body as string)).toMatchObject({ queue: 'events', status: 'nothing_to_move' });
+
+  for (let i = 0; i < 3; i++) await sqs.send(new SendMessageCommand({ QueueUrl: queues.dlqs.TraceRequests, MessageBody: `dead${i}` }));
+  const started = await dlq(event('POST /admin/dlq/redrive'), context); // queue defaults to trace
+  expect(started.statusCode).toBe(202);
+  expect(JSON.parse(started.body as string)).toMatchObject({ queue: 'trace', status: 'started', approximateMessages: 3 });
+  const again = await dlq(event('POST /admin/dlq/redrive', { queue: 'trace' }), context);
+  expect([409, 200]).toContain(again.statusCode); // 200 only if the move already finished
+  if (again.statusCode === 409) expect(JSON.parse(again.body as string)).toMatchObject({ error: 'conflict', details: { task: { status: 'RUNNING' } } });
+
+  await waitFor(
+    async () => {
+      const st = JSON.parse((await dlq(event('GET /admin/dlq/redrive', undefined, { queue: 'trace' }), context)).body as string);
+      return !st.running && st.tasks[0]?.status === 'COMPLETED' && st.tasks[0].moved === 3;
+    },
+    { timeoutMs: 15_000, intervalMs: 200, what: 'redrive done' },
+  );
+  const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.queues.TraceRequests, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  expect(Number(attrs.Attributes?.ApproximateNumberOfMessages)).toBe(2 + 3);
+
+  expect((await dlq(event('POST /admin/dlq/redrive', { queue: 'nope' }), context)).statusCode).toBe(400);
+  expect((await dlq(event('POST /admin/dlq/redrive', { queue: 'trace', extra: 1 }), context)).statusCode).toBe(400);
+});
+
+it('the daily cleanup prunes old snapshots', async () => {
+  await doc.send(new PutCommand({ TableName: tables.Ops, Item: { pk: 'poolstats', sk: '2020-01-01T00:00:00.000Z' } }));
+  const result = await cleanup({}, context);
+  expect(result).toMatchObject({ deleted: { 'pool snapshots': 1 }, incomplete: [] });
+});
