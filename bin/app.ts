@@ -5,7 +5,8 @@
  *
  * Context (cdk.json or -c): stage (default "dev"), retainData (default true),
  * unknownOfferFallbackUrl (https URL, default: a 404 page), proxyProviders (comma list, default
- * "default"): one Secrets Manager secret each, tracepool/<stage>/proxy/<provider>.
+ * "default"): one Secrets Manager secret each, tracepool/<stage>/proxy/<provider>; alarmEmail and
+ * alarmWebhookUrl (https): subscribed to alarms and alerts.
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -33,6 +34,9 @@ export function buildApp(app: App = new App()): { app: App; stateful: StatefulSt
     data: stateful.data,
     work: stateful.work,
     proxyCredentials: stateful.proxyCredentials,
+    trackierSecret: stateful.trackierSecret,
+    alarmEmail: app.node.tryGetContext('alarmEmail') as string | undefined,
+    alarmWebhookUrl: app.node.tryGetContext('alarmWebhookUrl') as string | undefined,
     unknownOfferFallbackUrl: fallback,
   });
   stateless.addStackDependency(stateful);

@@ -11,6 +11,7 @@ import { registerIpsCommands } from './commands/ips';
 import { registerTraceCommand } from './commands/trace';
 import { registerMetricsCommand } from './commands/metrics';
 import { registerHealthCommands } from './commands/health';
+import { registerTrackierCommands } from './commands/trackier';
 
 export function buildProgram(): Command {
   const program = new Command('tracepool')
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerTraceCommand(program);
   registerMetricsCommand(program, client);
   registerHealthCommands(program, client);
+  registerTrackierCommands(program, client);
   program
     .command('local')
     .description('start the local stack (same as npm start)')

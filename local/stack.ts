@@ -27,6 +27,7 @@ import { startSqsPoller } from './sqs-poller';
 import { runScheduledNow, startSchedules } from './schedules';
 import { startLocalProxies, type LocalProxyPool } from './proxies';
 import { upsertIps } from '../lambdas/lease/ip-import';
+import { startFakeTrackier, type FakeTrackier } from './fake-trackier';
 import { deriveIpId } from '../lambdas/lease/ip-records';
 import { QUEUE_IDS } from '../lib/manifest/queues';
 
@@ -57,6 +58,8 @@ export interface LocalStackOptions {
   schedules?: boolean;
   /** Extra environment for the handlers (tests: short backoff, cooldown…). */
   env?: Record<string, string>;
+  /** The Trackier API the local stack talks to. @default a local fake Trackier (local/fake-trackier.ts) */
+  trackierBaseUrl?: string;
   /** Shorter Retry intervals in the local state machine (ms per state name). */
   retryIntervalOverrides?: Record<string, number | number[]>;
 }
@@ -75,6 +78,8 @@ export interface LocalStack {
   /** Present when the pipeline runs. */
   readonly stepFunctions?: LocalStepFunctions;
   readonly proxies?: LocalProxyPool;
+  /** The local stand-in for Trackier's API, unless trackierBaseUrl pointed elsewhere. */
+  readonly fakeTrackier?: FakeTrackier;
   /** Runs a scheduled function now (tests, the CLI), whether or not timers are on. */
   runSchedule(functionId: string): Promise<unknown>;
   stop(): Promise<void>;
@@ -149,6 +154,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         stepFunctions!.abortAll();
       });
     }
+    // Trackier: a local fake with the real API's shape (and rate limit), its key in the local secrets.
+    let fakeTrackier: FakeTrackier | undefined;
+    const trackierKey = randomBytes(12).toString('hex');
+    if (!options.trackierBaseUrl) {
+      fakeTrackier = await startFakeTrackier({ apiKey: trackierKey });
+      stops.push(() => fakeTrackier!.close());
+    }
+    secrets.put(TRACKIER_SECRET_NAME, { baseUrl: options.trackierBaseUrl ?? fakeTrackier!.url, apiKey: trackierKey });
     const services = await startJsonRpcServer({ ...secrets.handlers(), ...(stepFunctions?.handlers() ?? {}) });
     stops.push(() => services.stop());
 
@@ -168,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.stage]: 'local',
       [ENV.adminToken]: adminToken,
       [ENV.corsOrigins]: '*',
+      [ENV.trackierSecretArn]: TRACKIER_SECRET_NAME,
       [ENV.proxyProviders]: LOCAL_PROXY_PROVIDER,
       [ENV.providerSecretPrefix]: 'tracepool/local/proxy/',
       // The local stack traces local proxies and the demo chain on 127.0.0.1 by design.
@@ -248,6 +262,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stepFunctions,
       proxies,
+      fakeTrackier,
       runSchedule: (id: string) => runScheduledNow(FUNCTIONS, id),
       stop,
     };
@@ -256,6 +271,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 }
+
+const TRACKIER_SECRET_NAME = 'tracepool/local/trackier';
 
 /** Paths inside the Lambda bundle; locally the same files are read from node_modules. */
 const LAMBDA_ONLY_ENV = new Set(['CHROMIUM_BIN_DIR', 'GEO_DB_DIR']);

@@ -35,4 +35,6 @@ export const ENV = {
   /** Where the geo databases ship next to a bundle (Lambda); node_modules when absent. */
   geoDbDir: 'GEO_DB_DIR',
   rawEventTtlDays: 'RAW_EVENT_TTL_DAYS',
+  /** The Trackier API secret ({"baseUrl","apiKey"}). */
+  trackierSecretArn: 'TRACKIER_SECRET_ARN',
 } as const;

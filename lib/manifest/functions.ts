@@ -37,6 +37,8 @@ export interface FunctionDef {
   readonly queues?: Partial<Record<QueueId, QueueAccess>>;
   /** Reads the proxy providers' credentials secrets. */
   readonly providerSecrets?: boolean;
+  /** Reads the Trackier API secret (gets TRACKIER_SECRET_ARN). */
+  readonly trackierSecret?: boolean;
   /** Files or folders (relative to the repository root) copied next to the bundle, e.g. a geo database. */
   readonly assets?: readonly { readonly from: string; readonly to: string }[];
   /** Static environment (merged over the stack's shared variables). */
@@ -180,11 +182,12 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'RetrySchedule',
     entry: 'lambdas/pipeline/retry-handler.ts',
-    description: 'Every 5 minutes: due retries and parked clicks re-enqueued',
+    description: 'Every 5 minutes: due retries, parked clicks and failed Trackier updates retried',
     timeoutSeconds: 120,
     everyMinutes: 5,
-    tables: { Traces: 'readWrite', Ops: 'readWrite' },
+    tables: { Traces: 'readWrite', Ops: 'readWrite', Catalog: 'readWrite' },
     queues: { TraceRequests: 'send' },
+    trackierSecret: true,
   },
   // Analytics ingest.
   {
@@ -263,6 +266,45 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     timeoutSeconds: 120,
     everyMinutes: 24 * 60,
     tables: { Ops: 'readWrite' },
+  },
+  // Trackier multi-campaign pairs.
+  {
+    id: 'TrackierAdmin',
+    entry: 'lambdas/trackier/admin-handler.ts',
+    description: 'Trackier offers and their campaign pairs',
+    memoryMb: 512,
+    // Creation paces Trackier calls ≥ 500 ms apart and hands back 202 after ~22 s to resume.
+    timeoutSeconds: 29,
+    routes: [
+      route('POST', '/admin/trackier/offers', 'admin'),
+      route('GET', '/admin/trackier/offers/{id}', 'admin'),
+      route('PATCH', '/admin/trackier/offers/{id}/pairs/{n}', 'admin'),
+      route('DELETE', '/admin/trackier/offers/{id}/pairs/{n}', 'admin'),
+      route('POST', '/admin/trackier/offers/{id}/pairs/{n}/test', 'admin'),
+      route('GET', '/admin/trackier/offers/{id}/stats', 'admin'),
+      route('GET', '/admin/trackier/offers/{id}/pairs.csv', 'admin'),
+    ],
+    tables: { Catalog: 'readWrite', Ops: 'readWrite' },
+    queues: { TraceRequests: 'send' },
+    trackierSecret: true,
+  },
+  {
+    id: 'TrackierWebhook',
+    entry: 'lambdas/trackier/webhook-handler.ts',
+    description: 'Trackier S2S postbacks routed to their pair by token',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    routes: [route('GET', '/webhooks/trackier'), route('POST', '/webhooks/trackier')],
+    tables: { Catalog: 'readWrite', Ops: 'readWrite' },
+    queues: { TraceRequests: 'send' },
+  },
+  {
+    id: 'UpdateTrackierCampaign',
+    entry: 'lambdas/trackier/update-campaign-task.ts',
+    description: "After a pair's trace: its URL2 campaign updated with the traced parameters",
+    timeoutSeconds: 30,
+    tables: { Catalog: 'readWrite', Ops: 'readWrite' },
+    trackierSecret: true,
   },
 ];
 

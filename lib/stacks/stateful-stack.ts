@@ -1,4 +1,5 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DataTables } from '../constructs/data-tables';
 import { WorkQueues } from '../constructs/work-queues';
@@ -28,6 +29,8 @@ export class StatefulStack extends Stack {
   public readonly data: DataTables;
   public readonly work: WorkQueues;
   public readonly proxyCredentials: ProxyCredentials;
+  /** {"baseUrl","apiKey"} of the Trackier API; operators put the real key in after the first deploy. */
+  public readonly trackierSecret: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
@@ -38,6 +41,20 @@ export class StatefulStack extends Stack {
       providers: props.proxyProviders ?? ['default'],
       secretPrefix: props.providerSecretPrefix ?? 'tracepool/proxy/',
       retain,
+    });
+    this.trackierSecret = new Secret(this, 'TrackierApi', {
+      secretName: `${props.providerSecretPrefix?.replace(/proxy\/$/, '') ?? 'tracepool/'}trackier`,
+      description: 'Tracepool Trackier API access: {"baseUrl","apiKey"}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ baseUrl: 'https://api.trackier.com' }),
+        generateStringKey: 'apiKey',
+        excludePunctuation: true,
+      },
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.trackierSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A third-party API key: only Trackier can issue a new one, so no Lambda rotation; operators replace the value when they rotate it there.',
     });
   }
 }

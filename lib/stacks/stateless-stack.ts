@@ -10,6 +10,7 @@ import { QUEUE_IDS, type QueueId } from '../manifest/queues';
 import type { DataTables } from '../constructs/data-tables';
 import type { WorkQueues } from '../constructs/work-queues';
 import type { ProxyCredentials } from '../constructs/proxy-credentials';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ServiceFunction } from '../constructs/service-function';
 import { TracepoolApi } from '../constructs/tracepool-api';
 import { TracePipeline } from '../constructs/trace-pipeline';
@@ -19,6 +20,7 @@ export interface StatelessStackProps extends StackProps {
   readonly data: DataTables;
   readonly work: WorkQueues;
   readonly proxyCredentials: ProxyCredentials;
+  readonly trackierSecret: ISecret;
   /**
    * Where clicks on unknown offers go; a small 404 page when absent.
    * @default - 404 page
@@ -73,6 +75,10 @@ export class StatelessStack extends Stack {
       if (def.providerSecrets) {
         for (const secret of Object.values(props.proxyCredentials.secrets)) secret.grantRead(fn);
       }
+      if (def.trackierSecret) {
+        props.trackierSecret.grantRead(fn);
+        fn.addEnvironment(ENV.trackierSecretArn, props.trackierSecret.secretArn);
+      }
       this.functions[def.id] = fn;
     }
 
@@ -85,6 +91,7 @@ export class StatelessStack extends Stack {
         storeResult: this.fn('StoreResult'),
         releaseLease: this.fn('ReleaseLease'),
         recordFailure: this.fn('RecordFailure'),
+        updateTrackierCampaign: this.fn('UpdateTrackierCampaign'),
       },
     });
     for (const fn of Object.values(this.functions)) {

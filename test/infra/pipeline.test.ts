@@ -15,9 +15,12 @@ const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Ta
 describe('trace pipeline', () => {
   it('runs lock → trace → store → release with a browser branch', () => {
     expect(tasks.map(([name]) => name).sort()).toEqual(
-      ['AcquireLease', 'TraceHttp', 'TraceBrowser', 'StoreResult', 'ReleaseLease', 'ReleaseAfterError', 'RecordFailure'].sort(),
+      ['AcquireLease', 'TraceHttp', 'TraceBrowser', 'StoreResult', 'ReleaseLease', 'ReleaseAfterError', 'RecordFailure', 'UpdateTrackierCampaign'].sort(),
     );
     expect(definition.States['NeedsBrowser?']!.Type).toBe('Choice');
+    // Only completed traces of a Trackier pair update its URL2 campaign; a failed update never fails the trace.
+    expect(JSON.stringify(definition.States['TrackierPair?'])).toContain('$.request.pair');
+    expect(definition.States.UpdateTrackierCampaign!.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Done' })]);
   });
 
   it('gives every task a timeout of at least its Lambda timeout, and the execution a deadline', () => {

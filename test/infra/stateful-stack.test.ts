@@ -64,13 +64,13 @@ describe('stateful stack', () => {
 
   it('keeps one credentials secret per proxy provider, retained', () => {
     const secrets = stateful.findResources('AWS::SecretsManager::Secret');
-    expect(Object.values(secrets).map((s) => s.Properties.Name)).toEqual(['tracepool/dev/proxy/default']);
+    expect(Object.values(secrets).map((s) => s.Properties.Name).sort()).toEqual(['tracepool/dev/proxy/default', 'tracepool/dev/trackier']);
     for (const s of Object.values(secrets)) {
       expect(s.DeletionPolicy).toBe('Retain');
-      expect(s.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'password' });
+      expect(s.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: s.Properties.Name.includes('/proxy/') ? 'password' : 'apiKey' });
     }
     const two = synthApp({ proxyProviders: 'brightdata,oxylabs' }).stateful.findResources('AWS::SecretsManager::Secret');
-    expect(Object.values(two).map((s) => s.Properties.Name).sort()).toEqual(['tracepool/dev/proxy/brightdata', 'tracepool/dev/proxy/oxylabs']);
+    expect(Object.values(two).map((s) => s.Properties.Name).filter((n: string) => n.includes('/proxy/')).sort()).toEqual(['tracepool/dev/proxy/brightdata', 'tracepool/dev/proxy/oxylabs']);
   });
 
   it('can be made disposable for dev stacks', () => {

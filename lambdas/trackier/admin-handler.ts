@@ -1,0 +1,141 @@
+/**
+ * The Trackier admin routes (IAM-authorized in AWS, bearer token locally):
+ *   POST   /admin/trackier/offers                          create (or resume creating) N pairs
+ *   GET    /admin/trackier/offers/{id}                     the offer's settings and pairs
+ *   PATCH  /admin/trackier/offers/{id}/pairs/{n}           name, enabled, subIdMapping
+ *   DELETE /admin/trackier/offers/{id}/pairs/{n}           soft disable (not pair 1)
+ *   POST   /admin/trackier/offers/{id}/pairs/{n}/test      a simulated webhook for that pair
+ *   GET    /admin/trackier/offers/{id}/stats               totals and the latest webhook
+ *   GET    /admin/trackier/offers/{id}/pairs.csv           every pair's data
+ */
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { httpHandler } from '../shared/middleware';
+import { json, text, type HttpEvent, type HttpResult } from '../shared/http';
+import { parseJsonBody } from '../shared/json-body';
+import { dynamo, fastSqs } from '../shared/aws-clients';
+import { requireEnv } from '../shared/config';
+import { BadRequestError, NotFoundError } from '../shared/errors';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
+import { queueUrlEnv, tableEnv } from '../../lib/manifest/env';
+import { DynamoOfferRepository } from '../offers/offer-repository';
+import { isValidOfferId } from '../offers/offer-id';
+import { DurableTraceSink, ParkingTable, SqsTraceQueue } from '../adapters/trace-queue';
+import { newTraceId } from '../trace-requests/trace-request';
+import { PairRepository } from './pair-repository';
+import { MAX_PAIRS, parsePairNumber, subIdMappingSchema } from './pair';
+import { createTrackierOffer } from './create-offer';
+import { disablePair, getTrackierOffer, offerPairsCsv, offerStats, patchPair, testPair } from './pair-admin';
+import { OpsWebhookLog, repositoryLookup, type WebhookDeps } from './webhook';
+import { readTrackierConfig, trackierClient } from './runtime';
+
+const tables = {
+  catalog: requireEnv(tableEnv('Catalog')),
+  ops: requireEnv(tableEnv('Ops')),
+};
+const queueUrl = requireEnv(queueUrlEnv('TraceRequests'));
+const config = readTrackierConfig();
+
+const pairs = new PairRepository(dynamo(), tables.catalog);
+const offers = new DynamoOfferRepository(dynamo(), tables.catalog);
+const api = trackierClient(config);
+const adminDeps = { pairs, clock: Date.now };
+const webhookDeps: WebhookDeps = {
+  lookup: repositoryLookup(pairs),
+  pairs,
+  offers,
+  sink: new DurableTraceSink(new SqsTraceQueue(fastSqs(), queueUrl), new ParkingTable(dynamo(), tables.ops), Date.now),
+  log: new OpsWebhookLog(dynamo(), tables.ops, config.webhookLogRetentionDays),
+  clock: Date.now,
+  newTraceId,
+  onLogError: (error) => logger.warn('webhook log write failed', { error: error as Error }),
+};
+
+/** API Gateway gives up after 30 s: stop starting creations well before, and let the caller resume. */
+const CREATION_BUDGET_MS = 22_000;
+
+const createSchema = z
+  .object({
+    offerId: z.string().refine(isValidOfferId, 'must be 1-64 letters, digits, dot, dash or underscore'),
+    pairs: z.number().int().min(1).max(MAX_PAIRS),
+    advertiserId: z.union([z.string().min(1).max(64), z.number().int().nonnegative()]).transform(String),
+    trackingDomain: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name, e.g. acme.gotrackier.com')
+      .optional(),
+    publisherId: z.union([z.string().min(1).max(64), z.number().int().nonnegative()]).transform(String).optional(),
+    subIdMapping: subIdMappingSchema.optional(),
+    namePrefix: z.string().trim().min(1).max(150).optional(),
+  })
+  .strict();
+
+const testSchema = z.object({ params: z.record(z.string(), z.string().max(512)).optional() }).strict();
+
+function issues(error: z.ZodError) {
+  return error.issues.map((i) => ({ path: i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(',') : ''), message: i.message }));
+}
+
+function publicBaseUrl(event: HttpEvent): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl;
+  const host = event.requestContext.domainName;
+  const local = /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host);
+  const stage = event.requestContext.stage && event.requestContext.stage !== '$default' ? `/${event.requestContext.stage}` : '';
+  return `${local ? 'http' : 'https'}://${host}${stage}`;
+}
+
+function offerIdParam(event: HttpEvent): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!isValidOfferId(id)) throw new BadRequestError('invalid offer id');
+  return id;
+}
+
+function pairParam(event: HttpEvent): number {
+  const n = parsePairNumber(event.pathParameters?.n);
+  if (n === undefined) throw new BadRequestError(`pair number must be 1-${MAX_PAIRS}`);
+  return n;
+}
+
+async function create(event: HttpEvent, context: Context): Promise<HttpResult> {
+  const parsed = createSchema.safeParse(parseJsonBody(event));
+  if (!parsed.success) throw new BadRequestError('invalid Trackier offer', issues(parsed.error));
+  const now = Date.now();
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - 5_000 : CREATION_BUDGET_MS;
+  const result = await createTrackierOffer(
+    { pairs, offers, api, clock: Date.now, publicBaseUrl: publicBaseUrl(event), deadlineAt: now + Math.min(CREATION_BUDGET_MS, remaining) },
+    parsed.data,
+  );
+  logger.info('trackier offer creation', { offerId: result.offerId, status: result.status, created: result.created, reused: result.reused });
+  metrics.addMetric('TrackierCampaignsCreated', MetricUnit.Count, result.created);
+  return json(result.status === 'ready' ? 201 : 202, result);
+}
+
+async function route(event: HttpEvent, context: Context): Promise<HttpResult> {
+  switch (event.routeKey) {
+    case 'POST /admin/trackier/offers':
+      return create(event, context);
+    case 'GET /admin/trackier/offers/{id}':
+      return json(200, await getTrackierOffer(adminDeps, offerIdParam(event)));
+    case 'PATCH /admin/trackier/offers/{id}/pairs/{n}':
+      return json(200, await patchPair(adminDeps, offerIdParam(event), pairParam(event), parseJsonBody(event)));
+    case 'DELETE /admin/trackier/offers/{id}/pairs/{n}':
+      return json(200, await disablePair(adminDeps, offerIdParam(event), pairParam(event)));
+    case 'POST /admin/trackier/offers/{id}/pairs/{n}/test': {
+      const parsed = testSchema.safeParse(event.body ? parseJsonBody(event) : {});
+      if (!parsed.success) throw new BadRequestError('invalid test body', issues(parsed.error));
+      const outcome = await testPair({ ...adminDeps, webhook: webhookDeps }, offerIdParam(event), pairParam(event), parsed.data.params ?? {});
+      logger.info('trackier test webhook', { offerId: outcome.offerId, pairNumber: outcome.pairNumber, traceId: outcome.traceId });
+      return json(202, outcome);
+    }
+    case 'GET /admin/trackier/offers/{id}/stats':
+      return json(200, await offerStats(adminDeps, offerIdParam(event)));
+    case 'GET /admin/trackier/offers/{id}/pairs.csv': {
+      const offerId = offerIdParam(event);
+      const result = text(200, await offerPairsCsv(adminDeps, offerId), 'text/csv; charset=utf-8');
+      return { ...result, headers: { ...result.headers, 'content-disposition': `attachment; filename="trackier-${offerId}-pairs.csv"` } };
+    }
+    default:
+      throw new NotFoundError(`no route ${event.routeKey}`);
+  }
+}
+
+export const handler = httpHandler(route);

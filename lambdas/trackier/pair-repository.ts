@@ -1,0 +1,368 @@
+/**
+ * Trackier settings and pairs in the Catalog table. Every write is a single-item conditional
+ * write (no transactions) and is safe to repeat: counters are ADDs, campaign ids are written
+ * only where absent, the update bookkeeping is keyed by trace id.
+ */
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  PAIR_SK_PREFIX,
+  pairKey,
+  stripKeys,
+  trackierKey,
+  type SubIdMapping,
+  type TrackierOfferSettings,
+  type TrackierPair,
+} from './pair';
+
+export const WEBHOOK_TOKEN_INDEX = 'byWebhookToken';
+export const CAMPAIGN_INDEX = 'byCampaign';
+
+export type CampaignSlot = 'url1' | 'url2';
+const slotField = (slot: CampaignSlot) => (slot === 'url1' ? 'url1CampaignId' : 'url2CampaignId');
+const intentField = (slot: CampaignSlot) => (slot === 'url1' ? 'url1Intent' : 'url2Intent');
+
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+
+export interface PairPatch {
+  name?: string;
+  enabled?: boolean;
+  /** null clears the pair's own mapping (it then follows the offer's). */
+  subIdMapping?: SubIdMapping | null;
+}
+
+export class PairRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  // -- offer settings ------------------------------------------------------------------------
+
+  async getSettings(offerId: string): Promise<TrackierOfferSettings | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: trackierKey(offerId), ConsistentRead: true }));
+    return out.Item ? stripLock(stripKeys<TrackierOfferSettings>(out.Item)) : undefined;
+  }
+
+  /** Creates the settings, or raises pairCount / refreshes the given fields of existing ones. */
+  async upsertSettings(settings: Omit<TrackierOfferSettings, 'createdAt' | 'updatedAt' | 'status'>, now: number): Promise<TrackierOfferSettings> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: trackierKey(settings.offerId),
+        UpdateExpression:
+          'SET #type = :type, offerId = :offerId, advertiserId = :adv, publisherId = :pub, #status = :creating, updatedAt = :now, ' +
+          'createdAt = if_not_exists(createdAt, :now), pairCount = :count' +
+          (settings.trackingDomain ? ', trackingDomain = :domain' : '') +
+          (settings.subIdMapping ? ', subIdMapping = :mapping' : ''),
+        ConditionExpression: 'attribute_not_exists(pairCount) OR pairCount <= :count',
+        ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':type': 'trackier',
+          ':offerId': settings.offerId,
+          ':adv': settings.advertiserId,
+          ':pub': settings.publisherId,
+          ':creating': 'creating',
+          ':now': now,
+          ':count': settings.pairCount,
+          ...(settings.trackingDomain ? { ':domain': settings.trackingDomain } : {}),
+          ...(settings.subIdMapping ? { ':mapping': settings.subIdMapping } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return stripLock(stripKeys<TrackierOfferSettings>(out.Attributes ?? {}));
+  }
+
+  async setStatus(offerId: string, status: TrackierOfferSettings['status'], now: number, lastError?: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: trackierKey(offerId),
+        UpdateExpression: lastError ? 'SET #status = :s, updatedAt = :now, lastError = :e' : 'SET #status = :s, updatedAt = :now REMOVE lastError',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':s': status, ':now': now, ...(lastError ? { ':e': lastError.slice(0, 500) } : {}) },
+      }),
+    );
+  }
+
+  /** One creation run per offer at a time; an abandoned lock expires after ttlMs. */
+  async acquireCreationLock(offerId: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: trackierKey(offerId),
+          UpdateExpression: 'SET lockOwner = :owner, lockUntil = :until',
+          ConditionExpression: 'attribute_not_exists(lockUntil) OR lockUntil < :now OR lockOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner, ':until': now + ttlMs, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseCreationLock(offerId: string, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: trackierKey(offerId),
+          UpdateExpression: 'REMOVE lockOwner, lockUntil',
+          ConditionExpression: 'lockOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  // -- pairs ---------------------------------------------------------------------------------
+
+  async getPair(offerId: string, pairNumber: number): Promise<TrackierPair | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: pairKey(offerId, pairNumber), ConsistentRead: true }));
+    return out.Item ? toPair(out.Item) : undefined;
+  }
+
+  async listPairs(offerId: string): Promise<TrackierPair[]> {
+    const pairs: TrackierPair[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `offer#${offerId}`, ':prefix': PAIR_SK_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) pairs.push(toPair(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return pairs.sort((a, b) => a.pairNumber - b.pairNumber);
+  }
+
+  /** Writes the pair unless it exists; returns what is stored either way (its token is kept). */
+  async ensurePair(pair: TrackierPair): Promise<TrackierPair> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...pairKey(pair.offerId, pair.pairNumber), type: 'trackier_pair', ...pair },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return pair;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.getPair(pair.offerId, pair.pairNumber);
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  /** Marks that a creation for this slot is about to be sent (what a resumed run looks up). */
+  async markIntent(offerId: string, pairNumber: number, slot: CampaignSlot, title: string, now: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: pairKey(offerId, pairNumber),
+        UpdateExpression: 'SET #intent = :intent',
+        ExpressionAttributeNames: { '#intent': intentField(slot) },
+        ExpressionAttributeValues: { ':intent': { title, at: now } },
+      }),
+    );
+  }
+
+  /** Records a created campaign id where none is recorded yet; returns the id that is stored. */
+  async recordCampaign(
+    offerId: string,
+    pairNumber: number,
+    slot: CampaignSlot,
+    campaignId: string,
+    now: number,
+    extra: Record<string, string> = {},
+  ): Promise<string> {
+    const field = slotField(slot);
+    const extraNames = Object.keys(extra);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pairKey(offerId, pairNumber),
+          UpdateExpression:
+            `SET #field = :id, updatedAt = :now${extraNames.map((_, i) => `, #x${i} = :x${i}`).join('')} REMOVE #intent`,
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#field)',
+          ExpressionAttributeNames: {
+            '#field': field,
+            '#intent': intentField(slot),
+            ...Object.fromEntries(extraNames.map((name, i) => [`#x${i}`, name])),
+          },
+          ExpressionAttributeValues: {
+            ':id': campaignId,
+            ':now': now,
+            ...Object.fromEntries(extraNames.map((name, i) => [`:x${i}`, extra[name]])),
+          },
+        }),
+      );
+      return campaignId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.getPair(offerId, pairNumber);
+      const stored = existing?.[field];
+      if (!stored) throw error;
+      return stored;
+    }
+  }
+
+  async setTemplate(offerId: string, pairNumber: number, template: string, now: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: pairKey(offerId, pairNumber),
+        UpdateExpression: 'SET googleAdsTemplate = :t, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':t': template, ':now': now },
+      }),
+    );
+  }
+
+  async pairByToken(token: string): Promise<TrackierPair[]> {
+    return this.queryIndex(WEBHOOK_TOKEN_INDEX, 'webhookToken', token);
+  }
+
+  async pairsByUrl1Campaign(campaignId: string): Promise<TrackierPair[]> {
+    return this.queryIndex(CAMPAIGN_INDEX, 'url1CampaignId', campaignId);
+  }
+
+  private async queryIndex(indexName: string, attribute: string, value: string): Promise<TrackierPair[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: '#a = :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':v': value },
+        Limit: 5,
+      }),
+    );
+    return (out.Items ?? []).filter((item) => String(item.sk ?? '').startsWith(PAIR_SK_PREFIX)).map(toPair);
+  }
+
+  /** webhook_count + 1 and last_webhook_at, atomically. */
+  async recordWebhook(offerId: string, pairNumber: number, now: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: pairKey(offerId, pairNumber),
+        UpdateExpression: 'ADD webhook_count :one SET last_webhook_at = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1, ':now': now },
+      }),
+    );
+  }
+
+  async recordTest(offerId: string, pairNumber: number, now: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: pairKey(offerId, pairNumber),
+        UpdateExpression: 'SET last_test_at = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  }
+
+  /**
+   * update_count + 1, last_update_at and sub_id_values, once per trace: a repeated call for the
+   * same trace (Step Functions retrying the task, a side-effect retry racing the task) is a no-op.
+   */
+  async recordUpdate(offerId: string, pairNumber: number, traceId: string, values: Record<string, string>, now: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pairKey(offerId, pairNumber),
+          UpdateExpression: 'ADD update_count :one SET last_update_at = :now, sub_id_values = :values, lastUpdateTraceId = :trace',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUpdateTraceId) OR lastUpdateTraceId <> :trace)',
+          ExpressionAttributeValues: { ':one': 1, ':now': now, ':values': values, ':trace': traceId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Applies a patch to an existing pair; undefined when the pair does not exist. */
+  async patchPair(offerId: string, pairNumber: number, patch: PairPatch, now: number): Promise<TrackierPair | undefined> {
+    const sets = ['updatedAt = :now'];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = { ':now': now };
+    const names: Record<string, string> = {};
+    if (patch.name !== undefined) {
+      sets.push('#name = :name');
+      names['#name'] = 'name';
+      values[':name'] = patch.name;
+    }
+    if (patch.enabled !== undefined) {
+      sets.push('enabled = :enabled');
+      values[':enabled'] = patch.enabled;
+    }
+    if (patch.subIdMapping === null) removes.push('subIdMapping');
+    else if (patch.subIdMapping !== undefined) {
+      sets.push('subIdMapping = :mapping');
+      values[':mapping'] = patch.subIdMapping;
+    }
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pairKey(offerId, pairNumber),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? toPair(out.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+}
+
+function toPair(item: Record<string, unknown>): TrackierPair {
+  const pair = stripKeys<TrackierPair & { url1Intent?: unknown; url2Intent?: unknown }>(item);
+  return {
+    ...pair,
+    webhook_count: Number(pair.webhook_count ?? 0),
+    update_count: Number(pair.update_count ?? 0),
+  };
+}
+
+function stripLock(settings: TrackierOfferSettings & { lockOwner?: unknown; lockUntil?: unknown }): TrackierOfferSettings {
+  const { lockOwner: _o, lockUntil: _u, ...rest } = settings;
+  return rest;
+}
+
+/** The recorded creation intent of a slot (set just before a create call, removed when the id is stored). */
+export function intentOf(pair: TrackierPair, slot: CampaignSlot): { title: string; at: number } | undefined {
+  return (pair as unknown as Record<string, { title: string; at: number } | undefined>)[intentField(slot)];
+}

@@ -1,0 +1,63 @@
+/**
+ * Wiring shared by the Trackier handlers: the Trackier client (secret-backed credentials, cached)
+ * and the update dependencies. Called once at module scope by each handler; nothing here reads
+ * the environment except through the config the handler passes in.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfigError, numberEnv, optionalEnv, requireEnv } from '../shared/config';
+import { secretsManagerSource } from '../lease/provider-credentials';
+import { TrackierClient, trackierCredentialsFromSecret } from './trackier-api';
+import { PairRepository } from './pair-repository';
+import { SideEffectStore } from './side-effects';
+import { DEFAULT_UPDATE_BACKOFF_MS, type UpdateDeps } from './update-campaign';
+import { TRACKIER_ENV } from './env';
+
+export interface TrackierRuntimeConfig {
+  readonly secretId: string;
+  readonly minCreateIntervalMs: number;
+  readonly requestTimeoutMs: number;
+  readonly updateBackoffMs: readonly number[];
+  readonly webhookLogRetentionDays: number;
+  readonly publicBaseUrl?: string;
+}
+
+export function readTrackierConfig(env: NodeJS.ProcessEnv = process.env): TrackierRuntimeConfig {
+  const minCreateIntervalMs = numberEnv(TRACKIER_ENV.minCreateIntervalMs, 500, env);
+  if (minCreateIntervalMs < 0) throw new ConfigError(`${TRACKIER_ENV.minCreateIntervalMs} must be >= 0`);
+  const backoffRaw = optionalEnv(TRACKIER_ENV.updateBackoffMs, env);
+  const updateBackoffMs = backoffRaw ? backoffRaw.split(',').map((v) => Number(v.trim())) : [...DEFAULT_UPDATE_BACKOFF_MS];
+  if (updateBackoffMs.some((v) => !Number.isFinite(v) || v < 0)) throw new ConfigError(`${TRACKIER_ENV.updateBackoffMs} must be a list of delays in ms`);
+  return {
+    secretId: requireEnv(TRACKIER_ENV.secretArn, env),
+    minCreateIntervalMs,
+    requestTimeoutMs: numberEnv(TRACKIER_ENV.requestTimeoutMs, 10_000, env),
+    updateBackoffMs,
+    webhookLogRetentionDays: numberEnv(TRACKIER_ENV.webhookLogRetentionDays, 14, env),
+    publicBaseUrl: optionalEnv(TRACKIER_ENV.publicBaseUrl, env),
+  };
+}
+
+export function trackierClient(config: TrackierRuntimeConfig): TrackierClient {
+  const credentials = trackierCredentialsFromSecret(
+    { source: secretsManagerSource(new SecretsManagerClient({})), clock: Date.now },
+    { secretId: config.secretId },
+  );
+  return new TrackierClient({ credentials }, { minCreateIntervalMs: config.minCreateIntervalMs, requestTimeoutMs: config.requestTimeoutMs });
+}
+
+export function updateDeps(
+  doc: DynamoDBDocumentClient,
+  tables: { catalog: string; ops: string },
+  config: TrackierRuntimeConfig,
+  onFinalFailure?: UpdateDeps['onFinalFailure'],
+): UpdateDeps {
+  return {
+    pairs: new PairRepository(doc, tables.catalog),
+    api: trackierClient(config),
+    sideEffects: new SideEffectStore(doc, tables.ops),
+    clock: Date.now,
+    backoffMs: config.updateBackoffMs,
+    onFinalFailure,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * UpdateTrackierCampaign (Step Functions task, after ReleaseLease when the request had a pair).
+ * Input `{ traceId, pair: { offerId, pairNumber }, finalUrl, params }` — or the whole pipeline
+ * state, from which the same fields are taken. Output `{ updated, sideEffectId?, reason? }`.
+ * Trackier failures never throw (they become failed side effects); only our own infrastructure
+ * failing (DynamoDB) does, and the state machine's Catch ends the execution normally then.
+ */
+import { eventHandler } from '../shared/middleware';
+import { dynamo } from '../shared/aws-clients';
+import { requireEnv } from '../shared/config';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
+import { tableEnv } from '../../lib/manifest/env';
+import { readTrackierConfig, updateDeps } from './runtime';
+import { updatePairCampaign, type UpdateCampaignInput, type UpdateCampaignOutput } from './update-campaign';
+
+const deps = updateDeps(
+  dynamo(),
+  { catalog: requireEnv(tableEnv('Catalog')), ops: requireEnv(tableEnv('Ops')) },
+  readTrackierConfig(),
+  (record) => {
+    logger.error('trackier URL2 update failed for good', { offerId: record.offerId, pairNumber: record.pairNumber, traceId: record.traceId, error: record.lastError });
+    metrics.addMetric('TrackierUpdateFailedFinal', MetricUnit.Count, 1);
+  },
+);
+
+interface PipelineLike {
+  request?: { traceId?: string; pair?: { offerId: string; pairNumber: number } };
+  stored?: { finalUrl?: string; params?: Record<string, string> };
+}
+
+/** The task input, from the documented shape or from the pipeline state. */
+export function normalizeInput(event: UpdateCampaignInput | PipelineLike): UpdateCampaignInput | undefined {
+  if ('traceId' in event && typeof event.traceId === 'string' && 'pair' in event && event.pair) {
+    const e = event as UpdateCampaignInput;
+    return typeof e.finalUrl === 'string' ? { ...e, params: e.params ?? {} } : undefined;
+  }
+  const s = event as PipelineLike;
+  if (!s.request?.traceId || !s.request.pair || typeof s.stored?.finalUrl !== 'string') return undefined;
+  return { traceId: s.request.traceId, pair: s.request.pair, finalUrl: s.stored.finalUrl, params: s.stored.params ?? {} };
+}
+
+export const handler = eventHandler(async (event: UpdateCampaignInput | PipelineLike): Promise<UpdateCampaignOutput> => {
+  const input = normalizeInput(event);
+  if (!input) return { updated: false, reason: 'invalid_input' };
+  const result = await updatePairCampaign(deps, input);
+  logger.info('trackier URL2 update', { traceId: input.traceId, ...input.pair, ...result });
+  metrics.addMetric(result.updated ? 'TrackierUpdate' : 'TrackierUpdateSkipped', MetricUnit.Count, 1);
+  return result;
+});

@@ -1,0 +1,76 @@
+/**
+ * GET|POST /webhooks/trackier — Trackier's S2S postback. token and campaign_id come from the
+ * query or from a form or JSON body (query wins). 200 when accepted; one bare 404 for anything
+ * that does not route, whatever the reason (no hint about which part was wrong).
+ */
+import { httpHandler } from '../shared/middleware';
+import { bodyText, header, json, type HttpEvent, type HttpResult } from '../shared/http';
+import { dynamo, fastSqs } from '../shared/aws-clients';
+import { numberEnv, requireEnv } from '../shared/config';
+import { PayloadTooLargeError } from '../shared/errors';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
+import { queueUrlEnv, tableEnv } from '../../lib/manifest/env';
+import { DynamoOfferRepository } from '../offers/offer-repository';
+import { CachedOfferStore } from '../offers/offer-cache';
+import { DurableTraceSink, ParkingTable, SqsTraceQueue } from '../adapters/trace-queue';
+import { newTraceId } from '../trace-requests/trace-request';
+import { PairRepository } from './pair-repository';
+import { OpsWebhookLog, handleWebhook, repositoryLookup } from './webhook';
+import { TRACKIER_ENV } from './env';
+
+const tables = { catalog: requireEnv(tableEnv('Catalog')), ops: requireEnv(tableEnv('Ops')) };
+const queueUrl = requireEnv(queueUrlEnv('TraceRequests'));
+const pairs = new PairRepository(dynamo(), tables.catalog);
+const deps = {
+  lookup: repositoryLookup(pairs),
+  pairs,
+  offers: new CachedOfferStore(new DynamoOfferRepository(dynamo(), tables.catalog), { ttlMs: 30_000 }),
+  sink: new DurableTraceSink(new SqsTraceQueue(fastSqs(), queueUrl), new ParkingTable(dynamo(), tables.ops), Date.now, {
+    onQueueError: (error, request) => logger.warn('trace queue unavailable, parking the webhook trace', { traceId: request.traceId, error: error as Error }),
+    onParkError: (error, request) => logger.error('webhook trace could not be queued nor parked', { request, error: error as Error }),
+  }),
+  log: new OpsWebhookLog(dynamo(), tables.ops, numberEnv(TRACKIER_ENV.webhookLogRetentionDays, 14)),
+  clock: Date.now,
+  newTraceId,
+  onLogError: (error: unknown) => logger.warn('webhook log write failed', { error: error as Error }),
+};
+
+const MAX_BODY_BYTES = 16 * 1024;
+const NOT_FOUND: HttpResult = json(404, { error: 'not_found' });
+
+/** Form or JSON body fields as strings (other JSON values are ignored). */
+export function bodyParams(event: HttpEvent): Record<string, string> {
+  const raw = bodyText(event);
+  if (!raw) return {};
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`body larger than ${MAX_BODY_BYTES} bytes`);
+  const type = (header(event, 'content-type') ?? '').toLowerCase();
+  if (type.includes('json') || /^\s*\{/.test(raw)) {
+    try {
+      const parsed = JSON.parse(raw) as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+      return Object.fromEntries(
+        Object.entries(parsed as Record<string, unknown>).flatMap(([k, v]) =>
+          typeof v === 'string' ? [[k, v]] : typeof v === 'number' ? [[k, String(v)]] : [],
+        ),
+      );
+    } catch {
+      return {};
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
+export const handler = httpHandler(async (event) => {
+  const fromBody = event.requestContext.http.method === 'POST' ? bodyParams(event) : {};
+  const all: Record<string, string | undefined> = { ...fromBody, ...event.queryStringParameters };
+  const { token, campaign_id: campaignId, ...params } = all;
+  const outcome = await handleWebhook(deps, { token, campaignId, params, method: event.requestContext.http.method });
+  if (outcome.kind === 'not_found') {
+    logger.info('trackier webhook not routed', { reason: outcome.reason, hasToken: !!token, hasCampaignId: !!campaignId });
+    metrics.addMetric('TrackierWebhookUnrouted', MetricUnit.Count, 1);
+    return NOT_FOUND;
+  }
+  logger.info('trackier webhook', { route: outcome.route, offerId: outcome.offerId, pairNumber: outcome.pairNumber, traceId: outcome.traceId, submit: outcome.submit });
+  metrics.addMetric('TrackierWebhook', MetricUnit.Count, 1);
+  return json(200, { status: 'accepted' });
+});
