@@ -96,7 +96,8 @@ test('concurrent clicks all end as completed traces, with no overlapping leases 
   let last: TraceRecord[] = [];
   const traces = await until('12 completed traces', async () => {
     const t = (last = await tracesOf('many'));
-    return t.length === N && t.every((x) => x.status === 'completed') ? t : undefined;
+    // Completed, and released (ReleaseLease runs right after the result is stored).
+    return t.length === N && t.every((x) => x.status === 'completed' && x.leaseReleasedAt) ? t : undefined;
   }).catch((error: Error) => {
     throw new Error(`${error.message}: ${JSON.stringify(last.map((t) => [t.status, t.error, t.executionName]))}`);
   });
