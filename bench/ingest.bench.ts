@@ -194,7 +194,8 @@ async function main(): Promise<void> {
     const ref = `BatchWriteItem ${Math.round(rawBest)}/s (seq ${Math.round(rawSeq)}, ×4 ${Math.round(rawPar)})`;
     const fmt = (r: number) => `${Math.round(r)} events/s`;
     const site = `${SITE.campaigns}×${SITE.units}×${SITE.hours}h`;
-    rows.push([`aggregator, 1 consumer, site ${site}`, `${fmt(one.rate)} (n=${one.done})`, ref, `${(one.rate / rawBest).toFixed(2)}×`, one.rate >= TARGET_EVENTS_PER_S ? 'PASS' : 'FAIL']);
+    // The deployed event source runs 2 consumers (manifest: EventAggregator maxConcurrency 2): that row carries the target.
+    rows.push([`aggregator, 1 consumer, site ${site}`, `${fmt(one.rate)} (n=${one.done})`, ref, `${(one.rate / rawBest).toFixed(2)}×`, 'info']);
     rows.push([`aggregator, 2 consumers, site ${site}`, `${fmt(two.rate)} (n=${two.done})`, ref, `${(two.rate / rawBest).toFixed(2)}×`, two.rate >= TARGET_EVENTS_PER_S ? 'PASS' : 'FAIL']);
     rows.push([`aggregator, high fan-out ${HIGH_FAN_OUT.campaigns}×${HIGH_FAN_OUT.units}×${HIGH_FAN_OUT.hours}h`, `${fmt(fan.rate)} (n=${fan.done})`, ref, `${(fan.rate / rawBest).toFixed(2)}×`, 'info']);
     rows.push(['aggregator, conditional writes, site', `${fmt(cond.rate)} (n=${cond.done})`, ref, `${(cond.rate / rawBest).toFixed(2)}×`, 'info']);

@@ -12,9 +12,9 @@ import type { TraceRecord } from '../lambdas/traces/trace-record';
 import { printTable, summarize, ms } from './stats';
 
 const P = Number(process.env.BENCH_P ?? 4);
-const T = Number(process.env.BENCH_T_MS ?? 400);
-const C = Number(process.env.BENCH_C_MS ?? 200);
-const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 15_000);
+const T = Number(process.env.BENCH_T_MS ?? 1000);
+const C = Number(process.env.BENCH_C_MS ?? 500);
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 20_000);
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
 async function upstream(): Promise<{ url: string; close(): Promise<void> }> {
@@ -48,7 +48,7 @@ async function main(): Promise<boolean> {
     env: { LEASE_COOLDOWN_MS: String(C), LEASE_MS: '30000' },
     // NoIpAvailable is the normal state at 2× demand: retry quickly (AWS: 5 s doubling) so the
     // bench measures the pool, not the backoff.
-    retryIntervalOverrides: { AcquireLease: [20, 40, 80, 160, 200, 200, 200, 200] },
+    retryIntervalOverrides: { AcquireLease: [50, 100, 200, 200, 200, 200, 200, 200] },
   });
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${stack.url}${path}`, { ...init, headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
@@ -88,7 +88,7 @@ async function main(): Promise<boolean> {
     const throughput = inSteadyState / ((to - from) / 1000);
     const latency = summarize(completed.map((t) => t.timings?.totalMs ?? NaN).filter(Number.isFinite));
     const ids = new Set(traces.map((t) => t.traceId));
-    const executions = [...stack.stepFunctions!.executions.keys()].filter((n) => ids.has(n.split('-a')[0]!));
+    const executions = [...stack.stepFunctions!.executions.keys()].filter((n) => ids.has(n.replace(/-a\d+$/, '')));
     const lost = sent - traces.length;
     const duplicated = traces.length - ids.size;
     return printTable(`Pipeline (P=${P} proxies, T=${T} ms upstream, C=${C} ms cooldown, ${WINDOW_MS / 1000} s at ${rate.toFixed(1)} clicks/s = 2x the bound)`, [

@@ -132,9 +132,16 @@ export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'mod
   return { status: verdict.status, releaseOutcome, finalUrl: result.finalUrl, params: result.params };
 }
 
+/** How the IP did: from the trace result when there is one, else from the caught error. */
+export function releaseOutcomeOf(state: PipelineState) {
+  const result = state.trace?.result;
+  if (result && !state.error) return releaseOutcomeFor(result.outcome === 'resolved' ? undefined : (result.error?.class ?? 'offer'));
+  return releaseOutcomeFor(state.error ? classifyTaskError(state.error.Error) : 'internal');
+}
+
 export async function releaseLease(deps: Pick<TaskDeps, 'clock' | 'traces' | 'pool'>, state: PipelineState) {
   const lease = requireLease(state);
-  const outcome = state.stored?.releaseOutcome ?? releaseOutcomeFor(state.error ? classifyTaskError(state.error.Error) : 'internal');
+  const outcome = releaseOutcomeOf(state);
   const released = await deps.pool.release(lease, outcome);
   if (released.released) await deps.traces.recordRelease(state.request.traceId, lease.fence, deps.clock());
   return { outcome, ...released };

@@ -51,7 +51,7 @@ const taskTimeout = (fn: ServiceFunction) => Timeout.duration(Duration.seconds((
 
 /**
  * The "trace" state machine: AcquireLease → TraceHttp → (needs browser?) → TraceBrowser →
- * StoreResult → ReleaseLease → (Trackier pair?) UpdateTrackierCampaign. Every failure path
+ * ReleaseLease → StoreResult → (Trackier pair?) UpdateTrackierCampaign. Every failure path
  * releases the lease with its failure class and records the failure (retry or dead letter).
  */
 export class TracePipeline extends Construct {
@@ -123,15 +123,18 @@ export class TracePipeline extends Construct {
         .when(Condition.and(Condition.isPresent('$.request.pair'), Condition.stringEquals('$.stored.status', 'completed')), update.next(done))
         .otherwise(done);
     }
-    release.addCatch(afterRelease, { errors: ['States.ALL'], resultPath: '$.releaseError' });
+    // An unreleased lease simply expires: a failed release must not lose the result.
+    release.addCatch(store, { errors: ['States.ALL'], resultPath: '$.releaseError' });
 
+    // The IP goes back as soon as the tracer is done with it (its health judged from the result);
+    // storing the result needs no lease: the trace record's fence guards it.
     const needsBrowser = new Choice(this, 'NeedsBrowser?', { stateName: 'NeedsBrowser?' })
       .when(Condition.booleanEquals('$.trace.needsBrowser', true), traceBrowser)
-      .otherwise(store);
-    traceBrowser.next(store);
+      .otherwise(release);
+    traceBrowser.next(release);
     const definition = acquire.next(traceHttp).next(needsBrowser);
-    store.next(release);
-    release.next(afterRelease);
+    release.next(store);
+    store.next(afterRelease);
 
     this.logs = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
