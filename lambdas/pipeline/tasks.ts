@@ -5,16 +5,12 @@
  */
 import type { LeasePool } from '../lease/lease-pool';
 import type { ProviderCredentialsResolver } from '../lease/provider-credentials';
-import { proxyUrl } from '../lease/provider-credentials';
 import type { OfferStore } from '../offers/offer-repository';
 import type { Offer } from '../offers/offer-schema';
 import type { ModeMemory } from '../tracer/auto-tracer';
-import type { ProxyConfig } from '../tracer/types';
 import type { TraceRepository } from '../traces/trace-repository';
-import { buildRedirectUrl } from '../click/redirect-url';
 import { afterFailure, classifyTaskError, judgeResult, releaseOutcomeFor } from './retry-policy';
-import { causeMessage, type LeaseState, type PipelineState, type StoredState, type TraceState } from './pipeline-state';
-import { browserStep, httpStep } from './trace-steps';
+import { causeMessage, type LeaseState, type PipelineState, type StoredState } from './pipeline-state';
 
 /** The trace already moved on (a newer attempt, or it finished): this execution just stops. */
 export class TraceSuperseded extends Error {
@@ -41,12 +37,12 @@ export interface TaskDeps {
   };
 }
 
-function requireLease(state: PipelineState): LeaseState {
+export function requireLease(state: PipelineState): LeaseState {
   if (!state.lease) throw new Error('no lease in the state');
   return state.lease;
 }
 
-async function requireOffer(deps: Pick<TaskDeps, 'offers'>, offerId: string): Promise<Offer> {
+export async function requireOffer(deps: Pick<TaskDeps, 'offers'>, offerId: string): Promise<Offer> {
   const offer = await deps.offers.get(offerId);
   if (!offer) throw new OfferGone(`offer ${offerId} no longer exists`);
   return offer;
@@ -70,35 +66,6 @@ export async function acquireLease(deps: Pick<TaskDeps, 'clock' | 'traces' | 'po
     acquiredAt - state.startedAt,
   );
   return { ...lease, acquiredAt };
-}
-
-async function tracerOptions(deps: TaskDeps, state: PipelineState, offer: Offer, deadlineMs: number) {
-  const lease = requireLease(state);
-  const credentials = await deps.credentials.get(lease.provider);
-  const proxy: ProxyConfig = { url: proxyUrl(lease, credentials) };
-  return {
-    proxy,
-    device: state.request.device,
-    country: lease.country,
-    allowPrivate: deps.config.allowPrivate,
-    // Exact passthrough names are tracked like click ids (prefix rules such as utm_* are not).
-    clickIdParams: offer.passthrough.filter((p) => !p.endsWith('*')),
-    deadlineMs,
-  };
-}
-
-export async function traceWithHttp(deps: TaskDeps, state: PipelineState): Promise<TraceState> {
-  const offer = await requireOffer(deps, state.request.offerId);
-  const url = buildRedirectUrl(offer.trackingUrl, state.request.params);
-  const options = await tracerOptions(deps, state, offer, deps.config.httpDeadlineMs);
-  return httpStep(url, options, { offerId: offer.offerId, mode: offer.tracePolicy.mode }, deps.modeMemory);
-}
-
-export async function traceWithBrowser(deps: TaskDeps, state: PipelineState): Promise<TraceState> {
-  if (!state.trace) throw new Error('TraceBrowser runs after TraceHttp');
-  const offer = await requireOffer(deps, state.request.offerId);
-  const options = await tracerOptions(deps, state, offer, deps.config.browserDeadlineMs);
-  return browserStep(state.trace, options);
 }
 
 export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'modeMemory' | 'config'>, state: PipelineState): Promise<StoredState> {
