@@ -7,7 +7,6 @@ import type { Lease } from '../lease/lease-pool';
 import type { TraceResult } from '../tracer/types';
 import type { BrowserCookie } from '../tracer/browser-tracer';
 import type { TraceStatus } from '../traces/trace-record';
-import type { ReleaseOutcome } from '../lease/ip-item';
 
 /** The execution input, written by the starter. */
 export interface ExecutionInput {
@@ -34,7 +33,6 @@ export interface TraceState {
 /** $.stored — StoreResult's (or RecordFailure's) verdict. */
 export interface StoredState {
   readonly status: TraceStatus | 'superseded';
-  readonly releaseOutcome: ReleaseOutcome;
   readonly finalUrl?: string;
   readonly params?: Record<string, string>;
 }

@@ -74,7 +74,6 @@ export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'mod
   const lease = requireLease(state);
   const now = deps.clock();
   const verdict = judgeResult(result, state.request.attempt, now, deps.config.backoffMs);
-  const releaseOutcome = releaseOutcomeFor(verdict.status === 'completed' ? undefined : result.error?.class ?? 'offer');
   const stored = await deps.traces.storeResult(
     state.request.traceId,
     { executionName: state.executionName, fence: lease.fence },
@@ -92,11 +91,11 @@ export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'mod
     },
     now,
   );
-  if (!stored) return { status: 'superseded', releaseOutcome };
+  if (!stored) return { status: 'superseded' };
   if (verdict.status === 'completed') {
     await deps.modeMemory.record(state.request.offerId, result.mode).catch(() => undefined);
   }
-  return { status: verdict.status, releaseOutcome, finalUrl: result.finalUrl, params: result.params };
+  return { status: verdict.status, finalUrl: result.finalUrl, params: result.params };
 }
 
 /** How the IP did: from the trace result when there is one, else from the caught error. */
@@ -131,5 +130,5 @@ export async function recordFailure(deps: Pick<TaskDeps, 'clock' | 'traces' | 'c
     { status: verdict.status, statusAt: verdict.retryAt ?? now, error: verdict.error },
     now,
   );
-  return { status: recorded ? verdict.status : 'superseded', releaseOutcome: releaseOutcomeFor(cls) };
+  return { status: recorded ? verdict.status : 'superseded' };
 }

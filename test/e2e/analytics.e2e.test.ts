@@ -1,16 +1,11 @@
 /** Analytics on the local stack: pixels and POSTs answered 204, aggregated hourly, queried back. */
 import { randomUUID } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../local/stack';
-import { uniquePrefix } from '../support/local-endpoints';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../support/test-stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    prefix: uniquePrefix('e2e-events'),
-    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    logLevel: 'SILENT',
+  stack = await startTestStack('e2e-events', {
     pipeline: false,
     schedules: false,
     demo: false,

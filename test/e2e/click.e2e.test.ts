@@ -3,20 +3,15 @@
  * offer → local SQS message.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../support/test-stack';
 import { parseTraceRequest } from '../../lambdas/trace-requests/trace-request';
-import { uniquePrefix } from '../support/local-endpoints';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    prefix: uniquePrefix('e2e-click'),
-    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    logLevel: 'SILENT',
+  stack = await startTestStack('e2e-click', {
     pipeline: false,
     schedules: false,
   });

@@ -6,19 +6,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalStack, type LocalStack } from '../../local/stack';
-import { uniquePrefix } from '../support/local-endpoints';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../support/test-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    prefix: uniquePrefix('e2e-health'),
-    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    logLevel: 'SILENT',
+  stack = await startTestStack('e2e-health', {
     pipeline: false, // nothing consumes the trace queue: its depth is ours to set
     schedules: false,
     demo: false,

@@ -1,15 +1,10 @@
 /** The IP pool's admin routes on the local stack: import (CSV and JSON), list, reset-health. */
-import { startLocalStack, type LocalStack } from '../../local/stack';
-import { uniquePrefix } from '../support/local-endpoints';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../support/test-stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    prefix: uniquePrefix('e2e-ips'),
-    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    logLevel: 'SILENT',
+  stack = await startTestStack('e2e-ips', {
     pipeline: false,
     schedules: false,
     demo: false,

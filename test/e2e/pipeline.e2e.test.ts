@@ -5,10 +5,10 @@
  * that dies, an empty pool, a Lambda that crashes once, a message delivered twice.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../support/test-stack';
 import { injectCrash } from '../../local/lambda-runtime';
 import { startRedirectFixtures, type RedirectFixtures } from '../support/redirect-fixtures';
-import { uniquePrefix } from '../support/local-endpoints';
 import type { TraceRecord } from '../../lambdas/traces/trace-record';
 import { newTraceId, type TraceRequest } from '../../lambdas/trace-requests/trace-request';
 
@@ -18,14 +18,8 @@ let fixtures: RedirectFixtures;
 
 beforeAll(async () => {
   fixtures = await startRedirectFixtures();
-  stack = await startLocalStack({
-    port: 0,
-    prefix: uniquePrefix('e2e-pipe'),
-    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    logLevel: 'SILENT',
+  stack = await startTestStack('e2e-pipe', {
     log: (line) => process.env.E2E_DEBUG && console.log(line),
-    proxyBasePort: 0,
     proxyCount: 3,
     schedules: false,
     env: {

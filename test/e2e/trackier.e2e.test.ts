@@ -3,18 +3,12 @@
  * a webhook routed to its pair by token, the trace run through the pipeline, and only that pair's
  * URL2 campaign updated with the traced parameters.
  */
-import { startLocalStack, type LocalStack } from '../../local/stack';
-import { uniquePrefix } from '../support/local-endpoints';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../support/test-stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    prefix: uniquePrefix('e2e-trackier'),
-    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    logLevel: 'SILENT',
-    proxyBasePort: 0,
+  stack = await startTestStack('e2e-trackier', {
     schedules: false,
     env: { LEASE_COOLDOWN_MS: '100' },
   });

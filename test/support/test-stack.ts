@@ -1,0 +1,15 @@
+/** The local stack for an e2e suite: on the run's shared endpoints, a free port, its own tables and queues. */
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { uniquePrefix } from './local-endpoints';
+
+export function startTestStack(label: string, options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({
+    port: 0,
+    prefix: uniquePrefix(label),
+    dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
+    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
+    logLevel: 'SILENT',
+    proxyBasePort: 0,
+    ...options,
+  });
+}
