@@ -1,6 +1,7 @@
 /**
- * Maintenance (every minute): stuck traces become timeouts; the pool's figures (expired leases
- * included — they need no cleanup, an expired lease is simply free) emitted as EMF metrics.
+ * Maintenance (every minute): stuck traces become timeouts; a pool statistics snapshot (expired
+ * leases included — they need no cleanup, an expired lease is simply free) written to Ops and
+ * emitted as EMF metrics.
  */
 import { eventHandler } from '../shared/middleware';
 import { dynamo } from '../shared/aws-clients';
@@ -8,6 +9,7 @@ import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { createPoolAdmin } from '../lease/pool-admin';
 import { pipelineConfig, tables, traceRepository } from './pipeline-deps';
 import { sweepTimeouts } from './schedules';
+import { writePoolSnapshot } from '../ops/pool-snapshot';
 
 export const handler = eventHandler(async () => {
   const cfg = pipelineConfig();
@@ -17,13 +19,13 @@ export const handler = eventHandler(async () => {
     runningDeadlineMs: cfg.runningDeadlineMs,
     backoffMs: cfg.backoffMs,
   });
-  const stats = await createPoolAdmin({ doc: dynamo(), tables: { ipPool: tables().ipPool, ops: tables().ops }, clock: Date.now }).poolStats();
+  const now = Date.now();
+  const stats = await createPoolAdmin({ doc: dynamo(), tables: { ipPool: tables().ipPool, ops: tables().ops }, clock: Date.now }).poolStats(now);
+  // The minute's pool statistics: a snapshot in Ops for the monitor, and the same figures as EMF metrics.
+  const snapshot = await writePoolSnapshot({ doc: dynamo(), opsTable: tables().ops }, stats, now);
+  for (const m of snapshot.metrics) metrics.addMetric(m.name, MetricUnit[m.unit], m.value);
   metrics.addMetric('TraceTimedOut', MetricUnit.Count, swept.timedOut);
   metrics.addMetric('TraceDeadLettered', MetricUnit.Count, swept.deadLettered);
-  metrics.addMetric('PoolUtilization', MetricUnit.Percent, Math.round(stats.utilization * 1000) / 10);
-  metrics.addMetric('AvailableIps', MetricUnit.Count, stats.byState.available);
-  metrics.addMetric('UnhealthyIps', MetricUnit.Count, stats.byState.unhealthy);
-  metrics.addMetric('ExpiredLeases', MetricUnit.Count, stats.expiredLeases);
   if (stats.expiredLeases > 0) logger.warn('expired leases', { expiredLeases: stats.expiredLeases });
   return { ...swept, expiredLeases: stats.expiredLeases, utilization: stats.utilization };
 });

@@ -174,10 +174,10 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'Maintenance',
     entry: 'lambdas/pipeline/maintenance-handler.ts',
-    description: 'Every minute: stuck traces become timeouts; pool figures as metrics',
+    description: 'Every minute: stuck traces become timeouts; pool statistics snapshot and metrics',
     timeoutSeconds: 60,
     everyMinutes: 1,
-    tables: { Traces: 'readWrite', IpPool: 'read', Ops: 'read' },
+    tables: { Traces: 'readWrite', IpPool: 'read', Ops: 'readWrite' },
   },
   {
     id: 'RetrySchedule',

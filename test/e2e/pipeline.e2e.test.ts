@@ -200,3 +200,14 @@ test('a dead proxy fails its traces with class proxy; they are retried until the
   const retriedAttempts = traces.reduce((n, t) => n + t.attempts - 1, 0);
   expect(after.failureCount - before.failureCount).toBeGreaterThanOrEqual(retriedAttempts);
 });
+
+test('maintenance writes a pool statistics snapshot and reports expired leases', async () => {
+  const result = (await stack.runSchedule('Maintenance')) as { expiredLeases: number; timedOut: number };
+  expect(result).toMatchObject({ expiredLeases: expect.any(Number), timedOut: expect.any(Number) });
+  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const snapshots = await stack.doc.send(
+    new QueryCommand({ TableName: stack.tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'poolstats' } }),
+  );
+  expect(snapshots.Items?.length).toBeGreaterThan(0);
+  expect(snapshots.Items![0]).toMatchObject({ total: expect.any(Number), byState: expect.objectContaining({ available: expect.any(Number) }) });
+});
