@@ -112,6 +112,7 @@ async function coldStart() {
         sourcemap: BUNDLE.sourceMap,
         mainFields: [...BUNDLE.mainFields],
         banner: { js: BUNDLE.banner },
+        alias: Object.fromEntries(Object.entries(BUNDLE.alias).map(([from, to]) => [from, path.join(ROOT, to)])),
         logLevel: 'silent',
       });
       return statSync(path.join(dir, out)).size;

@@ -73,6 +73,9 @@ export class ServiceFunction extends NodejsFunction {
         // Bundle our pinned SDK instead of the runtime's: the version we test is the one we run.
         externalModules: [],
         banner: BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, path.join(PROJECT_ROOT, to)]),
+        ),
         commandHooks: def.assets?.length
           ? {
               beforeBundling: () => [],

@@ -11,4 +11,6 @@ export const BUNDLE = {
   mainFields: ['module', 'main'],
   // ESM bundles of CJS dependencies still call require() for Node built-ins.
   banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+  /** Module swaps for the Lambda bundles (see lambdas/shared/lambda-credentials.ts). Paths from the repository root. */
+  alias: { '@aws-sdk/credential-provider-node': 'lambdas/shared/lambda-credentials.ts' },
 } as const;
