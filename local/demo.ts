@@ -6,6 +6,7 @@ import type http from 'node:http';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { validateOffer } from '../lambdas/offers/offer-schema';
 import { DynamoOfferRepository } from '../lambdas/offers/offer-repository';
+import { escapeHtml } from '../lambdas/shared/http';
 
 export const DEMO_OFFER_ID = 'demo';
 
@@ -31,7 +32,7 @@ export function demoRoutes(baseUrl: () => string) {
         return true;
       }
       case '/demo/landing': {
-        const params = [...url.searchParams].map(([k, v]) => `<li><code>${escape(k)}</code> = <code>${escape(v)}</code></li>`).join('');
+        const params = [...url.searchParams].map(([k, v]) => `<li><code>${escapeHtml(k)}</code> = <code>${escapeHtml(v)}</code></li>`).join('');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(`<!doctype html><title>Demo landing page</title><h1>Demo landing page</h1><p>Parameters that arrived:</p><ul>${params}</ul>`);
         return true;
@@ -44,7 +45,6 @@ export function demoRoutes(baseUrl: () => string) {
   };
 }
 
-const escape = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function seedDemo(db: DynamoDBDocumentClient, catalogTable: string, baseUrl: string): Promise<void> {
   const validation = validateOffer(DEMO_OFFER_ID, {

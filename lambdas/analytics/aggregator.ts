@@ -48,7 +48,6 @@
  * see it absent; `rawWrites: 'conditional'` closes that too (PutItem attribute_not_exists /
  * claim = T′ per event) at one request per event — the same cost on DynamoDB, slower locally.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -71,6 +70,7 @@ import {
   rawEventKey,
   tokenAttr,
 } from './keys';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 /** The part of an SQS record the aggregator reads. */
 export interface QueueRecord {
@@ -485,7 +485,7 @@ export class Aggregator {
       );
     } catch (error) {
       // Lost the race to another consumer holding the same message: look again next delivery.
-      work.failure = error instanceof ConditionalCheckFailedException ? 'in_flight' : 'raw_write';
+      work.failure = isConditionFailure(error) ? 'in_flight' : 'raw_write';
     }
   }
 
@@ -564,7 +564,7 @@ export class Aggregator {
       );
     } catch (error) {
       // tok_T already there: an SDK retry of a request that had in fact succeeded.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
     this.removed(key, removals);
   }

@@ -3,12 +3,12 @@
  * report the bad ones with the line they start on, and upsert idempotently without ever touching
  * an existing IP's lease state (availableAt, lease*, fence, health, counters).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseCsv } from './csv';
 import { checkIpRecord, resolveRecordConfig, type IpRecord, type IpRecordConfig } from './ip-records';
 import { OPS_KEYS, type IpItem } from './ip-item';
 import type { LeaseTables } from './lease-pool';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 export type ImportFormat = 'csv' | 'json';
 
@@ -205,10 +205,6 @@ export interface UpsertResult {
   readonly created: number;
   readonly updated: number;
 }
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 async function upsertOne(deps: IpImportDeps, record: IpRecord, now: number): Promise<'created' | 'updated' | 'gone'> {
   const { doc, tables } = deps;

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LeaseConfigError, NoIpAvailable } from './errors';
 import { OPS_KEYS, RELEASE_OUTCOMES, type IpItem, type ReleaseOutcome } from './ip-item';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 export const FREE_INDEX = 'free';
 
@@ -107,10 +108,6 @@ export function resolveLeaseConfig(config: LeasePoolConfig): Required<LeasePoolC
     countryListTtlMs: positiveInt('countryListTtlMs', config.countryListTtlMs, 60_000, 0),
   };
 }
-
-const isConditionFailure = (error: unknown): error is ConditionalCheckFailedException =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 /** Plain value of one AttributeValue (the IpPool item uses S, N, BOOL; the rest for completeness). */
 function plain(value: AttributeValue): unknown {

@@ -10,6 +10,7 @@ import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sd
 import { IP_STATES, ipState, isExpiredLease, type IpItem, type IpState } from './ip-item';
 import { mapLimit } from './ip-import';
 import type { LeaseTables } from './lease-pool';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 export interface PoolAdminDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -148,7 +149,7 @@ export function createPoolAdmin(deps: PoolAdminDeps): PoolAdmin {
         );
         return { ok: true as const };
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) {
+        if (isConditionFailure(error)) {
           return { ok: false as const, exists: (error as ConditionalCheckFailedException).Item !== undefined };
         }
         throw error;

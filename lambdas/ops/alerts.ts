@@ -12,9 +12,9 @@
  * one notification per opening and per resolution; when sending fails the claim is released and
  * the next run sends it again, so a notification is never lost to a failed publish.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ALERT_TYPES, type AlertType, type HealthWarning, type Severity } from './thresholds';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 export interface AlertEvent {
   readonly kind: 'opened' | 'resolved';
@@ -66,8 +66,6 @@ export interface ReconcileResult {
 export const alertPk = (type: AlertType) => `alert#${type}`;
 export const OPEN_SK = 'open';
 export const RESOLVED_PREFIX = 'resolved#';
-
-const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException || (e instanceof Error && e.name === 'ConditionalCheckFailedException');
 
 async function conditional<T>(work: () => Promise<T>): Promise<T | undefined> {
   try {

@@ -9,9 +9,9 @@
  * spanning at least `adoptAfterMs`: then it is adopted as the new "last good" one and the warning
  * (and its alert) clears by itself. The operator is told once, through the alert.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DriftFinding } from './thresholds';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 export interface Fingerprint {
   /** origin + path, e.g. https://shop.example/landing */
@@ -161,7 +161,7 @@ export function createDriftTracker(deps: DriftDeps): DriftTracker {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -3,11 +3,11 @@
  * status (and, for results, on the lease fence and execution), so redelivered messages, retried
  * tasks and stale lease holders can never move a trace backwards or overwrite a newer result.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TraceRequest } from '../trace-requests/trace-request';
 import type { FailureClass, TraceRecord, TraceStatus, TraceTimings } from './trace-record';
 import type { TraceResult } from '../tracer/types';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 export interface TraceRepositoryDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -22,8 +22,6 @@ export interface LeaseRef {
   readonly provider: string;
   readonly country: string;
 }
-
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 export class TraceRepository {
   constructor(private readonly deps: TraceRepositoryDeps) {}

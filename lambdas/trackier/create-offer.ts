@@ -28,6 +28,7 @@ import {
   type TrackierOfferSettings,
   type TrackierPair,
 } from './pair';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 /** Trackier failed (after the adapter's own retries): 502, with the progress so far. */
 export class TrackierUpstreamError extends AppError {
@@ -100,7 +101,7 @@ export async function createTrackierOffer(deps: CreationDeps, input: CreateOffer
       deps.clock(),
     );
   } catch (error) {
-    if ((error as Error)?.name === 'ConditionalCheckFailedException') {
+    if (isConditionFailure(error)) {
       throw new ConflictError(`offer ${input.offerId} has more pairs than requested`);
     }
     throw error;

@@ -10,7 +10,6 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   PAIR_SK_PREFIX,
   pairKey,
@@ -20,6 +19,7 @@ import {
   type TrackierOfferSettings,
   type TrackierPair,
 } from './pair';
+import { isConditionFailure } from '../shared/dynamo-errors';
 
 export const WEBHOOK_TOKEN_INDEX = 'byWebhookToken';
 export const CAMPAIGN_INDEX = 'byCampaign';
@@ -27,9 +27,6 @@ export const CAMPAIGN_INDEX = 'byCampaign';
 export type CampaignSlot = 'url1' | 'url2';
 const slotField = (slot: CampaignSlot) => (slot === 'url1' ? 'url1CampaignId' : 'url2CampaignId');
 const intentField = (slot: CampaignSlot) => (slot === 'url1' ? 'url1Intent' : 'url2Intent');
-
-export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
 
 export interface PairPatch {
   name?: string;

@@ -7,7 +7,7 @@
  * The sideEffectId reported to callers is `trackier-update#<traceId>`.
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './pair-repository';
+import { isConditionFailure } from '../shared/dynamo-errors';
 import { pairSk } from './pair';
 
 export const SIDE_EFFECT_PK = 'sidefx#trackier-update';
