@@ -2,9 +2,9 @@
  * The instant click: look the offer up, answer with its redirect at once, and hand a trace
  * request to the durable sink. The destination only ever comes from the offer record.
  */
-import type { OfferStore } from '../offers/offer-repository';
+import type { OfferStore } from '../offers/offer-item';
 import { isValidOfferId } from '../offers/offer-id';
-import type { SubmitOutcome, TraceRequestSink } from '../adapters/trace-queue';
+import type { SubmitOutcome, TraceRequestSink } from '../adapters/trace-sink';
 import type { TraceRequest } from '../trace-requests/trace-request';
 import { buildRedirectUrl } from './redirect-url';
 import { selectPassthrough, type DroppedParam } from './click-params';
@@ -16,7 +16,7 @@ export interface ClickInput {
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly userAgent: string | undefined;
   /** The clicker's country (viewer-country header, else IP geo), lower case; asked only for `auto` offers. */
-  readonly clickCountry: () => string | undefined;
+  readonly clickCountry: () => string | undefined | Promise<string | undefined>;
 }
 
 export interface ClickDeps {
@@ -59,7 +59,7 @@ export async function handleClick(deps: ClickDeps, input: ClickInput): Promise<C
     source: 'click',
     params,
     clickedAt: now,
-    country: offer.country === 'auto' ? (input.clickCountry() ?? 'any') : offer.country,
+    country: offer.country === 'auto' ? ((await input.clickCountry()) ?? 'any') : offer.country,
     // Traces emulate the device the offer is configured for (its landing pages differ by device).
     device: offer.device,
     attempt: 1,

@@ -6,16 +6,17 @@ import type { Context } from 'aws-lambda';
 import { httpHandler } from '../shared/middleware';
 import { header, html, redirect, escapeHtml, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
-import { dynamo, fastSqs } from '../shared/aws-clients';
+import { awsJsonClientFromEnv, DYNAMODB, SQS } from '../shared/aws-json-client';
+import { FAST_QUEUE } from '../shared/fast-queue';
 import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
 import { ENV, queueUrlEnv, tableEnv } from '../../lib/manifest/env';
-import { DynamoOfferRepository } from '../offers/offer-repository';
 import { CachedOfferStore } from '../offers/offer-cache';
-import { DurableTraceSink, ParkingTable, SqsTraceQueue } from '../adapters/trace-queue';
+import { DurableTraceSink } from '../adapters/trace-sink';
+import { LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../adapters/lean-adapters';
 import { newTraceId } from '../trace-requests/trace-request';
 import { handleClick, type ClickOutcome } from './click-use-case';
 import { countryFromHeaders } from './click-context';
-import { countryGeoLookup, geoLookupFromFiles, type GeoLookup } from '../geo/geo-lookup';
+import type { GeoLookup } from '../geo/geo-lookup';
 import path from 'node:path';
 
 const config = {
@@ -29,13 +30,19 @@ if (config.fallbackUrl && !/^https?:\/\//.test(config.fallbackUrl)) {
   throw new Error(`${ENV.fallbackUrl} must be an absolute http(s) URL`);
 }
 
-export const offerCache = new CachedOfferStore(new DynamoOfferRepository(dynamo(), config.catalogTable), {
+// The lean JSON-protocol client, not the SDK's generated clients: the click is the one path where
+// cold start is user-visible (see lambdas/shared/aws-json-client.ts). DynamoDB keeps the SDK's
+// default of three attempts; SQS gets a short timeout and one retry, then the request is parked.
+const dynamodb = awsJsonClientFromEnv(DYNAMODB);
+const sqs = awsJsonClientFromEnv(SQS, FAST_QUEUE);
+
+export const offerCache = new CachedOfferStore(new LeanOfferStore(dynamodb, config.catalogTable), {
   ttlMs: config.cacheTtlMs,
 });
 
 const sink = new DurableTraceSink(
-  new SqsTraceQueue(fastSqs(), config.queueUrl),
-  new ParkingTable(dynamo(), config.opsTable),
+  new LeanTraceQueue(sqs, config.queueUrl),
+  new LeanParkingTable(dynamodb, config.opsTable),
   Date.now,
   {
     onQueueError: (error, request) => {
@@ -50,13 +57,15 @@ const sink = new DurableTraceSink(
   },
 );
 
-// The country database (8 MB) is opened on the first `auto` click without a viewer-country header,
-// never at cold start: most offers name their country.
-let geo: GeoLookup | undefined;
-const clickGeo = (): GeoLookup => {
-  const dir = optionalEnv(ENV.geoDbDir);
-  const onError = (error: Error) => logger.error('country database unavailable', { error });
-  geo ??= dir ? geoLookupFromFiles({ combined: path.join(dir, 'dbip-country.mmdb') }, onError) : countryGeoLookup(onError);
+// The geo module and its country database (8 MB) are loaded on the first `auto` click without a
+// viewer-country header, never at cold start: most offers name their country.
+let geo: Promise<GeoLookup> | undefined;
+const clickGeo = (): Promise<GeoLookup> => {
+  geo ??= import('../geo/geo-lookup').then(({ countryGeoLookup, geoLookupFromFiles }) => {
+    const dir = optionalEnv(ENV.geoDbDir);
+    const onError = (error: Error) => logger.error('country database unavailable', { error });
+    return dir ? geoLookupFromFiles({ combined: path.join(dir, 'dbip-country.mmdb') }, onError) : countryGeoLookup(onError);
+  });
   return geo;
 };
 
@@ -75,7 +84,8 @@ async function click(event: HttpEvent, _context: Context): Promise<HttpResult> {
       method: event.requestContext.http.method,
       query,
       userAgent: header(event, 'user-agent'),
-      clickCountry: () => countryFromHeaders((name) => header(event, name)) ?? clickGeo().lookup(event.requestContext.http.sourceIp)?.country,
+      clickCountry: async () =>
+        countryFromHeaders((name) => header(event, name)) ?? (await clickGeo()).lookup(event.requestContext.http.sourceIp)?.country,
     },
   );
   return respond(outcome, offerId ?? '');

@@ -4,7 +4,7 @@
  * so a flood of clicks on a bad id does not become a flood of reads.
  */
 import type { Offer } from './offer-schema';
-import type { OfferStore } from './offer-repository';
+import type { OfferStore } from './offer-item';
 
 export interface OfferCacheOptions {
   /** @default 30_000 */

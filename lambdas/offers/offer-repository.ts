@@ -1,12 +1,9 @@
-/** Offers in the Catalog table: pk `offer#<offerId>`, sk `offer`. */
+/** Offers in the Catalog table, through the SDK's document client. */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Offer } from './offer-schema';
+import { offerKey, toOffer, type OfferStore } from './offer-item';
 
-export interface OfferStore {
-  get(offerId: string): Promise<Offer | undefined>;
-}
-
-export const offerKey = (offerId: string) => ({ pk: `offer#${offerId}`, sk: 'offer' });
+export { offerKey, toOffer, type OfferStore } from './offer-item';
 
 export class DynamoOfferRepository implements OfferStore {
   constructor(
@@ -28,9 +25,4 @@ export class DynamoOfferRepository implements OfferStore {
     );
     return { offer: stored, created: !existing };
   }
-}
-
-function toOffer(item: Record<string, unknown>): Offer {
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
-  return rest as unknown as Offer;
 }

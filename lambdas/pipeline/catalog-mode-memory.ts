@@ -5,8 +5,8 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ModeMemory } from '../tracer/auto-tracer';
 import type { TraceMode } from '../tracer/types';
-import type { OfferStore } from '../offers/offer-repository';
-import { offerKey } from '../offers/offer-repository';
+import type { OfferStore } from '../offers/offer-item';
+import { offerKey } from '../offers/offer-item';
 
 export class CatalogModeMemory implements ModeMemory {
   constructor(

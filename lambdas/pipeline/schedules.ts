@@ -10,12 +10,12 @@ import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-s
 import type { TraceRepository } from '../traces/trace-repository';
 import type { TraceRecord } from '../traces/trace-record';
 import type { TraceRequest } from '../trace-requests/trace-request';
-import { PARKED_PK, type SqsTraceQueue } from '../adapters/trace-queue';
+import { PARKED_PK, type TraceQueue } from '../adapters/trace-queue';
 import { afterFailure } from './retry-policy';
 
 export interface RetryDeps {
   readonly traces: TraceRepository;
-  readonly queue: Pick<SqsTraceQueue, 'send'>;
+  readonly queue: TraceQueue;
   readonly doc: DynamoDBDocumentClient;
   readonly opsTable: string;
   readonly clock: () => number;

@@ -5,7 +5,7 @@
  */
 import type { LeasePool } from '../lease/lease-pool';
 import type { ProviderCredentialsResolver } from '../lease/provider-credentials';
-import type { OfferStore } from '../offers/offer-repository';
+import type { OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
 import type { ModeMemory } from '../tracer/auto-tracer';
 import type { TraceRepository } from '../traces/trace-repository';

@@ -4,8 +4,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { FAST_QUEUE } from './fast-queue';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 export function dynamo(): DynamoDBDocumentClient {
@@ -15,16 +16,23 @@ export function dynamo(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-let sqsClient: SQSClient | undefined;
-/**
- * The click path must answer in milliseconds: a short timeout and a single retry, after which the
- * caller parks the request instead of waiting on a struggling queue.
- */
-export function fastSqs(): SQSClient {
-  sqsClient ??= new SQSClient({
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 500 }),
+/** SQS for paths that must answer in milliseconds (see FAST_QUEUE). */
+export function fastSqsClient(config: SQSClientConfig = {}): SQSClient {
+  return new SQSClient({
+    maxAttempts: FAST_QUEUE.maxAttempts,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: FAST_QUEUE.connectionTimeoutMs,
+      requestTimeout: FAST_QUEUE.requestTimeoutMs,
+      // Without this the handler only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+    }),
+    ...config,
   });
+}
+
+let sqsClient: SQSClient | undefined;
+export function fastSqs(): SQSClient {
+  sqsClient ??= fastSqsClient();
   return sqsClient;
 }
 

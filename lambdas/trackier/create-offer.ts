@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError, BadRequestError, ConflictError, NotFoundError } from '../shared/errors';
-import type { OfferStore } from '../offers/offer-repository';
+import type { OfferStore } from '../offers/offer-item';
 import { TrackierApiError, type TrackierApi } from './trackier-api';
 import { intentOf, type CampaignSlot, type PairRepository } from './pair-repository';
 import {

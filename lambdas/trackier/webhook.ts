@@ -11,7 +11,7 @@
  */
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import type { OfferStore } from '../offers/offer-repository';
+import type { OfferStore } from '../offers/offer-item';
 import { isValidOfferId } from '../offers/offer-id';
 import type { TraceRequest } from '../trace-requests/trace-request';
 import type { SubmitOutcome, TraceRequestSink } from '../adapters/trace-queue';

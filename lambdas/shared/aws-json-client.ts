@@ -1,0 +1,203 @@
+/**
+ * A lean client for AWS services that speak the JSON 1.0 protocol (DynamoDB, SQS), for the click
+ * function only. It is assembled from the AWS SDK's own parts: @smithy/signature-v4 signs,
+ * @smithy/node-http-handler sends (keep-alive, connection and request timeouts), and the SDK's
+ * standard retry strategy and error classification decide what to retry.
+ *
+ * Why not the generated DynamoDBClient and SQSClient: importing the two costs ~28 ms of every cold
+ * start (middleware stacks, endpoint rule engines, operation schemas for ~80 operations), which
+ * alone is more than a Node.js process takes to start. The click needs three operations; this
+ * client imports in ~8 ms. Every other function uses the generated clients. `npm run bench:click`
+ * measures both.
+ */
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { HttpRequest } from '@smithy/core/protocols';
+import { Hash } from '@smithy/core/serde';
+import { StandardRetryStrategy, isThrottlingError, isTransientError, isServerError } from '@smithy/core/retry';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryErrorType } from '@smithy/types';
+
+export interface AwsJsonService {
+  /** Signing name and endpoint prefix: `dynamodb`, `sqs`. */
+  readonly signingName: string;
+  /** The X-Amz-Target prefix: `DynamoDB_20120810`, `AmazonSQS`. */
+  readonly targetPrefix: string;
+  /** The suffix of the service's AWS_ENDPOINT_URL_<ID> variable: `DYNAMODB`, `SQS`. */
+  readonly envId: string;
+}
+
+export const DYNAMODB: AwsJsonService = { signingName: 'dynamodb', targetPrefix: 'DynamoDB_20120810', envId: 'DYNAMODB' };
+export const SQS: AwsJsonService = { signingName: 'sqs', targetPrefix: 'AmazonSQS', envId: 'SQS' };
+
+export interface AwsJsonClientOptions {
+  region: string;
+  endpoint: URL;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Attempts including the first. @default 3 (the SDK's default) */
+  maxAttempts?: number;
+  /** @default 1000 */
+  connectionTimeoutMs?: number;
+  /** Per attempt, from sending the request to the whole answer. @default 2000 */
+  requestTimeoutMs?: number;
+}
+
+/** An error answer from the service, shaped like the SDK's so its classifiers apply. */
+export class AwsServiceError extends Error {
+  readonly $metadata: { httpStatusCode: number; requestId?: string };
+  constructor(
+    readonly code: string,
+    message: string,
+    statusCode: number,
+    requestId?: string,
+  ) {
+    super(message || code);
+    this.name = code;
+    this.$metadata = { httpStatusCode: statusCode, requestId };
+  }
+}
+
+export class AwsJsonClient {
+  private readonly signer: SignatureV4;
+  private readonly http: NodeHttpHandler;
+  private readonly retries: StandardRetryStrategy;
+
+  constructor(
+    private readonly service: AwsJsonService,
+    private readonly options: AwsJsonClientOptions,
+  ) {
+    this.signer = new SignatureV4({
+      service: service.signingName,
+      region: options.region,
+      credentials: options.credentials,
+      // The SDK's Node hash, as its generated clients configure it.
+      sha256: Hash.bind(null, 'sha256'),
+      applyChecksum: false,
+    });
+    this.http = new NodeHttpHandler({
+      connectionTimeout: options.connectionTimeoutMs ?? 1000,
+      requestTimeout: options.requestTimeoutMs ?? 2000,
+      // Without this the handler only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+    });
+    this.retries = new StandardRetryStrategy(options.maxAttempts ?? 3);
+  }
+
+  /** One operation, e.g. `call('GetItem', {...})`; resolves to the parsed JSON answer. */
+  async call<T = Record<string, unknown>>(operation: string, input: object): Promise<T> {
+    let token = await this.retries.acquireInitialRetryToken(this.service.signingName);
+    for (;;) {
+      try {
+        const output = await this.attempt<T>(operation, input);
+        this.retries.recordSuccess(token);
+        return output;
+      } catch (error) {
+        try {
+          token = await this.retries.refreshRetryTokenForRetry(token, { errorType: retryErrorType(error) });
+        } catch {
+          throw error;
+        }
+      }
+    }
+  }
+
+  destroy(): void {
+    this.http.destroy();
+  }
+
+  private async attempt<T>(operation: string, input: object): Promise<T> {
+    const { endpoint } = this.options;
+    const body = JSON.stringify(input);
+    const request = new HttpRequest({
+      method: 'POST',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      port: endpoint.port ? Number(endpoint.port) : undefined,
+      path: endpoint.pathname || '/',
+      query: {},
+      headers: {
+        host: endpoint.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': String(Buffer.byteLength(body)),
+        'x-amz-target': `${this.service.targetPrefix}.${operation}`,
+      },
+      body,
+    });
+    const { response } = await this.http.handle((await this.signer.sign(request)) as HttpRequest);
+    const text = await readBody(response.body as AsyncIterable<Buffer> | undefined);
+    const requestId = header(response.headers, 'x-amzn-requestid');
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return (text ? JSON.parse(text) : {}) as T;
+    }
+    throw serviceError(response.statusCode, response.headers, text, requestId);
+  }
+}
+
+async function readBody(body: AsyncIterable<Buffer> | undefined): Promise<string> {
+  if (!body) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key ? headers[key] : undefined;
+}
+
+/** `__type` (or x-amzn-ErrorType) may be `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException` or `…:http://…`. */
+function serviceError(statusCode: number, headers: Record<string, string>, text: string, requestId?: string): AwsServiceError {
+  let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    // A proxy or load balancer answered with HTML: keep the status, not the page.
+  }
+  const rawType = typeof parsed.__type === 'string' ? parsed.__type : header(headers, 'x-amzn-errortype') ?? '';
+  const code = rawType.split(':')[0]!.split('#').pop() || `Http${statusCode}`;
+  const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : '';
+  return new AwsServiceError(code, message, statusCode, requestId);
+}
+
+function retryErrorType(error: unknown): RetryErrorType {
+  const e = error as Parameters<typeof isTransientError>[0];
+  if (isThrottlingError(e)) return 'THROTTLING';
+  if (isTransientError(e)) return 'TRANSIENT';
+  if (isServerError(e)) return 'SERVER_ERROR';
+  return 'CLIENT_ERROR';
+}
+
+/**
+ * Endpoint per the SDK's rules for these two services: AWS_ENDPOINT_URL_<SERVICE>, then
+ * AWS_ENDPOINT_URL, then the regional endpoint. (FIPS and dual-stack endpoints are not offered.)
+ */
+export function endpointFromEnv(service: AwsJsonService, region: string, env: NodeJS.ProcessEnv = process.env): URL {
+  const configured = env[`AWS_ENDPOINT_URL_${service.envId}`] || env.AWS_ENDPOINT_URL;
+  if (configured) return new URL(configured);
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return new URL(`https://${service.signingName}.${region}.${suffix}`);
+}
+
+/**
+ * The credentials Lambda hands every function in its environment (the role's session). Read on
+ * each signing, as the SDK's fromEnv does; written out here rather than imported because
+ * @aws-sdk/credential-provider-env brings @aws-sdk/core's client module along (+2 ms at cold start).
+ */
+export function lambdaEnvCredentials(env: NodeJS.ProcessEnv = process.env): AwsCredentialIdentityProvider {
+  return async () => {
+    const accessKeyId = env.AWS_ACCESS_KEY_ID;
+    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+    if (!accessKeyId || !secretAccessKey) throw new Error('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
+    return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+  };
+}
+
+/** A client configured the way Lambda configures a function: region and credentials from the environment. */
+export function awsJsonClientFromEnv(
+  service: AwsJsonService,
+  tuning: Pick<AwsJsonClientOptions, 'maxAttempts' | 'connectionTimeoutMs' | 'requestTimeoutMs'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): AwsJsonClient {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('AWS_REGION is not set');
+  return new AwsJsonClient(service, { region, endpoint: endpointFromEnv(service, region, env), credentials: lambdaEnvCredentials(env), ...tuning });
+}
