@@ -37,7 +37,7 @@ export interface AwsJsonClientOptions {
   maxAttempts?: number;
   /** @default 1000 */
   connectionTimeoutMs?: number;
-  /** Per attempt, from sending the request to the whole answer. @default 2000 */
+  /** Per attempt, until the answer starts to arrive (DynamoDB and SQS answers are small). @default 2000 */
   requestTimeoutMs?: number;
 }
 
