@@ -4,8 +4,6 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TraceRequest } from '../trace-requests/trace-request';
 import { parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from './trace-sink';
 
-export * from './trace-sink';
-
 export class SqsTraceQueue implements TraceQueue {
   constructor(
     private readonly sqs: SQSClient,

@@ -5,7 +5,8 @@
  * the hour range (one ranged Query each, in parallel). Rows of the same hour and ad unit filed under
  * two accounts (a campaign moved between accounts) are summed.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryItems } from '../shared/dynamo-query';
 import { campaignIndexPk, hourSk } from './keys';
 
 export type MetricsQueryErrorCode = 'invalid_campaign_id' | 'invalid_from' | 'invalid_to' | 'range_inverted' | 'range_too_long';
@@ -106,19 +107,8 @@ export interface HourlyMetricsDeps {
 const isoHour = (ms: number) => new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, ':00Z');
 const ctr = (clicks: number, impressions: number) => (impressions > 0 ? Math.round((clicks / impressions) * 1e6) / 1e6 : 0);
 
-async function queryAll(
-  deps: HourlyMetricsDeps,
-  input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.doc.send(new QueryCommand({ ...input, TableName: deps.tableName, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+const queryAll = async (deps: HourlyMetricsDeps, input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>) =>
+  (await queryItems(deps.doc, { ...input, TableName: deps.tableName })).items;
 
 export async function getHourlyMetrics(deps: HourlyMetricsDeps, query: HourlyMetricsQuery): Promise<HourlyMetricsResponse> {
   const partitions = await queryAll(deps, {

@@ -3,8 +3,6 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { Offer } from './offer-schema';
 import { offerKey, toOffer, type OfferStore } from './offer-item';
 
-export { offerKey, toOffer, type OfferStore } from './offer-item';
-
 export class DynamoOfferRepository implements OfferStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,

@@ -5,6 +5,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryItems } from '../shared/dynamo-query';
 import type { TraceStatus } from '../traces/trace-record';
 import { FINISHED_STATUSES, type FinishedTrace, type QueueDepth, type QueueDepthSource, type TraceSource } from './pool-monitor';
 import type { AlertEvent, AlertPublisher } from './alerts';
@@ -34,30 +35,20 @@ export function dynamoTraceReader(options: TraceReaderOptions): TraceReader {
   const pageSize = options.pageSize ?? 200;
   const maxPages = options.maxPages ?? 5;
 
-  async function byStatus<T>(status: TraceStatus, sinceMs: number, fields: string[], limit: number): Promise<{ items: T[]; capped: boolean }> {
-    const items: T[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    let pages = 0;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName: tracesTable,
-          IndexName: 'byStatus',
-          KeyConditionExpression: '#status = :s AND statusAt >= :since',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ':s': status, ':since': sinceMs },
-          ProjectionExpression: fields.join(', '),
-          ScanIndexForward: false,
-          Limit: Math.min(pageSize, limit - items.length),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as T[]));
-      startKey = page.LastEvaluatedKey;
-      pages++;
-    } while (startKey && pages < maxPages && items.length < limit);
-    return { items, capped: startKey !== undefined };
-  }
+  const byStatus = <T>(status: TraceStatus, sinceMs: number, fields: string[], limit: number) =>
+    queryItems<T>(
+      doc,
+      {
+        TableName: tracesTable,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#status = :s AND statusAt >= :since',
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ':s': status, ':since': sinceMs },
+        ProjectionExpression: fields.join(', '),
+        ScanIndexForward: false,
+      },
+      { limit, pageSize, maxPages },
+    );
 
   async function count(status: TraceStatus): Promise<{ n: number; capped: boolean }> {
     let n = 0;

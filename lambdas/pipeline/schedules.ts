@@ -10,7 +10,7 @@ import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-s
 import type { TraceRepository } from '../traces/trace-repository';
 import type { TraceRecord } from '../traces/trace-record';
 import type { TraceRequest } from '../trace-requests/trace-request';
-import { PARKED_PK, type TraceQueue } from '../adapters/trace-queue';
+import { PARKED_PK, type TraceQueue } from '../adapters/trace-sink';
 import { afterFailure } from './retry-policy';
 
 export interface RetryDeps {

@@ -11,11 +11,12 @@
  * measures both.
  */
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/core/protocols';
 import { Hash } from '@smithy/core/serde';
 import { StandardRetryStrategy, isThrottlingError, isTransientError, isServerError } from '@smithy/core/retry';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryErrorType } from '@smithy/types';
+import { lambdaEnvCredentials } from './lambda-credentials';
 
 export interface AwsJsonService {
   /** Signing name and endpoint prefix: `dynamodb`, `sqs`. */
@@ -123,25 +124,14 @@ export class AwsJsonClient {
       body,
     });
     const { response } = await this.http.handle((await this.signer.sign(request)) as HttpRequest);
-    const text = await readBody(response.body as AsyncIterable<Buffer> | undefined);
-    const requestId = header(response.headers, 'x-amzn-requestid');
+    const text = response.body ? Buffer.from(await streamCollector(response.body)).toString('utf8') : '';
+    // Node gives response header names in lower case.
+    const requestId = response.headers['x-amzn-requestid'];
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return (text ? JSON.parse(text) : {}) as T;
     }
     throw serviceError(response.statusCode, response.headers, text, requestId);
   }
-}
-
-async function readBody(body: AsyncIterable<Buffer> | undefined): Promise<string> {
-  if (!body) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function header(headers: Record<string, string>, name: string): string | undefined {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key ? headers[key] : undefined;
 }
 
 /** `__type` (or x-amzn-ErrorType) may be `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException` or `…:http://…`. */
@@ -152,7 +142,7 @@ function serviceError(statusCode: number, headers: Record<string, string>, text:
   } catch {
     // A proxy or load balancer answered with HTML: keep the status, not the page.
   }
-  const rawType = typeof parsed.__type === 'string' ? parsed.__type : header(headers, 'x-amzn-errortype') ?? '';
+  const rawType = typeof parsed.__type === 'string' ? parsed.__type : headers['x-amzn-errortype'] ?? '';
   const code = rawType.split(':')[0]!.split('#').pop() || `Http${statusCode}`;
   const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : '';
   return new AwsServiceError(code, message, statusCode, requestId);
@@ -175,20 +165,6 @@ export function endpointFromEnv(service: AwsJsonService, region: string, env: No
   if (configured) return new URL(configured);
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
   return new URL(`https://${service.signingName}.${region}.${suffix}`);
-}
-
-/**
- * The credentials Lambda hands every function in its environment (the role's session). Read on
- * each signing, as the SDK's fromEnv does; written out here rather than imported because
- * @aws-sdk/credential-provider-env brings @aws-sdk/core's client module along (+2 ms at cold start).
- */
-export function lambdaEnvCredentials(env: NodeJS.ProcessEnv = process.env): AwsCredentialIdentityProvider {
-  return async () => {
-    const accessKeyId = env.AWS_ACCESS_KEY_ID;
-    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-    if (!accessKeyId || !secretAccessKey) throw new Error('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
-    return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
-  };
 }
 
 /** A client configured the way Lambda configures a function: region and credentials from the environment. */

@@ -8,6 +8,7 @@ import type { TraceRequest } from '../trace-requests/trace-request';
 import type { FailureClass, TraceRecord, TraceStatus, TraceTimings } from './trace-record';
 import type { TraceResult } from '../tracer/types';
 import { isConditionFailure } from '../shared/dynamo-errors';
+import { queryItems } from '../shared/dynamo-query';
 
 export interface TraceRepositoryDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -230,8 +231,6 @@ export class TraceRepository {
 
   /** Traces in `status` whose statusAt is at most `before`, oldest first (GSI byStatus). */
   async byStatus(status: TraceStatus, options: { before?: number; after?: number; limit: number; newestFirst?: boolean }): Promise<TraceRecord[]> {
-    const items: TraceRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
     const range =
       options.before !== undefined && options.after !== undefined
         ? ' AND statusAt BETWEEN :after AND :before'
@@ -240,26 +239,22 @@ export class TraceRepository {
           : options.after !== undefined
             ? ' AND statusAt >= :after'
             : '';
-    do {
-      const out = await this.deps.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byStatus',
-          KeyConditionExpression: `#s = :status${range}`,
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ...(options.before !== undefined ? { ':before': options.before } : {}),
-            ...(options.after !== undefined ? { ':after': options.after } : {}),
-          },
-          ScanIndexForward: !options.newestFirst,
-          Limit: options.limit - items.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((out.Items ?? []) as TraceRecord[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length < options.limit);
+    const { items } = await queryItems<TraceRecord>(
+      this.deps.doc,
+      {
+        TableName: this.table,
+        IndexName: 'byStatus',
+        KeyConditionExpression: `#s = :status${range}`,
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ...(options.before !== undefined ? { ':before': options.before } : {}),
+          ...(options.after !== undefined ? { ':after': options.after } : {}),
+        },
+        ScanIndexForward: !options.newestFirst,
+      },
+      { limit: options.limit },
+    );
     return items;
   }
 

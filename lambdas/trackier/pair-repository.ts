@@ -20,6 +20,7 @@ import {
   type TrackierPair,
 } from './pair';
 import { isConditionFailure } from '../shared/dynamo-errors';
+import { queryItems } from '../shared/dynamo-query';
 
 export const WEBHOOK_TOKEN_INDEX = 'byWebhookToken';
 export const CAMPAIGN_INDEX = 'byCampaign';
@@ -133,22 +134,13 @@ export class PairRepository {
   }
 
   async listPairs(offerId: string): Promise<TrackierPair[]> {
-    const pairs: TrackierPair[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `offer#${offerId}`, ':prefix': PAIR_SK_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) pairs.push(toPair(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return pairs.sort((a, b) => a.pairNumber - b.pairNumber);
+    const { items } = await queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `offer#${offerId}`, ':prefix': PAIR_SK_PREFIX },
+      ConsistentRead: true,
+    });
+    return items.map(toPair).sort((a, b) => a.pairNumber - b.pairNumber);
   }
 
   /** Writes the pair unless it exists; returns what is stored either way (its token is kept). */

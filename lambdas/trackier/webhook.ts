@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { OfferStore } from '../offers/offer-item';
 import { isValidOfferId } from '../offers/offer-id';
 import type { TraceRequest } from '../trace-requests/trace-request';
-import type { SubmitOutcome, TraceRequestSink } from '../adapters/trace-queue';
+import type { SubmitOutcome, TraceRequestSink } from '../adapters/trace-sink';
 import { selectPassthrough } from '../click/click-params';
 import { WEBHOOK_TOKEN_PATTERN, tokensEqual, type TrackierPair } from './pair';
 import type { PairRepository } from './pair-repository';

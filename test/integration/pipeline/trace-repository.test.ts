@@ -4,7 +4,8 @@ import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/l
 import { TraceRepository } from '../../../lambdas/traces/trace-repository';
 import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
 import { runRetries, sweepTimeouts } from '../../../lambdas/pipeline/schedules';
-import { PARKED_PK, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
+import { SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
+import { PARKED_PK } from '../../../lambdas/adapters/trace-sink';
 import type { TraceResult } from '../../../lambdas/tracer/types';
 
 const { doc } = localDynamo();

@@ -2,7 +2,8 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
-import { DurableTraceSink, ParkingTable, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
+import { ParkingTable, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
+import { DurableTraceSink } from '../../../lambdas/adapters/trace-sink';
 import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
 import { TrackierClient, type TrackierClientOptions } from '../../../lambdas/trackier/trackier-api';
 import { PairRepository } from '../../../lambdas/trackier/pair-repository';

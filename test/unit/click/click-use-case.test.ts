@@ -1,5 +1,5 @@
 import { handleClick, type ClickDeps } from '../../../lambdas/click/click-use-case';
-import type { TraceRequestSink, SubmitOutcome } from '../../../lambdas/adapters/trace-queue';
+import type { TraceRequestSink, SubmitOutcome } from '../../../lambdas/adapters/trace-sink';
 import type { TraceRequest } from '../../../lambdas/trace-requests/trace-request';
 import { validateOffer, type Offer } from '../../../lambdas/offers/offer-schema';
 import { countryFromHeaders, isAutomatedClick } from '../../../lambdas/click/click-context';

@@ -1,5 +1,6 @@
 /** The lean client's configuration from a Lambda-shaped environment (no network). */
-import { awsJsonClientFromEnv, DYNAMODB, lambdaEnvCredentials } from '../../../lambdas/shared/aws-json-client';
+import { awsJsonClientFromEnv, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
+import { lambdaEnvCredentials } from '../../../lambdas/shared/lambda-credentials';
 
 describe('lambdaEnvCredentials', () => {
   it('reads the role session Lambda puts in the environment, at each call', async () => {
