@@ -10,9 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { Reader } from 'mmdb-lib';
+import { embeddedIpv4, isReservedAddress } from '../shared/reserved-ranges';
 
 /** Required by the DB-IP Lite licence (CC BY 4.0) wherever geo results are shown. */
 export const GEO_ATTRIBUTION = 'IP geolocation by DB-IP, https://db-ip.com (CC BY 4.0)';
@@ -50,65 +51,24 @@ export class GeoDbLoadError extends Error {
   }
 }
 
-// Reserved ranges the databases either lack or map to nonsense (a documentation prefix such as
-// 2001:db8::/32 resolves to "New York" in the city DB): answer undefined rather than a guess.
-const RESERVED = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
-  ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) {
-  RESERVED.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['100::', 64], ['2001:db8::', 32], ['2001::', 32], ['fc00::', 7],
-  ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) {
-  RESERVED.addSubnet(net, prefix, 'ipv6');
-}
-
-/** Expands an IPv6 text form (with `::` and an optional dotted IPv4 tail) into 8 hextets. */
-function ipv6Hextets(ip: string): number[] | undefined {
-  // Rewrite a dotted tail as two hextets first, so only one grammar is left to parse.
-  const text = ip.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a: string, b: string, c: string, d: string) =>
-    `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
-  );
-  const parse = (s: string): number[] => (s === '' ? [] : s.split(':').map((h) => parseInt(h, 16)));
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const left = parse(halves[0] ?? '');
-  if (halves.length === 1) return left.length === 8 ? left : undefined;
-  const right = parse(halves[1] ?? '');
-  const fill = 8 - left.length - right.length;
-  if (fill < 0) return undefined;
-  const out = [...left, ...Array<number>(fill).fill(0), ...right];
-  return out.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffff) ? out : undefined;
-}
-
 /**
- * Normalizes an address for lookup: trims, drops an IPv6 zone, unwraps IPv4-mapped IPv6
- * (`::ffff:8.8.8.8`, `::ffff:808:808` — the mmdb files do not map them) and NAT64, and rejects reserved
- * ranges. Returns undefined for anything that is not a public unicast address.
+ * Normalizes an address for lookup: trims, drops IPv6 brackets and zone, refuses every address the
+ * shared reserved-range table refuses (the databases lack those or map them to nonsense: the
+ * 2001:db8::/32 documentation prefix resolves to "New York" in the city DB), and unwraps an IPv6
+ * address that stands for an IPv4 host (`::ffff:8.8.8.8`, `::ffff:808:808`, NAT64, 6to4: the mmdb
+ * files only know the IPv4 form). Returns undefined for anything that is not a public address.
  */
 export function normalizePublicIp(raw: string | undefined | null): { ip: string; family: 4 | 6 } | undefined {
   if (typeof raw !== 'string') return undefined;
   let ip = raw.trim();
   if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
   if (ip.length === 0 || ip.length > 64) return undefined;
-  if (isIPv4(ip)) return RESERVED.check(ip, 'ipv4') ? undefined : { ip, family: 4 };
+  if (isReservedAddress(ip)) return undefined; // also every malformed input
+  if (isIPv4(ip)) return { ip, family: 4 };
   const zone = ip.indexOf('%');
   if (zone >= 0) ip = ip.slice(0, zone);
-  if (!isIPv6(ip)) return undefined;
-  const h = ipv6Hextets(ip.toLowerCase());
-  if (!h) return undefined;
-  const mapped = h.slice(0, 5).every((x) => x === 0) && h[5] === 0xffff;
-  // NAT64 (64:ff9b::/96) carries the IPv4 destination the same way.
-  const nat64 = h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((x) => x === 0);
-  if (mapped || nat64) {
-    const v4 = [(h[6] ?? 0) >> 8, (h[6] ?? 0) & 255, (h[7] ?? 0) >> 8, (h[7] ?? 0) & 255].join('.');
-    return RESERVED.check(v4, 'ipv4') ? undefined : { ip: v4, family: 4 };
-  }
-  return RESERVED.check(ip, 'ipv6') ? undefined : { ip, family: 6 };
+  const inner = embeddedIpv4(ip);
+  return inner ? { ip: inner.ipv4, family: 4 } : { ip, family: 6 };
 }
 
 type MmdbRecord = Record<string, unknown>;

@@ -1,15 +1,17 @@
 // Browser mode: loads the chain in headless Chromium and records every main-frame navigation
 // (3xx, refresh, script, form post) as a hop until the URL settles. Heavy resources are blocked
-// (proxy bytes cost money) and every request passes the SSRF guard.
+// (proxy bytes cost money). Every request the browser makes leaves through the trace's egress
+// (browser-egress.ts), which holds the proxy's credentials and applies the SSRF guard: the
+// browser itself has neither credentials to give away nor a way around the guard.
 import type { BrowserContext, CDPSession, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
 import { acceptLanguage, USER_AGENTS } from './browser-headers';
 import { sharedBrowser, type BrowserProvider } from './chromium-launcher';
 import { parseDeclarativeRefresh } from './declarative-refresh';
+import { splitTarget, startBrowserEgress, type BrowserEgress, type EgressPolicy } from './browser-egress';
 import { proxyTarget } from './dispatcher';
 import type { Failure } from './failure';
-import { startProxyMeter, type ProxyMeter } from './proxy-meter';
 import { buildResult, isWebUrl, REFUSED_SCHEMES } from './result';
-import { assertHostResolvesAllowed, assertUrlAllowed, checkAddress, type SsrfPolicy } from './ssrf-guard';
+import type { Resolver } from './ssrf-guard';
 import { DEFAULTS, systemClock, type Hop, type HopKind, type TraceResult, type TracerOptions } from './types';
 
 export interface BrowserCookie {
@@ -29,6 +31,10 @@ export interface BrowserTraceOptions extends TracerOptions {
   blockResources?: boolean;
   /** Cookies to start with (auto mode hands over the HTTP trace's jar). */
   cookies?: BrowserCookie[];
+  /** Exact `host:port` endpoints exempted from the SSRF guard (tests: their own server only). */
+  allowEndpoints?: string[];
+  /** Name resolution for the SSRF guard (tests inject one; default: the system resolver). */
+  resolver?: Resolver;
 }
 
 export const DEFAULT_SETTLE_MS = 1_000;
@@ -42,24 +48,46 @@ const REASON_KIND: Record<string, HopKind> = {
   httpHeaderRefresh: 'refresh-header',
 };
 
-/** Chromium net error → outcome and failure class. */
-export function classifyNetError(errorText: string, proxied: boolean, meter?: ProxyMeter): Failure {
+/**
+ * Chromium net error → outcome and failure class. Chromium's only proxy is the trace's egress, so
+ * what went wrong beyond it is read from the egress: only the leased proxy's own failures (its
+ * 407, a connection to it that never opened) are class `proxy`; a site's 401/407/403/5xx never is.
+ */
+export function classifyNetError(errorText: string, egress?: Pick<BrowserEgress, 'proxyFault' | 'refusalFor' | 'siteProxyAuthFor'>, url?: string): Failure {
   const code = /net::(ERR_[A-Z_]+)/.exec(errorText)?.[1] ?? errorText;
   const f = (outcome: Failure['outcome'], cls: Failure['class'], what: string): Failure => ({ outcome, class: cls, message: `${what} (${code})` });
-  if (meter?.upstreamError()) return { outcome: 'error', class: 'proxy', message: `proxy connection failed: ${meter.upstreamError()!.message}` };
-  if (meter?.authRejected() && /TUNNEL|PROXY|AUTH/.test(code)) return f('error', 'proxy', 'proxy refused the credentials (407)');
-  if (/^ERR_(?:PROXY|MANDATORY_PROXY|SOCKS)/.test(code)) return f('error', 'proxy', 'proxy failure');
-  if (code === 'ERR_TUNNEL_CONNECTION_FAILED') {
-    return proxied ? f('error', 'network', `proxy could not reach the target${meter?.tunnelRefusedStatus() ? ` (CONNECT answered ${meter.tunnelRefusedStatus()})` : ''}`) : f('error', 'network', 'tunnel failed');
-  }
+  const target = url ? targetOf(url) : undefined;
+  const refusal = target ? egress?.refusalFor(target) : undefined;
+  if (refusal?.kind === 'blocked') return { outcome: 'blocked', class: 'offer', message: refusal.reason };
+  const fault = egress?.proxyFault();
+  if (fault && (refusal || /TUNNEL|PROXY|EMPTY_RESPONSE|CONNECTION_(?:CLOSED|RESET)/.test(code))) return { outcome: 'error', class: 'proxy', message: fault.message };
+  if (url && egress?.siteProxyAuthFor(url)) return f('error', 'offer', 'the site answered 407 Proxy Authentication Required, which a browser refuses from a site');
+  if (code === 'ERR_UNEXPECTED_PROXY_AUTH') return f('error', 'offer', 'the site answered 407 Proxy Authentication Required, which a browser refuses from a site');
+  if (refusal?.kind === 'unresolved') return f('error', 'network', `name not resolved: ${refusal.reason}`);
+  if (refusal?.kind === 'tunnel') return f('error', 'network', `proxy could not reach the target (${refusal.reason})`);
+  if (refusal?.kind === 'unreachable') return f('error', 'network', `network error: ${refusal.reason}`);
+  if (/^ERR_(?:PROXY|MANDATORY_PROXY|SOCKS)/.test(code)) return f('error', 'network', 'the browser could not use its egress');
+  if (code === 'ERR_TUNNEL_CONNECTION_FAILED') return f('error', 'network', 'tunnel failed');
   if (code === 'ERR_TOO_MANY_REDIRECTS') return f('too_many_hops', 'offer', 'too many redirects');
   if (/TIMED_OUT/.test(code)) return f('timeout', 'network', 'timed out');
+  if (/^ERR_(?:INVALID_AUTH_CREDENTIALS|ACCESS_DENIED|BLOCKED_BY_RESPONSE)/.test(code)) return f('error', 'offer', 'the site refused the request');
   if (/^ERR_(?:CERT|SSL|BAD_SSL)/.test(code)) return f('error', 'network', 'TLS error');
   if (/^ERR_(?:NAME|CONNECTION|ADDRESS|INTERNET|NETWORK)/.test(code)) return f('error', 'network', 'network error');
   if (/^ERR_(?:EMPTY_RESPONSE|INVALID_RESPONSE|INVALID_HTTP_RESPONSE|CONTENT|RESPONSE|INVALID_REDIRECT|UNSAFE_REDIRECT|TOO_MANY_REDIRECTS|INVALID_CHUNKED)/.test(code)) {
     return f('error', 'offer', 'upstream answered badly');
   }
   return f('error', 'network', 'navigation failed');
+}
+
+/** `host:port` of a URL, as the egress keys its refusals. */
+function targetOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    const t = splitTarget(u.host, u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : 80);
+    return t ? `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -81,14 +109,14 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const block = options.blockResources ?? true;
   const device = options.device ?? 'desktop';
-  const policy: SsrfPolicy = { allowPrivate: options.allowPrivate, allowAddresses: options.allowAddresses };
+  const policy: EgressPolicy = { allowPrivate: options.allowPrivate, allowAddresses: options.allowAddresses, allowEndpoints: options.allowEndpoints };
   const deadlineAt = started + deadlineMs;
   const remaining = (): number => deadlineAt - clock.now();
   const provider = options.browser ?? sharedBrowser;
 
   const hops: Hop[] = [];
   let end: { outcome: TraceResult['outcome']; finalUrl: string; failure?: Failure } | undefined;
-  let meter: ProxyMeter | undefined;
+  let egress: BrowserEgress | undefined;
   const finish = (outcome: TraceResult['outcome'], finalUrl: string, failure?: Failure): void => {
     end ??= { outcome, finalUrl, ...(failure ? { failure } : {}) };
   };
@@ -98,7 +126,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       finalUrl: end!.finalUrl,
       mode: 'browser',
       hops,
-      proxyBytes: meter?.bytes() ?? 0,
+      proxyBytes: options.proxy ? (egress?.bytes() ?? 0) : 0,
       ms: clock.now() - started,
       clickIdParams: options.clickIdParams,
       ...(end!.failure ? { error: { class: end!.failure.class, message: end!.failure.message } } : {}),
@@ -118,53 +146,54 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
     return result();
   }
 
-  // Per-host DNS verdicts, shared by every request of this trace.
-  const hostChecks = new Map<string, Promise<void>>();
-  const checkUrl = (url: URL): Promise<void> => {
-    assertUrlAllowed(url, policy);
-    if (policy.allowPrivate) return Promise.resolve();
-    let p = hostChecks.get(url.hostname);
-    if (!p) {
-      p = assertHostResolvesAllowed(url.hostname, policy).catch((e: unknown) => {
-        if ((e as { code?: string }).code === 'ERR_SSRF_BLOCKED') throw e;
-        // Unresolvable here: Chromium (or the proxy) will report the DNS failure itself.
-      });
-      hostChecks.set(url.hostname, p);
-    }
-    return p;
-  };
+  const creds = options.proxy ? proxyTarget(options.proxy) : undefined;
+  try {
+    egress = await startBrowserEgress({
+      policy,
+      ...(options.resolver ? { resolver: options.resolver } : {}),
+      connectTimeoutMs: Math.min(hopTimeoutMs, deadlineMs),
+      ...(creds
+        ? { upstream: { host: creds.host, port: creds.port, tls: new URL(options.proxy!.url).protocol === 'https:', ...(creds.token ? { authorization: creds.token } : {}) } }
+        : {}),
+    });
+  } catch (e) {
+    hops.push({ url: start.href, status: 0, kind: 'start', ms: 0 });
+    finish('error', start.href, { outcome: 'error', class: 'internal', message: `browser egress: ${(e as Error).message}` });
+    return result();
+  }
+  // The guard's verdict (resolved once, pinned for the trace) before the browser is involved.
+  const checkUrl = (url: URL): Promise<void> => egress!.admit(url);
   try {
     await checkUrl(start);
   } catch (e) {
+    await egress.close();
     hops.push({ url: start.href, status: 0, kind: 'start', ms: 0 });
     finish('blocked', start.href, { outcome: 'blocked', class: 'offer', message: (e as Error).message });
     return result();
   }
+  const out = egress;
 
   let context: BrowserContext | undefined;
   let page: Page | undefined;
   let cdp: CDPSession | undefined;
   let internalFailure = false;
   try {
-    if (options.proxy) {
-      const target = proxyTarget(options.proxy);
-      meter = await startProxyMeter({ host: target.host, port: target.port, tls: new URL(options.proxy.url).protocol === 'https:' });
-    }
     const browser = await withDeadline(provider.get(), remaining(), 'starting the browser');
     context = await withDeadline(
-      // '<-loopback>' removes Chromium's implicit proxy bypass for localhost: every request goes through the proxy.
-      browser.createBrowserContext(meter ? { proxyServer: meter.url, proxyBypassList: ['<-loopback>'] } : {}),
+      // '<-loopback>' removes Chromium's implicit proxy bypass for localhost: every request,
+      // loopback included, goes through the egress.
+      browser.createBrowserContext({ proxyServer: out.url, proxyBypassList: ['<-loopback>'] }),
       remaining(),
       'creating a browser context',
     );
     const pg = await withDeadline(context.newPage(), remaining(), 'opening a page');
     page = pg;
-    const creds = options.proxy ? proxyTarget(options.proxy) : undefined;
-    if (creds?.token) {
-      const decoded = Buffer.from(creds.token.slice(6), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      await pg.authenticate({ username: decoded.slice(0, colon), password: decoded.slice(colon + 1) });
-    }
+    // No page.authenticate(): it answers every challenge, a site's 401 included. The browser has
+    // no credentials; with interception on, puppeteer cancels a site's challenge as a browser
+    // without saved passwords would.
+    // A service worker would answer navigations from its cache instead of the network the trace
+    // is meant to observe (its own fetches still leave through the egress).
+    await pg.setBypassServiceWorker(true);
     await pg.setUserAgent({ userAgent: USER_AGENTS[device] });
     await pg.setExtraHTTPHeaders({ 'accept-language': acceptLanguage(options.country) });
     if (device === 'mobile') await pg.setViewport({ width: 412, height: 915, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
@@ -283,13 +312,15 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       lastActivity = clock.now();
       rec.hop.status = res.status();
       rec.hop.ms = clock.now() - rec.at;
-      if (!meter && !policy.allowPrivate) {
-        // The address Chromium really connected to (after its own DNS): defeats rebinding.
-        const ip = res.remoteAddress().ip?.replace(/^\[|\]$/g, '');
-        const reason = ip ? checkAddress(ip, policy) : null;
-        if (reason) finish('blocked', rec.hop.url, { outcome: 'blocked', class: 'offer', message: `refused ${rec.hop.url}: connected to ${reason} address ${ip}` });
+      // A plain-http hop the egress could not carry comes back as its own 502: say why.
+      if (res.status() === 502 && new URL(rec.hop.url).protocol === 'http:') {
+        const target = targetOf(rec.hop.url);
+        if (target && out.refusalFor(target)) {
+          const failure = classifyNetError('net::ERR_TUNNEL_CONNECTION_FAILED', out, rec.hop.url);
+          rec.hop.status = 0;
+          return finish(failure.outcome, rec.hop.url, failure);
+        }
       }
-      if (meter && res.status() === 407) finish('error', rec.hop.url, { outcome: 'error', class: 'proxy', message: 'proxy refused the credentials (407)' });
       const location = res.status() >= 300 && res.status() < 400 ? res.headers().location : undefined;
       if (location) {
         try {
@@ -321,7 +352,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       }
       // ERR_ABORTED: superseded by a newer navigation (or our own abort, already recorded).
       if (/ERR_ABORTED|ERR_BLOCKED_BY_CLIENT/.test(text)) return;
-      const failure = classifyNetError(text, !!meter, meter);
+      const failure = classifyNetError(text, out, rec.hop.url);
       finish(failure.outcome, rec.hop.url, failure);
     });
 
@@ -390,7 +421,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       'closing the browser context',
     ).then(() => true, () => false);
     if (!closed || internalFailure) await provider.discard().catch(() => undefined);
-    await meter?.close();
+    await egress.close();
   }
   return result();
 }

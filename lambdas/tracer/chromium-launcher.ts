@@ -9,20 +9,56 @@ import type { Browser } from 'puppeteer-core';
 const loadChromium = async () => (await import('@sparticuz/chromium')).default;
 const loadPuppeteer = async () => (await import('puppeteer-core')).default;
 
-/** Flags needed to start headless as root, offline, without background chatter. */
-export const EXTRA_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+/**
+ * Flags added to the package's defaults, each for a reason:
+ * - --no-sandbox: Lambda offers no user namespaces or setuid helper, so Chromium's sandbox cannot
+ *   start there (the package sets it too); the function's least-privilege role is the boundary.
+ * - --disable-background-networking, --disable-component-update, --no-first-run, --disable-sync:
+ *   no requests of Chromium's own (updates, sync, field trials) — only the traced page's.
+ * - --force-webrtc-ip-handling-policy=disable_non_proxied_udp: WebRTC may only use the proxy, so
+ *   a page cannot learn the function's own address through STUN or reach around the egress.
+ */
+export const EXTRA_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+];
 
 /**
- * Flags removed from the package's defaults:
- * - --disable-web-security: traced pages are hostile, the same-origin policy must hold;
+ * Flags removed from the package's defaults, because traced pages are hostile:
+ * - --disable-web-security, --allow-running-insecure-content: the same-origin policy and mixed
+ *   content blocking must hold, as in a user's browser;
+ * - --disable-site-isolation-trials and the IsolateOrigins / site-per-process entries of its
+ *   --disable-features: site isolation stays on (a compromised renderer holds one site only);
+ * - --enable-features=SharedArrayBuffer: shared memory without cross-origin isolation is a timer
+ *   for side channels, and no redirect needs it;
  * - --single-process: with it Chromium dies as soon as a second browser context is created
  *   ("Target.createTarget: Target closed", reproduced with 153.0.0), and each trace needs its own
- *   context (own cookies, own proxy). --no-zygote and --no-sandbox stay.
+ *   context (own cookies, own egress).
  */
-export const REMOVED_FLAGS = ['--disable-web-security', '--single-process'];
+export const REMOVED_FLAGS = ['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials', '--enable-features=SharedArrayBuffer', '--single-process'];
+
+/** Features kept off: the package's audio choice, and prerendering (a page loaded unseen by the trace). */
+export const DISABLED_FEATURES = ['AudioServiceOutOfProcess', 'Prerender2'];
+/** Never re-enabled, whatever the package's list says. */
+const SECURITY_FEATURES = new Set(['IsolateOrigins', 'site-per-process']);
 
 export function chromiumArgs(packageArgs: readonly string[]): string[] {
-  const args = packageArgs.filter((a) => !REMOVED_FLAGS.includes(a));
+  const disabled = new Set(DISABLED_FEATURES);
+  const args: string[] = [];
+  for (const arg of packageArgs) {
+    if (REMOVED_FLAGS.includes(arg)) continue;
+    // Chromium honours only the last --disable-features, so the lists are merged into one.
+    if (arg.startsWith('--disable-features=')) {
+      for (const f of arg.slice('--disable-features='.length).split(',')) if (f && !SECURITY_FEATURES.has(f)) disabled.add(f);
+      continue;
+    }
+    args.push(arg);
+  }
+  args.push(`--disable-features=${[...disabled].join(',')}`);
   for (const flag of EXTRA_FLAGS) if (!args.includes(flag)) args.push(flag);
   return args;
 }

@@ -4,6 +4,11 @@
 // lookup), and the address the socket actually connected to (defeats DNS rebinding).
 import { BlockList, isIP, type LookupFunction, type Socket } from 'node:net';
 import dns from 'node:dns';
+import { classifyAddress } from '../shared/reserved-ranges';
+
+// The reserved-range table and the IPv6 parsing live in the shared module, so the geo lookup
+// refuses exactly the same addresses; re-exported because callers import it from here.
+export { classifyAddress };
 
 export class SsrfBlockedError extends Error {
   override readonly name = 'SsrfBlockedError';
@@ -21,77 +26,6 @@ export interface SsrfPolicy {
 }
 
 type Family = 'ipv4' | 'ipv6';
-const RANGES: ReadonlyArray<[string, number, Family, string]> = [
-  ['0.0.0.0', 8, 'ipv4', 'unspecified'],
-  ['10.0.0.0', 8, 'ipv4', 'private'],
-  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'ipv4', 'loopback'],
-  ['169.254.0.0', 16, 'ipv4', 'link-local (cloud metadata)'],
-  ['172.16.0.0', 12, 'ipv4', 'private'],
-  ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
-  ['192.0.2.0', 24, 'ipv4', 'documentation'],
-  ['192.88.99.0', 24, 'ipv4', '6to4 relay'],
-  ['192.168.0.0', 16, 'ipv4', 'private'],
-  ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
-  ['198.51.100.0', 24, 'ipv4', 'documentation'],
-  ['203.0.113.0', 24, 'ipv4', 'documentation'],
-  ['224.0.0.0', 4, 'ipv4', 'multicast'],
-  ['240.0.0.0', 4, 'ipv4', 'reserved'],
-  ['::', 128, 'ipv6', 'unspecified'],
-  ['::1', 128, 'ipv6', 'loopback'],
-  ['100::', 64, 'ipv6', 'discard'],
-  ['2001::', 23, 'ipv6', 'IETF protocol assignments'],
-  ['2001:db8::', 32, 'ipv6', 'documentation'],
-  ['fc00::', 7, 'ipv6', 'unique local'],
-  ['fe80::', 10, 'ipv6', 'link-local'],
-  ['fec0::', 10, 'ipv6', 'site-local'],
-  ['ff00::', 8, 'ipv6', 'multicast'],
-];
-
-/** Expands an IPv6 address into its 8 16-bit groups (handles '::' and a dotted IPv4 tail). */
-function ipv6Groups(ip: string): number[] | null {
-  let s = ip.toLowerCase();
-  const pct = s.indexOf('%');
-  if (pct !== -1) s = s.slice(0, pct); // zone id
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (dotted?.[1]) {
-    const parts = dotted[1].split('.').map(Number);
-    if (parts.length !== 4 || parts.some((p) => p > 255)) return null;
-    const [a, b, c, d] = parts as [number, number, number, number];
-    s = s.slice(0, -dotted[1].length) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16);
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
-  if (fill < 0) return null;
-  const groups = [...head, ...Array<string>(fill).fill('0'), ...tail].map((g) => Number.parseInt(g, 16));
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
-}
-
-/** IPv4 embedded in an IPv6 address by a translation scheme, which a packet would really reach. */
-function embeddedIpv4(ip: string): string | null {
-  const g = ipv6Groups(ip);
-  if (!g) return null;
-  const v4 = (hi: number, lo: number): string => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-  const zero = (n: number): boolean => g.slice(0, n).every((x) => x === 0);
-  if (zero(5) && g[5] === 0xffff) return v4(g[6]!, g[7]!); // ::ffff:a.b.c.d (IPv4-mapped)
-  if (zero(6) && (g[6] !== 0 || g[7]! > 1)) return v4(g[6]!, g[7]!); // ::a.b.c.d (IPv4-compatible)
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4(g[6]!, g[7]!); // NAT64
-  if (g[0] === 0x2002) return v4(g[1]!, g[2]!); // 6to4
-  return null;
-}
-
-const blocked = new Map<Family, Array<{ list: BlockList; reason: string }>>([
-  ['ipv4', []],
-  ['ipv6', []],
-]);
-for (const [net, prefix, family, reason] of RANGES) {
-  const list = new BlockList();
-  list.addSubnet(net, prefix, family);
-  blocked.get(family)!.push({ list, reason });
-}
 
 function allowList(policy: SsrfPolicy): BlockList | null {
   if (!policy.allowAddresses?.length) return null;
@@ -103,22 +37,6 @@ function allowList(policy: SsrfPolicy): BlockList | null {
     else list.addSubnet(addr, Number(bits), family);
   }
   return list;
-}
-
-/** Why an IP address is forbidden, or null when it is a public address. */
-export function classifyAddress(ip: string): string | null {
-  const family = isIP(ip);
-  if (family === 0) return 'not an IP address';
-  if (family === 6) {
-    const v4 = embeddedIpv4(ip);
-    if (v4) {
-      const inner = classifyAddress(v4);
-      if (inner) return `${inner} (IPv4 embedded in IPv6)`;
-    }
-  }
-  const fam: Family = family === 4 ? 'ipv4' : 'ipv6';
-  for (const { list, reason } of blocked.get(fam)!) if (list.check(ip, fam)) return reason;
-  return null;
 }
 
 /** Applies a policy to one address: null when allowed. */

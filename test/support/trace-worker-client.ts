@@ -4,13 +4,22 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { TraceOptions, TraceResult } from '../../lambdas/tracer/index';
 
-export type WorkerTraceOptions = Omit<TraceOptions, 'modeMemory' | 'clock' | 'browser'> & {
+export type WorkerTraceOptions = Omit<TraceOptions, 'modeMemory' | 'clock' | 'browser' | 'resolver'> & {
   /** Name of an in-memory ModeMemory kept by the worker across calls. */
   memory?: string;
+  /** Scripted DNS for the trace: the n-th lookup of a name gets the n-th answer (last repeats). */
+  dns?: Record<string, string[]>;
 };
+
+export interface WorkerTrace {
+  result: TraceResult;
+  /** Lookups per name made through the scripted resolver. */
+  resolverCalls: Record<string, number>;
+}
 
 export interface TraceWorker {
   trace(url: string, options?: WorkerTraceOptions): Promise<TraceResult>;
+  traceDetailed(url: string, options?: WorkerTraceOptions): Promise<WorkerTrace>;
   close(): Promise<void>;
 }
 
@@ -19,10 +28,10 @@ export function startTraceWorker(): TraceWorker {
     cwd: join(__dirname, '..', '..'),
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const waiting = new Map<number, { resolve: (r: TraceResult) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (r: WorkerTrace) => void; reject: (e: Error) => void }>();
   let next = 1;
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    let msg: { id: number; result?: TraceResult; error?: string };
+    let msg: { id: number; result?: TraceResult; resolverCalls?: Record<string, number>; error?: string };
     try {
       msg = JSON.parse(line) as typeof msg;
     } catch {
@@ -31,20 +40,22 @@ export function startTraceWorker(): TraceWorker {
     const w = waiting.get(msg.id);
     if (!w) return;
     waiting.delete(msg.id);
-    if (msg.result) w.resolve(msg.result);
+    if (msg.result) w.resolve({ result: msg.result, resolverCalls: msg.resolverCalls ?? {} });
     else w.reject(new Error(msg.error ?? 'worker error'));
   });
   child.on('exit', (code) => {
     for (const w of waiting.values()) w.reject(new Error(`trace worker exited with ${code}`));
     waiting.clear();
   });
+  const traceDetailed = (url: string, options: WorkerTraceOptions = {}): Promise<WorkerTrace> =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      child.stdin!.write(`${JSON.stringify({ id, url, options })}\n`);
+    });
   return {
-    trace: (url, options = {}) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, { resolve, reject });
-        child.stdin!.write(`${JSON.stringify({ id, url, options })}\n`);
-      }),
+    trace: async (url, options = {}) => (await traceDetailed(url, options)).result,
+    traceDetailed,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -3,11 +3,27 @@
 // and results travel back as JSON lines. Run with `node --import tsx test/support/trace-worker.ts`.
 import { createInterface } from 'node:readline';
 import { InMemoryModeMemory, sharedBrowser, trace, type TraceOptions } from '../../lambdas/tracer/index';
+import type { Resolver } from '../../lambdas/tracer/ssrf-guard';
 
 interface WorkerRequest {
   id: number;
   url: string;
-  options: TraceOptions & { memory?: string };
+  options: TraceOptions & { memory?: string; dns?: Record<string, string[]> };
+}
+
+/**
+ * A scripted resolver: the n-th lookup of a name gets the n-th answer (the last one repeats), so
+ * a test can rebind a name between lookups. Counts lookups per name.
+ */
+function scriptedResolver(answers: Record<string, string[]>, calls: Record<string, number>): Resolver {
+  return async (hostname) => {
+    const n = calls[hostname] ?? 0;
+    calls[hostname] = n + 1;
+    const list = answers[hostname];
+    const address = list?.[Math.min(n, list.length - 1)];
+    if (!address) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return [{ address, family: address.includes(':') ? 6 : 4 }];
+  };
 }
 
 const memories = new Map<string, InMemoryModeMemory>();
@@ -21,13 +37,15 @@ lines.on('line', (line) => {
   } catch {
     return;
   }
-  const { memory, ...options } = req.options;
+  const { memory, dns, ...options } = req.options;
+  const resolverCalls: Record<string, number> = {};
+  if (dns) options.resolver = scriptedResolver(dns, resolverCalls);
   if (memory) {
     if (!memories.has(memory)) memories.set(memory, new InMemoryModeMemory());
     options.modeMemory = memories.get(memory);
   }
   const job = trace(req.url, options)
-    .then((result) => process.stdout.write(`${JSON.stringify({ id: req.id, result })}\n`))
+    .then((result) => process.stdout.write(`${JSON.stringify({ id: req.id, result, resolverCalls })}\n`))
     .catch((e: unknown) => process.stdout.write(`${JSON.stringify({ id: req.id, error: String(e) })}\n`))
     .then(() => undefined);
   inflight.add(job);

@@ -36,11 +36,14 @@ describe('SSRF guard', () => {
     ['::ffff:169.254.169.254', 'link-local'],
     ['64:ff9b::a9fe:a9fe', 'link-local'],
     ['2002:7f00:1::', 'loopback'],
+    ['64:ff9b:1::1', 'NAT64 local-use'],
+    ['64:ff9b:1:ffff::8.8.8.8', 'NAT64 local-use'],
+    ['::ffff:0:10.0.0.1', 'private'],
   ])('%s is refused (%s)', (ip, reason) => {
     expect(classifyAddress(ip)).toContain(reason);
   });
 
-  test.each(['8.8.8.8', '1.1.1.1', '100.128.0.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (ip) => {
+  test.each(['8.8.8.8', '1.1.1.1', '100.128.0.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '::ffff:0:8.8.8.8', '64:ff9b::8.8.8.8'])('%s is public', (ip) => {
     expect(classifyAddress(ip)).toBeNull();
   });
 
@@ -61,6 +64,8 @@ describe('SSRF guard', () => {
     'http://LOCALHOST./',
     'http://api.localhost/',
     'http://224.1.1.1/',
+    'http://[64:ff9b:1::808:808]/',
+    'http://[::ffff:0:10.0.0.1]/',
   ])('%s is refused from the URL alone', (url) => {
     expect(blockedUrl(url)).toBe(true);
   });
