@@ -36,6 +36,10 @@ export function formatTrace(result: TraceResult): string {
   if (result.clickIds.lost.length) lines.push(`click ids lost on the way: ${result.clickIds.lost.join(', ')}`);
   lines.push(`Google Ads parallel tracking: ${result.adsCompatibility.ok ? 'compatible' : 'not compatible'}`);
   for (const r of result.adsCompatibility.reasons) lines.push(`  - ${r}`);
+  if (result.truncated) {
+    const cuts = Object.entries(result.truncated).map(([what, n]) => (what === 'finalUrl' ? `final URL (${n} bytes)` : `${what}: ${n}`));
+    lines.push(`cut to fit (the pages sent more than is kept): ${cuts.join(', ')}`);
+  }
   return lines.join('\n');
 }
 

@@ -8,6 +8,8 @@ export interface OfferStore {
 export const offerKey = (offerId: string) => ({ pk: `offer#${offerId}`, sk: 'offer' });
 
 export function toOffer(item: Record<string, unknown>): Offer {
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
+  // learnedMode, learnedAt, httpResolved, browserResolved: the tracer's memory once lived on the
+  // offer item (now the TracerMemory table); items not rewritten since still carry the stale values.
+  const { pk: _pk, sk: _sk, type: _type, learnedMode: _m, learnedAt: _a, httpResolved: _h, browserResolved: _b, ...rest } = item;
   return rest as unknown as Offer;
 }

@@ -1,6 +1,6 @@
 /** TraceBrowser's step: headless Chromium from where HTTP stopped, hops merged into one result. */
 import { traceBrowser, type BrowserTraceOptions } from '../tracer/browser-tracer';
-import { buildResult } from '../tracer/result';
+import { buildResult, carriedTruncation } from '../tracer/result';
 import type { TraceResult } from '../tracer/types';
 import type { TraceState } from './pipeline-state';
 
@@ -19,6 +19,8 @@ export async function browserStep(previous: TraceState, options: BrowserTraceOpt
         proxyBytes: http.proxyBytes + browser.proxyBytes,
         ms: http.ms + browser.ms,
         clickIdParams: options.clickIdParams,
+        params: browser.params,
+        truncated: carriedTruncation(http, browser),
         ...(browser.error ? { error: browser.error } : {}),
       })
     : browser;

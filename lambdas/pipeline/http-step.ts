@@ -7,10 +7,8 @@
 import type { Cookie } from 'tough-cookie';
 import { traceHttp, type HttpTraceOptions } from '../tracer/http-tracer';
 import type { BrowserCookie } from '../tracer/browser-tracer';
-import type { ModeMemory } from '../tracer/auto-tracer';
-import type { TraceState } from './pipeline-state';
-
-export type OfferMode = 'auto' | 'http' | 'browser';
+import { boundCookies } from '../tracer/limits';
+import type { TraceState, TraceTarget } from './pipeline-state';
 
 function toBrowserCookies(cookies: Cookie[]): BrowserCookie[] {
   return cookies
@@ -18,23 +16,20 @@ function toBrowserCookies(cookies: Cookie[]): BrowserCookie[] {
     .map((c) => ({ name: c.key, value: c.value, domain: c.domain!, path: c.path ?? '/', secure: c.secure, httpOnly: c.httpOnly }));
 }
 
-export async function httpStep(
-  url: string,
-  options: HttpTraceOptions,
-  offer: { offerId: string; mode: OfferMode },
-  memory: ModeMemory,
-): Promise<TraceState> {
+/** `target`: the offer's mode, and the mode learned for it (AcquireLease read both). */
+export async function httpStep(url: string, options: HttpTraceOptions, target: Pick<TraceTarget, 'mode' | 'learnedMode'>): Promise<TraceState> {
   const started = performance.now();
-  const learned = offer.mode === 'auto' ? await memory.get(offer.offerId).catch(() => undefined) : undefined;
-  if (offer.mode === 'browser' || learned === 'browser') {
+  if (target.mode === 'browser' || (target.mode === 'auto' && target.learnedMode === 'browser')) {
     return { needsBrowser: true, browserStartUrl: url, traceMs: 0 };
   }
   const run = await traceHttp(url, options);
   const result = run.result;
   const traceMs = Math.round(performance.now() - started);
-  if (offer.mode === 'auto' && result.outcome === 'resolved' && run.needsBrowser?.needed) {
-    const cookies = toBrowserCookies(await run.cookieJar.getCookies(result.finalUrl).catch(() => []));
-    return { needsBrowser: true, browserStartUrl: result.finalUrl, cookies, result, traceMs };
+  if (target.mode === 'auto' && result.outcome === 'resolved' && run.needsBrowser?.needed) {
+    // The cookies travel in the state: a chain can set thousands (every hop its 16 KB of headers).
+    const { cookies, dropped } = boundCookies(toBrowserCookies(await run.cookieJar.getCookies(result.finalUrl).catch(() => [])));
+    const marked = dropped ? { ...result, truncated: { ...result.truncated, cookies: dropped } } : result;
+    return { needsBrowser: true, browserStartUrl: result.finalUrl, cookies, result: marked, traceMs };
   }
   return { needsBrowser: false, result, traceMs };
 }

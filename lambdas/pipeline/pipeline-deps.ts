@@ -1,19 +1,24 @@
 /**
  * The pipeline functions' configuration and collaborators, built once per execution environment
  * from the environment the CDK (or the local stack) sets, each only when a handler first asks.
+ * A function only has the variables of the tables its manifest entry grants, so each task builds
+ * exactly its own collaborators and a table name is read only when something uses that table.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { booleanEnv, numberEnv, requireEnv } from '../shared/config';
 import { dynamo } from '../shared/aws-clients';
 import { ENV, tableEnv } from '../../lib/manifest/env';
+import type { TableId } from '../../lib/manifest/tables';
 import { createLeasePool, type LeasePool } from '../lease/lease-pool';
 import { createProviderCredentials, secretsManagerSource, type ProviderCredentialsResolver } from '../lease/provider-credentials';
 import { TraceRepository } from '../traces/trace-repository';
 import { DynamoOfferRepository } from '../offers/offer-repository';
 import { CachedOfferStore } from '../offers/offer-cache';
-import { CatalogModeMemory } from './catalog-mode-memory';
+import { DynamoTracerMemory } from './tracer-memory';
 import { DEFAULT_BACKOFF_MS } from './retry-policy';
+import type { TaskDeps } from './tasks';
+import type { TraceTaskDeps } from './trace-tasks';
 
 const once = <T>(make: () => T): (() => T) => {
   let value: T | undefined;
@@ -37,11 +42,25 @@ export const pipelineConfig = once(() => {
   };
 });
 
+const tableName = (id: TableId): string => requireEnv(tableEnv(id));
+
+/** Table names, each read (and required) when first used. */
 export const tables = once(() => ({
-  catalog: requireEnv(tableEnv('Catalog')),
-  ipPool: requireEnv(tableEnv('IpPool')),
-  traces: requireEnv(tableEnv('Traces')),
-  ops: requireEnv(tableEnv('Ops')),
+  get catalog() {
+    return tableName('Catalog');
+  },
+  get ipPool() {
+    return tableName('IpPool');
+  },
+  get traces() {
+    return tableName('Traces');
+  },
+  get ops() {
+    return tableName('Ops');
+  },
+  get tracerMemory() {
+    return tableName('TracerMemory');
+  },
 }));
 
 export const leasePool = once((): LeasePool => {
@@ -58,7 +77,7 @@ export const traceRepository = once(
 
 export const offers = once(() => new CachedOfferStore(new DynamoOfferRepository(dynamo(), tables().catalog), { ttlMs: 30_000 }));
 
-export const modeMemory = once(() => new CatalogModeMemory(dynamo(), tables().catalog, offers()));
+export const tracerMemory = once(() => new DynamoTracerMemory(dynamo(), tables().tracerMemory));
 
 export const providerCredentials = once(
   (): ProviderCredentialsResolver =>
@@ -70,13 +89,31 @@ export const providerCredentials = once(
 
 export const stepFunctions = once(() => ({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachineArn) }));
 
-/** Everything the task use cases (tasks.ts) need. */
-export const taskDeps = once(() => ({
-  clock: Date.now,
-  traces: traceRepository(),
-  pool: leasePool(),
-  offers: offers(),
-  credentials: providerCredentials(),
-  modeMemory: modeMemory(),
-  config: pipelineConfig(),
-}));
+// Each task's collaborators: what its use case picks, and nothing its function is not granted.
+type Deps<K extends keyof TaskDeps> = Pick<TaskDeps, K>;
+
+export const acquireLeaseDeps = once(
+  (): Deps<'clock' | 'traces' | 'pool' | 'offers' | 'memory'> => ({
+    clock: Date.now,
+    traces: traceRepository(),
+    pool: leasePool(),
+    offers: offers(),
+    memory: tracerMemory(),
+  }),
+);
+
+/** TraceHttp and TraceBrowser: the proxy credentials and their deadlines; no table. */
+export const traceTaskDeps = once((): TraceTaskDeps => ({ credentials: providerCredentials(), config: pipelineConfig() }));
+
+export const storeResultDeps = once(
+  (): Deps<'clock' | 'traces' | 'memory' | 'config'> => ({
+    clock: Date.now,
+    traces: traceRepository(),
+    memory: tracerMemory(),
+    config: pipelineConfig(),
+  }),
+);
+
+export const releaseLeaseDeps = once((): Deps<'clock' | 'traces' | 'pool'> => ({ clock: Date.now, traces: traceRepository(), pool: leasePool() }));
+
+export const recordFailureDeps = once((): Deps<'clock' | 'traces' | 'config'> => ({ clock: Date.now, traces: traceRepository(), config: pipelineConfig() }));

@@ -4,9 +4,10 @@
  */
 import type { TraceRequest } from '../trace-requests/trace-request';
 import type { Lease } from '../lease/lease-pool';
-import type { TraceResult } from '../tracer/types';
+import type { TraceMode, TraceResult } from '../tracer/types';
 import type { BrowserCookie } from '../tracer/browser-tracer';
 import type { TraceStatus } from '../traces/trace-record';
+import { clipText, LIMITS, type Truncation } from '../tracer/limits';
 
 /** The execution input, written by the starter. */
 export interface ExecutionInput {
@@ -16,8 +17,30 @@ export interface ExecutionInput {
   readonly startedAt: number;
 }
 
-/** $.lease — AcquireLease's result. */
-export type LeaseState = Lease & { readonly acquiredAt: number };
+/**
+ * What the tracers need from the offer, read by AcquireLease (which reads the offer anyway) so the
+ * functions that run hostile pages read no table at all. Small on purpose: it travels in every
+ * state transition of the execution.
+ */
+export interface TraceTarget {
+  /** The offer's tracking URL; the click's parameters are merged in when the trace starts. */
+  readonly trackingUrl: string;
+  /** The offer's exact passthrough names: tracked like click ids along the chain. */
+  readonly clickIdParams: readonly string[];
+  /** The offer's trace policy mode. */
+  readonly mode: 'auto' | 'http' | 'browser';
+  /** auto only: the mode that last resolved this version of the offer (TracerMemory). */
+  readonly learnedMode?: TraceMode;
+  /** The offer's updatedAt: what the mode is learned for (an edited offer is learned afresh). */
+  readonly offerVersion: number;
+}
+
+/**
+ * $.lease — AcquireLease's result: the lease, and the trace target riding along (one task writes
+ * one ResultPath; a separate Pass state would cost a transition per trace). `target` is absent in
+ * executions that acquired their lease before it existed.
+ */
+export type LeaseState = Lease & { readonly acquiredAt: number; readonly target?: TraceTarget };
 
 /** $.trace — TraceHttp's result, replaced by TraceBrowser's when the browser was needed. */
 export interface TraceState {
@@ -35,6 +58,8 @@ export interface StoredState {
   readonly status: TraceStatus | 'superseded';
   readonly finalUrl?: string;
   readonly params?: Record<string, string>;
+  /** The result's cuts: whoever uses finalUrl/params downstream (Trackier) must check them. */
+  readonly truncated?: Truncation;
 }
 
 /** $.error — what a Catch put there. */
@@ -54,14 +79,19 @@ export interface PipelineState extends ExecutionInput {
 export const executionNameFor = (request: TraceRequest): string =>
   request.attempt <= 1 ? request.traceId : `${request.traceId}-a${request.attempt}`;
 
-/** A readable message out of a Catch's Cause (a JSON errorMessage from Lambda, or text). */
+/**
+ * A readable message out of a Catch's Cause (a JSON errorMessage from Lambda, or text), bounded:
+ * a Cause can carry whatever an error message picked up (a URL, a page's text).
+ */
 export function causeMessage(error: CaughtError | undefined): string {
+  const name = clipText(error?.Error ?? 'Error', 256);
   const cause = error?.Cause ?? '';
+  let message = `${name}${cause ? `: ${cause}` : ''}`;
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    if (parsed.errorMessage) return `${error?.Error ?? 'Error'}: ${parsed.errorMessage}`;
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed?.errorMessage === 'string' && parsed.errorMessage) message = `${name}: ${parsed.errorMessage}`;
   } catch {
     // not JSON
   }
-  return `${error?.Error ?? 'Error'}${cause ? `: ${cause}` : ''}`.slice(0, 500);
+  return clipText(message, LIMITS.errorMessageBytes);
 }

@@ -38,7 +38,12 @@ export function judgeResult(result: TraceResult, attempt: number, now: number, b
   const cls: FailureClass = result.error?.class ?? (result.outcome === 'timeout' ? 'network' : 'offer');
   return afterFailure(
     attempt,
-    { class: cls, message: result.error?.message ?? `trace ended with outcome ${result.outcome}`, permanent: PERMANENT_OUTCOMES.has(result.outcome) },
+    {
+      class: cls,
+      message: result.error?.message ?? `trace ended with outcome ${result.outcome}`,
+      // A chain that leads to an over-long URL (cut in the result) leads there again: no retry.
+      permanent: PERMANENT_OUTCOMES.has(result.outcome) || (result.truncated?.finalUrl !== undefined && cls === 'offer'),
+    },
     now,
     backoffMs,
   );

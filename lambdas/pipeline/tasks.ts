@@ -4,13 +4,12 @@
  * their `name` is what Retry and Catch match (NoIpAvailable, TraceSuperseded, OfferGone).
  */
 import type { LeasePool } from '../lease/lease-pool';
-import type { ProviderCredentialsResolver } from '../lease/provider-credentials';
 import type { OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
-import type { ModeMemory } from '../tracer/auto-tracer';
 import type { TraceRepository } from '../traces/trace-repository';
+import type { TracerMemory } from './tracer-memory';
 import { afterFailure, classifyTaskError, judgeResult, releaseOutcomeFor } from './retry-policy';
-import { causeMessage, type LeaseState, type PipelineState, type StoredState } from './pipeline-state';
+import { causeMessage, type LeaseState, type PipelineState, type StoredState, type TraceTarget } from './pipeline-state';
 
 /** The trace already moved on (a newer attempt, or it finished): this execution just stops. */
 export class TraceSuperseded extends Error {
@@ -22,19 +21,22 @@ export class OfferGone extends Error {
   override readonly name = 'OfferGone';
 }
 
+/**
+ * The state lacks what an earlier task puts there: an execution an older deployment started. A
+ * failure of class internal like any other, so the trace is retried by a fresh execution.
+ */
+export class IncompleteState extends Error {
+  override readonly name = 'IncompleteState';
+}
+
+/** The collaborators of the lease, store, release and failure tasks (each picks what it uses). */
 export interface TaskDeps {
   readonly clock: () => number;
   readonly traces: TraceRepository;
   readonly pool: LeasePool;
   readonly offers: OfferStore;
-  readonly credentials: ProviderCredentialsResolver;
-  readonly modeMemory: ModeMemory;
-  readonly config: {
-    readonly backoffMs: readonly number[];
-    readonly allowPrivate: boolean;
-    readonly httpDeadlineMs: number;
-    readonly browserDeadlineMs: number;
-  };
+  readonly memory: TracerMemory;
+  readonly config: { readonly backoffMs: readonly number[] };
 }
 
 export function requireLease(state: PipelineState): LeaseState {
@@ -48,13 +50,32 @@ export async function requireOffer(deps: Pick<TaskDeps, 'offers'>, offerId: stri
   return offer;
 }
 
-export async function acquireLease(deps: Pick<TaskDeps, 'clock' | 'traces' | 'pool' | 'offers'>, state: PipelineState): Promise<LeaseState> {
+/** What the tracers need from the offer, and for auto offers the mode learned on this version of it. */
+export async function traceTarget(memory: TracerMemory, offer: Offer): Promise<TraceTarget> {
+  const offerVersion = offer.updatedAt ?? 0;
+  // The memory only saves time: unreadable, the trace simply starts over HTTP.
+  const learned = offer.tracePolicy.mode === 'auto' ? await memory.get(offer.offerId).catch(() => undefined) : undefined;
+  return {
+    trackingUrl: offer.trackingUrl,
+    // Exact passthrough names are tracked like click ids (prefix rules such as utm_* are not).
+    clickIdParams: offer.passthrough.filter((p) => !p.endsWith('*')),
+    mode: offer.tracePolicy.mode,
+    ...(learned?.offerVersion === offerVersion ? { learnedMode: learned.mode } : {}),
+    offerVersion,
+  };
+}
+
+export async function acquireLease(
+  deps: Pick<TaskDeps, 'clock' | 'traces' | 'pool' | 'offers' | 'memory'>,
+  state: PipelineState,
+): Promise<LeaseState> {
   const { request, executionName } = state;
   const now = deps.clock();
   if (!(await deps.traces.markRunning(request.traceId, request.attempt, executionName, now))) {
     throw new TraceSuperseded(`trace ${request.traceId} is no longer queued for ${executionName}`);
   }
   const offer = await requireOffer(deps, request.offerId);
+  const target = await traceTarget(deps.memory, offer);
   const anyCountry = request.country === 'any' || offer.tracePolicy.anyCountry;
   const lease = await deps.pool.acquire(request.country, request.traceId, { anyCountry });
   const acquiredAt = deps.clock();
@@ -65,10 +86,10 @@ export async function acquireLease(deps: Pick<TaskDeps, 'clock' | 'traces' | 'po
     acquiredAt,
     acquiredAt - state.startedAt,
   );
-  return { ...lease, acquiredAt };
+  return { ...lease, acquiredAt, target };
 }
 
-export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'modeMemory' | 'config'>, state: PipelineState): Promise<StoredState> {
+export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config'>, state: PipelineState): Promise<StoredState> {
   const result = state.trace?.result;
   if (!result) throw new Error('StoreResult needs a trace result');
   const lease = requireLease(state);
@@ -92,10 +113,13 @@ export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'mod
     now,
   );
   if (!stored) return { status: 'superseded' };
-  if (verdict.status === 'completed') {
-    await deps.modeMemory.record(state.request.offerId, result.mode).catch(() => undefined);
+  // Without a target (an older execution) the offer version is unknown: nothing to learn from.
+  if (verdict.status === 'completed' && lease.target) {
+    const learned = { mode: result.mode, offerVersion: lease.target.offerVersion };
+    // Losing it only costs a relearn; the result is stored.
+    await deps.memory.record(state.request.offerId, learned, now).catch(() => undefined);
   }
-  return { status: verdict.status, finalUrl: result.finalUrl, params: result.params };
+  return { status: verdict.status, finalUrl: result.finalUrl, params: result.params, ...(result.truncated ? { truncated: result.truncated } : {}) };
 }
 
 /** How the IP did: from the trace result when there is one, else from the caught error. */

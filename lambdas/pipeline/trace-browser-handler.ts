@@ -1,7 +1,7 @@
 /** TraceBrowser: continue in headless Chromium (its own memory and timeout). */
 import { eventHandler } from '../shared/middleware';
-import { taskDeps } from './pipeline-deps';
+import { traceTaskDeps } from './pipeline-deps';
 import { traceWithBrowser } from './browser-task';
 import type { PipelineState } from './pipeline-state';
 
-export const handler = eventHandler(async (state: PipelineState) => traceWithBrowser(taskDeps(), state));
+export const handler = eventHandler(async (state: PipelineState) => traceWithBrowser(traceTaskDeps(), state));

@@ -1,7 +1,7 @@
 /** TraceHttp: follow the chain over HTTP through the leased proxy; say whether the browser is needed. */
 import { eventHandler } from '../shared/middleware';
-import { taskDeps } from './pipeline-deps';
+import { traceTaskDeps } from './pipeline-deps';
 import { traceWithHttp } from './trace-tasks';
 import type { PipelineState } from './pipeline-state';
 
-export const handler = eventHandler(async (state: PipelineState) => traceWithHttp(taskDeps(), state));
+export const handler = eventHandler(async (state: PipelineState) => traceWithHttp(traceTaskDeps(), state));

@@ -3,10 +3,10 @@
 import type { Cookie } from 'tough-cookie';
 import { traceBrowser, type BrowserCookie, type BrowserTraceOptions } from './browser-tracer';
 import { traceHttp, type HttpTraceOptions } from './http-tracer';
-import { buildResult } from './result';
+import { buildResult, carriedTruncation } from './result';
 import { DEFAULTS, systemClock, type TraceMode, type TraceResult } from './types';
 
-/** Per-offer memory of the mode that resolved it (the pipeline backs it with the Catalog table). */
+/** Per-offer memory of the mode that resolved it (the pipeline keeps its own: lambdas/pipeline/tracer-memory.ts). */
 export interface ModeMemory {
   get(offerId: string): Promise<TraceMode | undefined>;
   record(offerId: string, mode: TraceMode): Promise<void>;
@@ -73,6 +73,8 @@ export async function traceAuto(url: string, options: AutoTraceOptions = {}): Pr
     proxyBytes: http.proxyBytes + browser.proxyBytes,
     ms: clock.now() - started,
     clickIdParams: options.clickIdParams,
+    params: browser.params,
+    truncated: carriedTruncation(http, browser),
     ...(browser.error ? { error: browser.error } : {}),
   });
   if (result.outcome === 'resolved') await remember('browser');

@@ -50,4 +50,5 @@ export { needsBrowser, type NeedsBrowserVerdict } from './needs-browser';
 export { classifyAddress, checkAddress, assertUrlAllowed, assertHostResolvesAllowed, SsrfBlockedError, type SsrfPolicy } from './ssrf-guard';
 export { adsCompatibility } from './ads-compatibility';
 export { trackClickIds, STANDARD_CLICK_IDS } from './click-ids';
+export { LIMITS, type Truncation } from './limits';
 export * from './types';

@@ -1,4 +1,5 @@
 // The stable trace result (DESIGN §5) and the options every tracer mode shares.
+import type { Truncation } from './limits';
 
 export type TraceOutcome = 'resolved' | 'loop' | 'too_many_hops' | 'timeout' | 'blocked' | 'error';
 export type TraceMode = 'http' | 'browser';
@@ -59,6 +60,8 @@ export interface TraceResult {
   proxyBytes: number;
   ms: number;
   error?: TraceError;
+  /** Set when something the pages sent was too large to keep whole (limits.ts). */
+  truncated?: Truncation;
 }
 
 export interface ProxyConfig {

@@ -5,6 +5,7 @@
  */
 import type { TraceRequest } from '../trace-requests/trace-request';
 import type { AdsCompatibility, ClickIdReport, Hop, TraceMode, TraceOutcome } from '../tracer/types';
+import type { Truncation } from '../tracer/limits';
 
 export const TRACE_STATUSES = ['queued', 'running', 'completed', 'failed', 'retry_scheduled', 'dead_lettered', 'timeout'] as const;
 export type TraceStatus = (typeof TRACE_STATUSES)[number];
@@ -49,6 +50,8 @@ export interface TraceRecord {
   adsCompatibility?: AdsCompatibility;
   clickIds?: ClickIdReport;
   proxyBytes?: number;
+  /** What the pages sent that was too large to keep whole (URLs, parameters, hops…). */
+  truncated?: Truncation;
   error?: { class: FailureClass; message: string };
   timings?: TraceTimings;
   /** The Step Functions execution of the latest attempt. */

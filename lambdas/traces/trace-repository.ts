@@ -135,6 +135,8 @@ export class TraceRepository {
     timings: TraceTimings,
     now: number,
   ): Promise<boolean> {
+    // An earlier attempt's error or cuts must not stick to this attempt's result.
+    const removals = [...(next.error ? [] : ['#e']), ...(result.truncated ? [] : ['truncated'])];
     try {
       await this.deps.doc.send(
         new UpdateCommand({
@@ -143,7 +145,9 @@ export class TraceRepository {
           UpdateExpression:
             'SET #s = :status, statusAt = :statusAt, #m = :mode, outcome = :outcome, finalUrl = :finalUrl, params = :params, hops = :hops, ' +
             'adsCompatibility = :ads, clickIds = :clickIds, proxyBytes = :bytes, timings = :timings, updatedAt = :now' +
-            (next.error ? ', #e = :error' : ' REMOVE #e'),
+            (result.truncated ? ', truncated = :truncated' : '') +
+            (next.error ? ', #e = :error' : '') +
+            (removals.length ? ` REMOVE ${removals.join(', ')}` : ''),
           ConditionExpression: '#s = :running AND executionName = :exec AND ip.fence = :fence',
           ExpressionAttributeNames: { '#s': 'status', '#m': 'mode', '#e': 'error' },
           ExpressionAttributeValues: {
@@ -163,6 +167,7 @@ export class TraceRepository {
             ':exec': guard.executionName,
             ':fence': guard.fence,
             ...(next.error ? { ':error': next.error } : {}),
+            ...(result.truncated ? { ':truncated': result.truncated } : {}),
           },
         }),
       );

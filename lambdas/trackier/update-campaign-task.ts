@@ -25,7 +25,7 @@ const deps = updateDeps(
 
 interface PipelineLike {
   request?: { traceId?: string; pair?: { offerId: string; pairNumber: number } };
-  stored?: { finalUrl?: string; params?: Record<string, string> };
+  stored?: { finalUrl?: string; params?: Record<string, string>; truncated?: UpdateCampaignInput['truncated'] };
 }
 
 /** The task input, from the documented shape or from the pipeline state. */
@@ -36,7 +36,13 @@ export function normalizeInput(event: UpdateCampaignInput | PipelineLike): Updat
   }
   const s = event as PipelineLike;
   if (!s.request?.traceId || !s.request.pair || typeof s.stored?.finalUrl !== 'string') return undefined;
-  return { traceId: s.request.traceId, pair: s.request.pair, finalUrl: s.stored.finalUrl, params: s.stored.params ?? {} };
+  return {
+    traceId: s.request.traceId,
+    pair: s.request.pair,
+    finalUrl: s.stored.finalUrl,
+    params: s.stored.params ?? {},
+    ...(s.stored.truncated ? { truncated: s.stored.truncated } : {}),
+  };
 }
 
 export const handler = eventHandler(async (event: UpdateCampaignInput | PipelineLike): Promise<UpdateCampaignOutput> => {

@@ -9,6 +9,8 @@ import type { PairRepository } from './pair-repository';
 import { effectiveMapping } from './pair';
 import { mapSubIds, url2Destination } from './sub-id-mapping';
 import { sideEffectIdOf, type FailedUpdate, type SideEffectError, type SideEffectStore } from './side-effects';
+import { finalParams } from '../tracer/click-ids';
+import type { Truncation } from '../tracer/limits';
 
 /** The Step Functions task input (UpdateTrackierCampaign). */
 export interface UpdateCampaignInput {
@@ -16,6 +18,8 @@ export interface UpdateCampaignInput {
   readonly pair: { readonly offerId: string; readonly pairNumber: number };
   readonly finalUrl: string;
   readonly params: Readonly<Record<string, string>>;
+  /** The trace result's cuts (limits.ts), when the input comes from the pipeline. */
+  readonly truncated?: Truncation;
 }
 
 /** The task output; `reason` says why nothing was updated (or that a retry is scheduled). */
@@ -75,8 +79,13 @@ export async function updatePairCampaign(deps: UpdateDeps, input: UpdateCampaign
   if (!pair.url2CampaignId) return { updated: false, reason: 'no_url2_campaign' };
   if (pair.lastUpdateTraceId === input.traceId) return { updated: true, reason: 'already_updated' };
 
+  // Never a cut value into a live campaign: a cut final URL is no destination at all, and cut or
+  // dropped parameters are read again, whole, from the final URL (kept whole when it is not cut).
+  if (input.truncated?.finalUrl !== undefined) return { updated: false, reason: 'final_url_truncated' };
+  const params = input.truncated?.params ? finalParams(input.finalUrl) : input.params;
+
   const settings = await deps.pairs.getSettings(offerId);
-  const values = mapSubIds(input.params, effectiveMapping(pair, settings)) as Record<string, string>;
+  const values = mapSubIds(params, effectiveMapping(pair, settings)) as Record<string, string>;
   const url = url2Destination(input.finalUrl, values);
   if (!url) return { updated: false, reason: 'final_url_not_web' };
 

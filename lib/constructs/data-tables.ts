@@ -14,7 +14,7 @@ export interface DataTablesProps {
 const attr = (key: KeyAttr) => ({ name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
 
 /**
- * The five tables of lib/manifest/tables.ts: on-demand, encrypted, point-in-time recovery on,
+ * The tables of lib/manifest/tables.ts: on-demand, encrypted, point-in-time recovery on,
  * TTL where the definition names one.
  */
 export class DataTables extends Construct {

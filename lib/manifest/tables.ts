@@ -25,7 +25,7 @@ export interface TableDef {
   readonly description: string;
 }
 
-export type TableId = 'Catalog' | 'IpPool' | 'Traces' | 'Analytics' | 'Ops';
+export type TableId = 'Catalog' | 'IpPool' | 'Traces' | 'Analytics' | 'Ops' | 'TracerMemory';
 
 export const TABLES: Record<TableId, TableDef> = {
   Catalog: {
@@ -88,6 +88,16 @@ export const TABLES: Record<TableId, TableDef> = {
     sortKey: { name: 'sk', type: 'S' },
     indexes: [],
     ttlAttribute: 'expiresAt',
+  },
+  // Its own table, not attributes of the offer item: IAM cannot tell Catalog items apart (offers,
+  // Trackier pairs and their webhook tokens share partitions), and StoreResult, which records what
+  // resolved an offer, should reach nothing else. AcquireLease reads it; the trace functions don't.
+  TracerMemory: {
+    id: 'TracerMemory',
+    description:
+      'Per offer: the tracer mode that last resolved it (learnedMode, learnedAt, the offer version it was learned on) and counts per mode.',
+    partitionKey: { name: 'offerId', type: 'S' },
+    indexes: [],
   },
 };
 

@@ -5,6 +5,7 @@
  * that dies, an empty pool, a Lambda that crashes once, a message delivered twice.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import { startTestStack } from '../support/test-stack';
 import { injectCrash } from '../../local/lambda-runtime';
@@ -113,6 +114,15 @@ test('concurrent clicks all end as completed traces, with no overlapping leases 
   }
   // The proxies really carried the traffic.
   expect(stack.proxies!.proxies.reduce((n, p) => n + p.stats().requests, 0)).toBeGreaterThanOrEqual(N);
+  // StoreResult learned how this version of the offer resolves, in the memory table, not on the offer.
+  const offer = (await (await admin('/admin/offers/many')).json()) as Record<string, unknown>;
+  expect(offer).not.toHaveProperty('learnedMode');
+  // (StoreResult writes it just after the trace record, so it may land a moment after "completed".)
+  const memory = await until('every trace learned from', async () => {
+    const { Item } = await stack.doc.send(new GetCommand({ TableName: stack.tables.TracerMemory, Key: { offerId: 'many' } }));
+    return Item?.httpResolved === N ? Item : undefined;
+  });
+  expect(memory).toMatchObject({ learnedMode: 'http', offerVersion: offer.updatedAt, httpResolved: N });
 });
 
 test('a message delivered twice starts one execution', async () => {

@@ -229,6 +229,22 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
       });
       return pump();
     }
+    if (p === '/oversize/meta-url') {
+      // ~102 KB of body (under the tracer's 256 KiB read cap) that becomes a 306 KB URL: the URL
+      // parser percent-encodes each 3-byte '€' into 9 characters. Headers could not carry it (16 KiB).
+      return html(res, page('<p>Redirecting…</p>', `<meta http-equiv="refresh" content="0;url=/landing?q=${'€'.repeat(34_000)}">`));
+    }
+    if (p === '/oversize/many-params') {
+      const query = Array.from({ length: 10_000 }, (_, i) => `p${i}=${i}`).join('&amp;');
+      return html(res, page('<p>Redirecting…</p>', `<meta http-equiv="refresh" content="0;url=/landing?${query}">`));
+    }
+    if (parts[0] === 'oversize' && parts[1] === 'cookies' && parts[2] !== undefined) {
+      // /oversize/cookies/N: N redirects each setting 120 cookies (~12 KB of headers, under the
+      // client's 16 KiB), then a page only a browser resolves — the jar goes to the browser.
+      const n = Number(parts[2]);
+      const cookies = Array.from({ length: 120 }, (_, i) => `h${n}c${i}=${'v'.repeat(80)}; Path=/`);
+      return redirect(res, 302, n > 1 ? `/oversize/cookies/${n - 1}${qs}` : `/computed-js${qs}`, { 'set-cookie': cookies });
+    }
     if (p === '/garbage-location') return redirect(res, 302, 'http://exa mple.com:99999/%%%');
     if (p === '/no-location') {
       res.writeHead(302, { 'content-type': 'text/html' });
@@ -280,7 +296,10 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
       server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
     });
 
-  const plain = http.createServer(handler(false));
+  // A stranger's server takes requests of any size (Node's default cap is 16 KiB): the oversize
+  // routes' URLs and cookie jars must reach it, as they would in the wild.
+  const serverOptions = { maxHeaderSize: 1024 * 1024 };
+  const plain = http.createServer(serverOptions, handler(false));
   plain.keepAliveTimeout = 2_000;
   const port = await listen(plain);
   const origin = `http://127.0.0.1:${port}`;
@@ -289,7 +308,7 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
   if (options.https) {
     const cert = makeSelfSigned();
     if (cert) {
-      secure = https.createServer({ key: cert.key, cert: cert.cert }, handler(true));
+      secure = https.createServer({ ...serverOptions, key: cert.key, cert: cert.cert }, handler(true));
       const sport = await listen(secure);
       const sorigin = `https://127.0.0.1:${sport}`;
       httpsInfo = { origin: sorigin, port: sport, url: (path) => `${sorigin}${path}`, ca: cert.cert };

@@ -7,6 +7,7 @@ import { runRetries, sweepTimeouts } from '../../../lambdas/pipeline/schedules';
 import { SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
 import { PARKED_PK } from '../../../lambdas/adapters/trace-sink';
 import type { TraceResult } from '../../../lambdas/tracer/types';
+import { buildResult } from '../../../lambdas/tracer/result';
 
 const { doc } = localDynamo();
 const { client: sqs } = localSqs();
@@ -58,6 +59,32 @@ describe('trace repository on DynamoDB Local', () => {
     // A late duplicate of the same step cannot overwrite what is stored.
     expect(await traces.storeResult(r.traceId, { executionName: 'e1', fence: 7 }, { ...result, finalUrl: 'x' }, next, {}, 5)).toBe(false);
     expect(await traces.get(r.traceId)).toMatchObject({ status: 'completed', finalUrl: 'https://land.example/?a=1', ip: lease(7), timings: { totalMs: 3 } });
+  });
+
+  it('stores what was cut, and a later attempt without cuts clears the mark', async () => {
+    const { tables, traces } = await repo();
+    const r = request();
+    await traces.enqueue(r, 1);
+    // A result from pages that send far too much: cut by the tracer to fit (limits.ts).
+    const huge = `https://shop.example/?${'%00'.repeat(50_000)}&${Array.from({ length: 10_000 }, (_, i) => `p${i}=${'v'.repeat(20)}`).join('&')}`;
+    const hops = Array.from({ length: 100 }, (_, i) => ({ url: `https://h${i}.example/?${'y'.repeat(5_000)}`, status: 200, kind: i ? ('js' as const) : ('start' as const), ms: 1 }));
+    const worst = buildResult({ outcome: 'resolved', finalUrl: huge, mode: 'http', hops, proxyBytes: 1, ms: 1, error: { class: 'offer', message: 'x'.repeat(300_000) } });
+    expect(worst.truncated).toMatchObject({ finalUrl: expect.any(Number), hops: 75, params: expect.any(Number) });
+
+    await traces.markRunning(r.traceId, 1, 'e1', 2);
+    await traces.recordLease(r.traceId, 'e1', lease(1), 3, 1);
+    const failed = { status: 'failed' as const, statusAt: 4, error: { class: 'offer' as const, message: worst.error!.message } };
+    expect(await traces.storeResult(r.traceId, { executionName: 'e1', fence: 1 }, worst, failed, {}, 4)).toBe(true);
+    expect(await traces.get(r.traceId)).toMatchObject({ status: 'failed', outcome: 'error', truncated: worst.truncated });
+
+    // A later attempt (running again, as an operator's retry would make it) stores a whole result:
+    // the earlier cuts and error do not stick to it.
+    await doc.send(new PutCommand({ TableName: tables.Traces, Item: { ...(await traces.get(r.traceId))!, status: 'running', executionName: 'e2', ip: lease(2) } }));
+    expect(await traces.storeResult(r.traceId, { executionName: 'e2', fence: 2 }, result, { status: 'completed', statusAt: 6 }, {}, 6)).toBe(true);
+    const stored = await traces.get(r.traceId);
+    expect(stored).toMatchObject({ status: 'completed', finalUrl: result.finalUrl });
+    expect(stored?.truncated).toBeUndefined();
+    expect(stored?.error).toBeUndefined();
   });
 
   it('re-enqueues due retries and timeouts, and sends parked clicks on', async () => {

@@ -14,7 +14,9 @@ let fx: HostileFixtures;
 let pool: LocalProxyPool;
 let worker: TraceWorker;
 let proxied: WorkerTraceOptions;
-const direct: WorkerTraceOptions = { mode: 'browser', allowAddresses: ['127.0.0.1/32'], settleMs: 300, hopTimeoutMs: 4_000, deadlineMs: 15_000 };
+// Pages here navigate on after async work (fetches, timers): the settle window (quiet time that
+// ends a trace) must outlast it even on a loaded machine.
+const direct: WorkerTraceOptions = { mode: 'browser', allowAddresses: ['127.0.0.1/32'], settleMs: 1_500, hopTimeoutMs: 4_000, deadlineMs: 15_000 };
 
 beforeAll(async () => {
   worker = startTraceWorker();
