@@ -6,7 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionDef, QueueAccess, TableAccess } from '../manifest/functions';
+import { architectureOf, type FunctionDef, type QueueAccess, type TableAccess } from '../manifest/functions';
 import { TABLES, type TableId } from '../manifest/tables';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { QueueId } from '../manifest/queues';
@@ -37,8 +37,9 @@ export interface ServiceFunctionProps {
 }
 
 /**
- * Every Tracepool function: Node 22 on arm64 (cheaper per ms), an ESM bundle built by the local
- * esbuild (minified, source maps), X-Ray tracing and its own log group with a retention.
+ * Every Tracepool function: Node 22 on the manifest's architecture (arm64, cheaper per ms, unless
+ * it ships a native binary built for x86-64 only), an ESM bundle built by the local esbuild
+ * (minified, source maps), X-Ray tracing and its own log group with a retention.
  * `bindTable` / `bindQueue` grant exactly the access the manifest names and set the env var the
  * handler's config reads, in one call.
  */
@@ -56,7 +57,7 @@ export class ServiceFunction extends NodejsFunction {
       handler: 'handler',
       description: def.description,
       runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      architecture: architectureOf(def) === 'x86_64' ? Architecture.X86_64 : Architecture.ARM_64,
       memorySize: def.memoryMb ?? 256,
       timeout: Duration.seconds(def.timeoutSeconds ?? 10),
       tracing: Tracing.ACTIVE,

@@ -1,13 +1,24 @@
 /**
- * `npm start` as a newcomer runs it: the ready line with a working curl, and Ctrl-C (SIGINT)
- * stopping everything, DynamoDB Local's JVM included.
+ * `npm start` as a newcomer runs it: the ready line with a working curl — the printed click,
+ * run by the real curl exactly as printed, leads to a completed trace that the printed trace-list
+ * command shows — and Ctrl-C (SIGINT) stopping everything, DynamoDB Local's JVM included.
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** A printed command line, run by the shell as a newcomer pastes it. */
+async function sh(command: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('sh', ['-c', command], { encoding: 'utf8', timeout: 15_000 });
+  return stdout;
+}
+const printed = (output: string, label: RegExp): string | undefined => new RegExp(`${label.source}\\s+(curl .+)$`, 'm').exec(output)?.[1];
+const CLICK = /Click \(302 at once\):/;
+const TRACES = /Its trace \(seconds later\):/;
 
 function javaProcessesFor(dir: string): string[] {
   try {
@@ -17,11 +28,15 @@ function javaProcessesFor(dir: string): string[] {
   }
 }
 
-test('npm start prints a working click URL and stops cleanly on Ctrl-C', async () => {
+test('npm start prints a click that is traced and listed by the printed commands, and stops cleanly on Ctrl-C', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tracepool-start-'));
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['--require', './local/esm-only-resolve.cjs', 'local/main.ts'], {
+  // The command line of `npm start`, run directly: SIGINT reaches the stack's own process, as
+  // Ctrl-C does in a terminal.
+  const start = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+  expect(start[0]).toBe('node');
+  const child = spawn(process.execPath, start.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, TRACEPOOL_PORT: '0', TRACEPOOL_DATA_DIR: dataDir },
+    env: { ...process.env, TRACEPOOL_PORT: '0', TRACEPOOL_PROXY_BASE_PORT: '0', TRACEPOOL_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -30,15 +45,29 @@ test('npm start prints a working click URL and stops cleanly on Ctrl-C', async (
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 45_000;
-    while (!/curl -i "([^"]+)"/.test(output)) {
+    while (!printed(output, TRACES)) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`local stack did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(output).toMatch(/^Tracepool local stack ready/m);
-    const clickUrl = /curl -i "([^"]+)"/.exec(output)![1]!;
-    const res = await fetch(clickUrl, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0' } });
-    expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toContain('gclid=test-gclid-123');
+    const click = printed(output, CLICK)!;
+    expect(click).toMatch(/^curl -i -A '[^']+' "http:\/\/127\.0\.0\.1:\d+\/c\/demo\?gclid=test-gclid-123&utm_source=google"$/);
+    const response = await sh(click);
+    expect(response).toMatch(/^HTTP\/1\.1 302 /);
+    expect(response).toMatch(/^location: .*gclid=test-gclid-123/im);
+
+    // "A second later the click's trace … is in the trace list": the printed list command shows it.
+    const traces = printed(output, TRACES)!;
+    const traceDeadline = Date.now() + 30_000;
+    let listed: { traces: { status: string; finalUrl?: string; params?: Record<string, string> }[]; hint?: string } = { traces: [] };
+    while (listed.traces[0]?.status !== 'completed') {
+      if (Date.now() > traceDeadline) throw new Error(`no completed trace for the printed click: ${JSON.stringify(listed)}\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+      listed = JSON.parse(await sh(traces)) as typeof listed;
+    }
+    expect(listed.traces[0]!.finalUrl).toContain('/demo/landing');
+    expect(listed.traces[0]!.params).toMatchObject({ gclid: 'test-gclid-123', aff_sub: 'demo-sub' });
+    expect(listed.hint).toBeUndefined();
     expect(javaProcessesFor(dataDir).length).toBeGreaterThan(0);
 
     child.kill('SIGINT');
@@ -50,4 +79,4 @@ test('npm start prints a working click URL and stops cleanly on Ctrl-C', async (
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
-});
+}, 120_000);

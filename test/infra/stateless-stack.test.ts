@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { synthApp } from '../support/cdk-app';
-import { FUNCTIONS } from '../../lib/manifest/functions';
+import { architectureOf, FUNCTIONS } from '../../lib/manifest/functions';
 
 const { stateless, assembly, app } = synthApp();
 
@@ -15,11 +15,14 @@ function policyStatementsOf(functionId: string): { Action: string | string[]; Re
 const actions = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => [s.Action].flat());
 
 describe('stateless stack', () => {
-  it('builds every manifest function on Node 22, arm64, with X-Ray and its own log group', () => {
+  it('builds every manifest function on Node 22, on its manifest architecture, with X-Ray and its own log group', () => {
     const fns = stateless.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
     expect(Object.keys(fns)).toHaveLength(FUNCTIONS.length);
+    const architectures = Object.values(fns).map((fn) => fn.Properties.Architectures[0] as string).sort();
+    expect(architectures).toEqual(FUNCTIONS.map((f) => architectureOf(f)).sort());
+    expect(architectures.filter((a) => a === 'x86_64')).toHaveLength(1); // TraceBrowser, for its x86-64 Chromium
     for (const fn of Object.values(fns)) {
-      expect(fn.Properties).toMatchObject({ Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties).toMatchObject({ TracingConfig: { Mode: 'Active' } });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
     stateless.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
