@@ -3,41 +3,44 @@
  * The CDK app: a stateful stack (tables, queues) and a stateless stack (functions, API), wired
  * with typed props. cdk-nag's AwsSolutions checks run on every synth.
  *
- * Context (cdk.json or -c): stage (default "dev"), retainData (default true),
- * unknownOfferFallbackUrl (https URL, default: a 404 page), proxyProviders (comma list, default
- * "default"): one Secrets Manager secret each, tracepool/<stage>/proxy/<provider>; alarmEmail and
- * alarmWebhookUrl (https): subscribed to alarms and alerts.
+ * Context (cdk.json or -c) is validated first (lib/app-context.ts): stage (default "dev"),
+ * retainData (default true), unknownOfferFallbackUrl (https URL, default: a 404 page),
+ * proxyProviders (comma list, default "default"): one Secrets Manager secret each,
+ * tracepool/<stage>/proxy/<provider>; alarmEmail and alarmWebhookUrl (https): subscribed to
+ * alarms and alerts; eventCorsOrigins (comma list of origins or "*", default none).
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { StatefulStack } from '../lib/stacks/stateful-stack';
 import { StatelessStack } from '../lib/stacks/stateless-stack';
+import { AppContextError, parseAppContext } from '../lib/app-context';
 
 export function buildApp(app: App = new App()): { app: App; stateful: StatefulStack; stateless: StatelessStack } {
-  const stage = String(app.node.tryGetContext('stage') ?? 'dev');
-  const retainData = String(app.node.tryGetContext('retainData') ?? 'true') !== 'false';
-  const fallback = app.node.tryGetContext('unknownOfferFallbackUrl') as string | undefined;
+  const ctx = parseAppContext(app.node.getAllContext() as Record<string, unknown>);
+  const { stage } = ctx;
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  // Stack-level tags are set on each stack explicitly (@aws-cdk/core:explicitStackTags): CloudFormation
+  // applies them to every resource, including those the template cannot tag itself.
+  const tags = { app: 'tracepool', stage };
 
-  const proxyProviders = String(app.node.tryGetContext('proxyProviders') ?? 'default')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
   const stateful = new StatefulStack(app, `Tracepool-${stage}-Stateful`, {
     env,
-    retainData,
-    proxyProviders,
+    tags,
+    retainData: ctx.retainData,
+    proxyProviders: [...ctx.proxyProviders],
     providerSecretPrefix: `tracepool/${stage}/proxy/`,
   });
   const stateless = new StatelessStack(app, `Tracepool-${stage}-Stateless`, {
     env,
+    tags,
     data: stateful.data,
     work: stateful.work,
     proxyCredentials: stateful.proxyCredentials,
     trackierSecret: stateful.trackierSecret,
-    alarmEmail: app.node.tryGetContext('alarmEmail') as string | undefined,
-    alarmWebhookUrl: app.node.tryGetContext('alarmWebhookUrl') as string | undefined,
-    unknownOfferFallbackUrl: fallback,
+    alarmEmail: ctx.alarmEmail,
+    alarmWebhookUrl: ctx.alarmWebhookUrl,
+    unknownOfferFallbackUrl: ctx.unknownOfferFallbackUrl,
+    eventCorsOrigins: ctx.eventCorsOrigins,
   });
   stateless.addStackDependency(stateful);
   Tags.of(app).add('app', 'tracepool');
@@ -47,5 +50,12 @@ export function buildApp(app: App = new App()): { app: App; stateful: StatefulSt
 }
 
 if (require.main === module) {
-  buildApp().app.synth();
+  try {
+    buildApp().app.synth();
+  } catch (error) {
+    // A context mistake is the operator's to fix: the message alone, not a stack trace.
+    if (!(error instanceof AppContextError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }

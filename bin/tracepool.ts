@@ -9,6 +9,7 @@ import { LazyAdminClient, LocalAdminClient, SigV4AdminClient } from './commands/
 import { registerOffersCommands } from './commands/offers';
 import { registerIpsCommands } from './commands/ips';
 import { registerTraceCommand } from './commands/trace';
+import { registerTracesCommands } from './commands/traces';
 import { registerMetricsCommand } from './commands/metrics';
 import { registerHealthCommands } from './commands/health';
 import { registerTrackierCommands } from './commands/trackier';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerOffersCommands(program, client);
   registerIpsCommands(program, client);
   registerTraceCommand(program);
+  registerTracesCommands(program, client);
   registerMetricsCommand(program, client);
   registerHealthCommands(program, client);
   registerTrackierCommands(program, client);

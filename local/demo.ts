@@ -7,8 +7,21 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { validateOffer } from '../lambdas/offers/offer-schema';
 import { DynamoOfferRepository } from '../lambdas/offers/offer-repository';
 import { escapeHtml } from '../lambdas/shared/http';
+import { BROWSER_USER_AGENT } from '../lambdas/traces/bot-skip-hint';
 
 export const DEMO_OFFER_ID = 'demo';
+
+/**
+ * The commands `npm start` prints (and the README shows). The click sends a desktop browser's
+ * User-Agent because curl's own (`curl/8.x`) is a bot to isbot: such a click is redirected but,
+ * as for any crawler or link preview, never traced, and the trace list would stay empty.
+ */
+export function demoCommands(baseUrl: string, adminToken: string, offerId = DEMO_OFFER_ID): { click: string; traces: string } {
+  return {
+    click: `curl -i -A '${BROWSER_USER_AGENT}' "${baseUrl}/c/${offerId}?gclid=test-gclid-123&utm_source=google"`,
+    traces: `curl -H "Authorization: Bearer ${adminToken}" "${baseUrl}/admin/traces?offerId=${offerId}&limit=1"`,
+  };
+}
 
 export function demoRoutes(baseUrl: () => string) {
   return (req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean => {

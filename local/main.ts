@@ -3,6 +3,7 @@
  * included — it also dies on its own if this process is killed, see dynamodb-local.ts).
  */
 import { startLocalStack, DEFAULT_DATA_DIR } from './stack';
+import { demoCommands } from './demo';
 
 async function main(): Promise<void> {
   const inMemory = process.argv.includes('--in-memory') || process.env.TRACEPOOL_IN_MEMORY === 'true';
@@ -24,13 +25,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  const click = `${stack.url}/c/${stack.demoOfferId}?gclid=test-gclid-123&utm_source=google`;
+  const demo = demoCommands(stack.url, stack.adminToken, stack.demoOfferId);
   console.log(
     [
       `Tracepool local stack ready at ${stack.url}`,
       '',
-      `  Click (302 at once):   curl -i "${click}"`,
-      `  Its trace (seconds later): curl -H "Authorization: Bearer ${stack.adminToken}" "${stack.url}/admin/traces?offerId=${stack.demoOfferId}&limit=1"`,
+      `  Click (302 at once):   ${demo.click}`,
+      `  Its trace (seconds later): ${demo.traces}`,
       `  Offer (admin):         curl -H "Authorization: Bearer ${stack.adminToken}" ${stack.url}/admin/offers/${stack.demoOfferId}`,
       `  Health:                curl ${stack.url}/health`,
       '',

@@ -11,6 +11,7 @@ import { offerKey, toOffer, type OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
 import type { TraceRequest } from '../trace-requests/trace-request';
 import { parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from './trace-sink';
+import { botSkipsKey, type BotSkipStore } from '../click/bot-skips';
 
 const MARSHALL = { removeUndefinedValues: true } as const;
 
@@ -52,5 +53,22 @@ export class LeanParkingTable implements TraceParking {
 
   async park(request: TraceRequest, now: number, reason: string): Promise<void> {
     await this.dynamodb.call('PutItem', { TableName: this.tableName, Item: marshall(parkedItem(request, now, reason), MARSHALL) });
+  }
+}
+
+export class LeanBotSkipStore implements BotSkipStore {
+  constructor(
+    private readonly dynamodb: AwsJsonClient,
+    private readonly tableName: string,
+  ) {}
+
+  async add(offerId: string, hour: string, count: number, expiresAt: number): Promise<void> {
+    await this.dynamodb.call('UpdateItem', {
+      TableName: this.tableName,
+      Key: marshall(botSkipsKey(hour, offerId)),
+      // ADD creates the count at the first skip of the hour; concurrent environments never lose one.
+      UpdateExpression: 'ADD skipped :n SET expiresAt = :exp',
+      ExpressionAttributeValues: marshall({ ':n': count, ':exp': expiresAt }),
+    });
   }
 }

@@ -1,4 +1,8 @@
-/** GET /admin/traces/{traceId} and GET /admin/traces?status=&offerId=&limit= */
+/**
+ * GET /admin/traces/{traceId} and GET /admin/traces?status=&offerId=&limit=. A list shorter than
+ * asked for, with no status filter, also says how many clicks were skipped as bots in the last
+ * hour or two (`botSkipped`) and why (`hint`): the usual reason a newcomer's click left no trace.
+ */
 import { httpHandler } from '../shared/middleware';
 import { json } from '../shared/http';
 import { BadRequestError, NotFoundError } from '../shared/errors';
@@ -6,6 +10,25 @@ import { isTraceId } from '../trace-requests/trace-request';
 import { isValidOfferId } from '../offers/offer-id';
 import { TRACE_STATUSES, type TraceRecord, type TraceStatus } from '../traces/trace-record';
 import { traceRepository } from '../pipeline/pipeline-deps';
+import { dynamo } from '../shared/aws-clients';
+import { optionalEnv } from '../shared/config';
+import { logger } from '../shared/powertools';
+import { tableEnv } from '../../lib/manifest/env';
+import { botSkipHint, readBotSkips, type BotSkips } from '../traces/bot-skip-hint';
+
+// Optional: without the Ops table (or its read grant) the list is served without the hint.
+const opsTable = optionalEnv(tableEnv('Ops'));
+
+async function botSkipsFor(offerId: string | undefined): Promise<BotSkips | undefined> {
+  if (!opsTable) return undefined;
+  try {
+    return await readBotSkips(dynamo(), opsTable, Date.now(), offerId);
+  } catch (error) {
+    // A hint is never worth failing the list for.
+    logger.warn('bot-skip counts unavailable', { error: error as Error });
+    return undefined;
+  }
+}
 
 export const handler = httpHandler(async (event) => {
   const traces = traceRepository();
@@ -33,5 +56,10 @@ export const handler = httpHandler(async (event) => {
     const all = await Promise.all(statuses.map((s) => traces.byStatus(s, { limit, newestFirst: true })));
     items = all.flat().sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit);
   }
-  return json(200, { traces: items, count: items.length });
+  const skips = items.length < limit && !q.status ? await botSkipsFor(q.offerId) : undefined;
+  return json(200, {
+    traces: items,
+    count: items.length,
+    ...(skips && skips.count > 0 ? { botSkipped: skips, hint: botSkipHint(skips, q.offerId) } : {}),
+  });
 });

@@ -12,7 +12,8 @@ import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
 import { ENV, queueUrlEnv, tableEnv } from '../../lib/manifest/env';
 import { CachedOfferStore } from '../offers/offer-cache';
 import { DurableTraceSink } from '../adapters/trace-sink';
-import { LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../adapters/lean-adapters';
+import { LeanBotSkipStore, LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../adapters/lean-adapters';
+import { BotSkipCounter } from './bot-skips';
 import { newTraceId } from '../trace-requests/trace-request';
 import { handleClick, type ClickOutcome } from './click-use-case';
 import { countryFromHeaders } from './click-context';
@@ -57,6 +58,12 @@ const sink = new DurableTraceSink(
   },
 );
 
+// Clicks skipped as automated, counted per offer and hour for the trace list's hint; written after
+// the response, never failing or slowing the click (see bot-skips.ts).
+export const botSkips = new BotSkipCounter(new LeanBotSkipStore(dynamodb, config.opsTable), (error, lost) =>
+  logger.warn('bot-skip count not written', { lost, error: error as Error }),
+);
+
 // The geo module and its country database (8 MB) are loaded on the first `auto` click without a
 // viewer-country header, never at cold start: most offers name their country.
 let geo: Promise<GeoLookup> | undefined;
@@ -98,6 +105,10 @@ function respond(outcome: ClickOutcome, offerId: string): HttpResult {
     return config.fallbackUrl ? redirect(config.fallbackUrl) : html(404, NOT_FOUND_PAGE(offerId));
   }
   metrics.addMetric('Click', MetricUnit.Count, 1);
+  if (outcome.trace === 'skipped_bot') {
+    metrics.addMetric('ClickSkippedBot', MetricUnit.Count, 1);
+    botSkips.record(outcome.offerId, Date.now());
+  }
   if (outcome.dropped.length) logger.info('parameters dropped', { offerId: outcome.offerId, dropped: outcome.dropped });
   logger.info('click', { offerId: outcome.offerId, traceId: outcome.traceId, trace: outcome.trace });
   return redirect(outcome.location);

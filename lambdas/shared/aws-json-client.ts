@@ -40,6 +40,21 @@ export interface AwsJsonClientOptions {
   connectionTimeoutMs?: number;
   /** Per attempt, until the answer starts to arrive (DynamoDB and SQS answers are small). @default 2000 */
   requestTimeoutMs?: number;
+  /**
+   * The X-Ray trace header of the current invocation, read before every request, so the calls
+   * appear in the invocation's trace as the SDK's calls do. @default - none sent
+   */
+  traceHeader?: () => string | undefined;
+}
+
+/**
+ * The `X-Amzn-Trace-Id` value Lambda gives the running invocation: `_X_AMZN_TRACE_ID`, which
+ * Lambda rewrites before each invocation (so it is read per request, never cached). Sent only
+ * inside Lambda, as the SDK's recursion-detection middleware does. One invocation at a time per
+ * environment is assumed (the click function's configuration).
+ */
+export function lambdaTraceHeader(env: NodeJS.ProcessEnv = process.env): () => string | undefined {
+  return () => (env.AWS_LAMBDA_FUNCTION_NAME && env._X_AMZN_TRACE_ID ? env._X_AMZN_TRACE_ID : undefined);
 }
 
 /** An error answer from the service, shaped like the SDK's so its classifiers apply. */
@@ -108,6 +123,7 @@ export class AwsJsonClient {
   private async attempt<T>(operation: string, input: object): Promise<T> {
     const { endpoint } = this.options;
     const body = JSON.stringify(input);
+    const traceHeader = this.options.traceHeader?.();
     const request = new HttpRequest({
       method: 'POST',
       protocol: endpoint.protocol,
@@ -120,6 +136,8 @@ export class AwsJsonClient {
         'content-type': 'application/x-amz-json-1.0',
         'content-length': String(Buffer.byteLength(body)),
         'x-amz-target': `${this.service.targetPrefix}.${operation}`,
+        // SigV4 leaves this header unsigned (X-Ray may rewrite it on the way), as for the SDK.
+        ...(traceHeader ? { 'x-amzn-trace-id': traceHeader } : {}),
       },
       body,
     });
@@ -167,7 +185,10 @@ export function endpointFromEnv(service: AwsJsonService, region: string, env: No
   return new URL(`https://${service.signingName}.${region}.${suffix}`);
 }
 
-/** A client configured the way Lambda configures a function: region and credentials from the environment. */
+/**
+ * A client configured the way Lambda configures a function: region and credentials from the
+ * environment, and the invocation's X-Ray trace header on every request.
+ */
 export function awsJsonClientFromEnv(
   service: AwsJsonService,
   tuning: Pick<AwsJsonClientOptions, 'maxAttempts' | 'connectionTimeoutMs' | 'requestTimeoutMs'> = {},
@@ -175,5 +196,11 @@ export function awsJsonClientFromEnv(
 ): AwsJsonClient {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('AWS_REGION is not set');
-  return new AwsJsonClient(service, { region, endpoint: endpointFromEnv(service, region, env), credentials: lambdaEnvCredentials(env), ...tuning });
+  return new AwsJsonClient(service, {
+    region,
+    endpoint: endpointFromEnv(service, region, env),
+    credentials: lambdaEnvCredentials(env),
+    traceHeader: lambdaTraceHeader(env),
+    ...tuning,
+  });
 }

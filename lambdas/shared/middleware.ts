@@ -20,6 +20,13 @@ export function toHttpError(error: unknown): HttpResult {
   return json(500, { error: 'internal_error', message: 'Internal error' });
 }
 
+/**
+ * Metrics flushed after every invocation, and a `ColdStart` count (dimensions service and
+ * function_name) on the first invocation of each execution environment: how often users and
+ * tasks pay for an init, per function, graphed on the operations dashboard.
+ */
+export const METRICS_OPTIONS = { captureColdStartMetric: true } as const;
+
 const httpErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
     request.response = toHttpError(request.error);
@@ -30,7 +37,7 @@ const httpErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
 export function httpHandler(fn: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
   return middy(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(logMetrics(metrics, METRICS_OPTIONS))
     .use(httpErrors());
 }
 
@@ -38,5 +45,5 @@ export function httpHandler(fn: (event: HttpEvent, context: Context) => Promise<
 export function eventHandler<E, R>(fn: (event: E, context: Context) => Promise<R>) {
   return middy(fn)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics, METRICS_OPTIONS));
 }

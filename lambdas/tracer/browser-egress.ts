@@ -65,7 +65,7 @@ export interface BrowserEgress {
   proxyFault(): ProxyFault | undefined;
   /** The egress's last refusal for a host:port, if any. */
   refusalFor(target: string): EgressRefusal | undefined;
-  /** Every refusal so far (for the trace's error message and tests). */
+  /** The refusals so far, the first 1,000 (for tests and diagnostics). */
   refusals(): readonly EgressRefusal[];
   /** A plain-http site answered 407: what a real browser rejects, never the proxy's fault. */
   siteProxyAuthFor(url: string): boolean;
@@ -75,6 +75,7 @@ export interface BrowserEgress {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Enough for any proxy's CONNECT answer head; more is a broken or hostile proxy. */
 const MAX_CONNECT_HEAD = 16 * 1024;
+const MAX_REFUSALS_KEPT = 1_000;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 /**
@@ -112,12 +113,16 @@ export async function startBrowserEgress(opts: EgressOptions): Promise<BrowserEg
   let closedBytes = 0;
   let fault: ProxyFault | undefined;
   const refusals: EgressRefusal[] = [];
+  // The latest refusal per target, for the tracer's questions about one hop.
+  const lastRefusal = new Map<string, EgressRefusal>();
   const siteProxyAuth = new Set<string>();
   // One resolution per name per trace: the address checked is the address connected to.
   const pinned = new Map<string, Promise<string | undefined>>();
 
   const refuse = (r: EgressRefusal): EgressRefusal => {
-    refusals.push(r);
+    // A page can make any number of refused requests: keep a bounded history.
+    if (refusals.length < MAX_REFUSALS_KEPT) refusals.push(r);
+    if (lastRefusal.size < MAX_REFUSALS_KEPT || lastRefusal.has(r.target)) lastRefusal.set(r.target, r);
     return r;
   };
 
@@ -377,7 +382,7 @@ export async function startBrowserEgress(opts: EgressOptions): Promise<BrowserEg
       return closedBytes + live;
     },
     proxyFault: () => fault,
-    refusalFor: (target) => [...refusals].reverse().find((r) => r.target === target),
+    refusalFor: (target) => lastRefusal.get(target),
     refusals: () => refusals,
     siteProxyAuthFor: (url) => siteProxyAuth.has(url),
     close: () =>

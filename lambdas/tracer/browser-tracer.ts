@@ -225,6 +225,9 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
     let pending = 0;
     let loaded = false;
     let refreshUntil = 0;
+    // Loads whose page has not yet been checked for a pending meta refresh: on a busy machine the
+    // check can take longer than the settle window, and the trace must not end before it answers.
+    let refreshChecks = 0;
 
     const deepLink = (url: URL, kind: HopKind): void => {
       if (end) return;
@@ -360,6 +363,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       loaded = true;
       lastActivity = clock.now();
       // A delayed meta refresh is a redirect too: keep waiting for it (bounded).
+      refreshChecks++;
       pg.evaluate(() => Array.from(document.querySelectorAll('meta[http-equiv]'))
         .filter((m) => m.getAttribute('http-equiv')?.trim().toLowerCase() === 'refresh')
         .map((m) => m.getAttribute('content') ?? '')[0] ?? null)
@@ -368,7 +372,8 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
           const parsed = parseDeclarativeRefresh(content, pg.url());
           if (parsed?.url && parsed.delaySeconds <= MAX_REFRESH_WAIT_S) refreshUntil = clock.now() + parsed.delaySeconds * 1000 + settleMs;
         })
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .finally(() => refreshChecks--);
     });
 
     const navigation = pg.goto(start.href, { waitUntil: 'load', timeout: Math.max(1, remaining()) }).catch(() => undefined);
@@ -387,7 +392,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
         break;
       }
       const quiet = now - lastActivity;
-      if (pending === 0 && hops.length > 0 && now >= refreshUntil && quiet >= settleMs && (loaded || quiet >= settleMs * 3)) break;
+      if (pending === 0 && refreshChecks === 0 && hops.length > 0 && now >= refreshUntil && quiet >= settleMs && (loaded || quiet >= settleMs * 3)) break;
       await sleep(Math.min(50, Math.max(5, settleMs / 4)));
     }
     void navigation;

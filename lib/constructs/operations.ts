@@ -2,11 +2,15 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
+  AlarmRule,
+  AlarmState,
   AlarmStatusWidget,
   ComparisonOperator,
+  CompositeAlarm,
   Dashboard,
   GraphWidget,
   HorizontalAnnotation,
+  MathExpression,
   Metric,
   TreatMissingData,
   type IMetric,
@@ -33,6 +37,11 @@ export interface OperationsQueue {
   readonly name?: string;
   readonly queue: IQueue;
   readonly dlq: IQueue;
+  /**
+   * Age of the oldest message, seconds, above which consumption is stalled (consumer failing,
+   * throttled or gone). @default 600
+   */
+  readonly maxAgeSeconds?: number;
 }
 
 /** The health-check thresholds (lambdas/ops/thresholds.ts) plus the alarm-only ones. */
@@ -47,15 +56,17 @@ export interface OperationsProps {
   /** Functions whose Errors and Throttles get an alarm, by a short name used in the alarm ids. */
   readonly functions: Record<string, IFunction>;
   /**
-   * The click function: its Duration p99 is the redirect latency alarm.
-   * @default - the API's Latency p99 (all routes) is used instead
+   * The click routes' own API latency (AWS/ApiGateway `Latency` of each route, by a label): from
+   * the request reaching API Gateway to the 302 leaving it, cold starts and integration overhead
+   * included, which a function's Duration leaves out. The alarm watches the slowest route's p99.
+   * @default - the API's Latency p99 over all routes
    */
-  readonly clickFunction?: IFunction;
+  readonly clickLatency?: Readonly<Record<string, Metric>>;
   /** Work queues with their DLQs: one DLQ-not-empty alarm each, graphed on the dashboard. */
   readonly queues: readonly OperationsQueue[];
-  /** The HTTP API: 5xx alarm (and latency when no click function is given). */
+  /** The HTTP API: 5xx alarm (and the latency alarm over all routes when no clickLatency is given). */
   readonly httpApi: IHttpApi;
-  /** @default - no failed-executions alarm */
+  /** @default - no failed or timed-out executions alarms */
   readonly stateMachine?: IStateMachine;
   /** @default - no e-mail subscription */
   readonly alarmEmail?: string;
@@ -73,14 +84,21 @@ export interface OperationsProps {
 }
 
 const PERIOD = Duration.minutes(5);
+/** CloudWatch's limits on a composite alarm's rule: 100 child alarms, 10,240 characters. */
+const COMPOSITE_MAX_CHILDREN = 100;
+const COMPOSITE_MAX_RULE_CHARS = 10_240;
 /** Powertools Metrics adds the `service` dimension to every metric it emits. */
 const SERVICE_DIMENSION = { service: 'tracepool' };
 
 /**
  * Operations: the alarm topic (KMS-encrypted with a rotating customer-managed key that CloudWatch
  * and EventBridge may use, TLS-only), optional e-mail and HTTPS subscriptions, the rule that sends
- * the health check's alert events to the topic, CloudWatch alarms for every failure signal (each
- * with the topic as alarm and OK action) and one dashboard graphing them.
+ * the health check's alert events to the topic, CloudWatch alarms for every failure signal, one
+ * composite alarm over them that alone notifies the topic (ALARM and OK), and one dashboard.
+ *
+ * Why one composite: a failing dependency trips several alarms at once (a function's errors, the
+ * API's 5xx, the success rate, a queue's age); the operator is paged once, when the first one
+ * fires, with the children that fired named in the notification, and told once when all are OK.
  *
  * Why a customer-managed key: alarms cannot publish to a topic encrypted with the AWS-managed
  * `alias/aws/sns` key, whose policy cannot grant CloudWatch.
@@ -93,8 +111,10 @@ export class Operations extends Construct {
   public readonly eventBus: IEventBus;
   /** The rule forwarding alert events (opened/resolved) to the topic. */
   public readonly alertRule: Rule;
-  /** Every alarm, by id (e.g. "TraceRequestsDlqNotEmpty", "ClickErrors", "PoolUtilization"). */
+  /** Every per-signal alarm, by id (e.g. "TraceRequestsDlqNotEmpty", "ClickErrors", "PoolUtilization"). */
   public readonly alarms: Record<string, Alarm> = {};
+  /** ALARM while any per-signal alarm is; the only alarm with actions (the topic). */
+  public readonly compositeAlarm: CompositeAlarm;
   public readonly dashboard: Dashboard;
   /** The resolved health thresholds; HEALTH_THRESHOLDS of the health-check and monitor functions. */
   public readonly thresholds: HealthThresholds;
@@ -119,6 +139,9 @@ export class Operations extends Construct {
     }
     if (!Object.keys(props.functions).length) throw new Error('Operations: functions must name at least one function');
     this.queues = props.queues.map((q, i) => ({ ...q, name: q.name ?? `Queue${i}` }));
+    for (const q of this.queues) {
+      if (q.maxAgeSeconds !== undefined && !(q.maxAgeSeconds >= 60)) throw new Error(`Operations: ${q.name}.maxAgeSeconds must be >= 60`);
+    }
     const names = this.queues.map((q) => q.name);
     if (new Set(names).size !== names.length) throw new Error('Operations: queue names must be unique');
 
@@ -154,7 +177,6 @@ export class Operations extends Construct {
     });
 
     // --- alarms --------------------------------------------------------------------------------
-    const action = new SnsAction(this.topic);
     const stackName = Stack.of(this).stackName;
     const alarm = (alarmId: string, metric: IMetric, threshold: number, comparisonOperator: ComparisonOperator, description: string, extra: { evaluationPeriods?: number; datapointsToAlarm?: number; treatMissingData?: TreatMissingData } = {}) => {
       const a = new Alarm(this, alarmId, {
@@ -167,8 +189,6 @@ export class Operations extends Construct {
         datapointsToAlarm: extra.datapointsToAlarm ?? extra.evaluationPeriods ?? 1,
         treatMissingData: extra.treatMissingData ?? TreatMissingData.NOT_BREACHING,
       });
-      a.addAlarmAction(action);
-      a.addOkAction(action);
       this.alarms[alarmId] = a;
       return a;
     };
@@ -181,6 +201,14 @@ export class Operations extends Construct {
         ComparisonOperator.GREATER_THAN_THRESHOLD,
         `Messages in the ${q.name} dead-letter queue: they failed every delivery. Read the consumer's logs, fix the cause, then run "tracepool dlq redrive".`,
       );
+      const maxAge = q.maxAgeSeconds ?? 600;
+      alarm(
+        `${q.name}OldestMessageAge`,
+        q.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+        maxAge,
+        ComparisonOperator.GREATER_THAN_THRESHOLD,
+        `The oldest message in the ${q.name} queue is older than ${maxAge} s: its consumer is not keeping up (failing, throttled, or its event source disabled). Check the consumer's errors and throttles and its event source mapping.`,
+      );
     }
     if (props.stateMachine) {
       alarm(
@@ -189,6 +217,13 @@ export class Operations extends Construct {
         1,
         ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         'Trace executions failed (not a trace failure: the workflow itself). Open the failed execution in the Step Functions console; its last error names the task.',
+      );
+      alarm(
+        'ExecutionsTimedOut',
+        props.stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
+        1,
+        ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        "Trace executions ran past the state machine's timeout: a task hung beyond its own timeout, or lease waits piled up. Open the timed-out execution; maintenance times the trace out and the retry schedule retries it.",
       );
     }
     for (const [name, fn] of Object.entries(props.functions)) {
@@ -208,8 +243,15 @@ export class Operations extends Construct {
       ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       'The HTTP API answered 5xx. Typed errors are 4xx, so this is an unhandled error or a function timeout: check the API access logs and the function errors.',
     );
-    const latency = props.clickFunction
-      ? props.clickFunction.metricDuration({ period: PERIOD, statistic: 'p99' })
+    const clickRoutes = Object.entries(props.clickLatency ?? {});
+    const latency: IMetric = clickRoutes.length
+      ? new MathExpression({
+          // The slowest click route's p99 (a percentile cannot be merged across routes).
+          expression: `MAX([${clickRoutes.map((_, i) => `route${i}`).join(', ')}])`,
+          usingMetrics: Object.fromEntries(clickRoutes.map(([label, m], i) => [`route${i}`, m.with({ period: PERIOD, statistic: 'p99', label })])),
+          period: PERIOD,
+          label: 'click p99 (slowest route)',
+        })
       : props.httpApi.metricLatency({ period: PERIOD, statistic: 'p99' });
     alarm(
       'ClickP99Latency',
@@ -237,6 +279,28 @@ export class Operations extends Construct {
       { evaluationPeriods: 2 },
     );
 
+    // --- the one alarm that pages ----------------------------------------------------------------
+    const children = Object.values(this.alarms);
+    const compositeName = `${stackName}-AnyAlarm`;
+    if (children.length > COMPOSITE_MAX_CHILDREN) {
+      throw new Error(`Operations: ${children.length} alarms exceed the ${COMPOSITE_MAX_CHILDREN} children a composite alarm may watch`);
+    }
+    // Each child renders as ALARM("arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>");
+    // measured with the longest partition and region names, so no account or region can push it over.
+    const ruleChars = children.reduce((n, a) => n + 'ALARM("arn:aws-us-gov:cloudwatch:ap-southeast-5:123456789012:alarm:")'.length + a.node.id.length + stackName.length + 1, 0) + 4 * children.length;
+    if (ruleChars > COMPOSITE_MAX_RULE_CHARS) {
+      throw new Error(`Operations: the composite alarm rule would be ~${ruleChars} characters (limit ${COMPOSITE_MAX_RULE_CHARS}); shorten the stack name or group the alarms`);
+    }
+    this.compositeAlarm = new CompositeAlarm(this, 'AnyAlarm', {
+      compositeAlarmName: compositeName,
+      alarmDescription:
+        'At least one Tracepool alarm is in ALARM. The notification names the child alarm(s) that fired; the dashboard shows them all. See the runbook in the README for each.',
+      alarmRule: AlarmRule.anyOf(...children.map((a) => AlarmRule.fromAlarm(a, AlarmState.ALARM))),
+    });
+    const action = new SnsAction(this.topic);
+    this.compositeAlarm.addAlarmAction(action);
+    this.compositeAlarm.addOkAction(action);
+
     // --- dashboard -----------------------------------------------------------------------------
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName ?? `${stackName}-operations` });
     const line = (value: number, label: string): HorizontalAnnotation => ({ value, label });
@@ -253,6 +317,11 @@ export class Operations extends Construct {
         right: this.queues.map((q) => q.dlq.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `${q.name} DLQ` })),
         width: 8,
       }),
+      new GraphWidget({
+        title: 'Oldest message age (s)',
+        left: this.queues.map((q) => q.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: q.name })),
+        width: 8,
+      }),
       new GraphWidget({ title: 'Click latency p99 (ms)', left: [latency], leftAnnotations: [line(clickP99Ms, 'alarm')], width: 8 }),
       new GraphWidget({
         title: 'API errors',
@@ -263,6 +332,12 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Lambda errors', left: fns.map(([name, fn]) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: name })), width: 8 }),
       new GraphWidget({ title: 'Lambda throttles', left: fns.map(([name, fn]) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: name })), width: 8 }),
+      new GraphWidget({
+        title: 'Cold starts',
+        // Powertools' ColdStart metric (captureColdStartMetric in lambdas/shared/middleware.ts).
+        left: fns.map(([name, fn]) => new Metric({ namespace: 'Tracepool', metricName: 'ColdStart', dimensionsMap: { ...SERVICE_DIMENSION, function_name: fn.functionName }, period: PERIOD, statistic: 'Sum', label: name })),
+        width: 8,
+      }),
       ...(props.stateMachine
         ? [
             new GraphWidget({
@@ -278,7 +353,7 @@ export class Operations extends Construct {
           ]
         : []),
     );
-    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 }));
+    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [this.compositeAlarm, ...Object.values(this.alarms)], width: 24 }));
   }
 
   /**

@@ -1,6 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,7 +18,16 @@ export interface TracepoolApiProps {
   readonly throttleRateLimit?: number;
   /** @default 2000 */
   readonly throttleBurstLimit?: number;
+  /**
+   * Route keys ("GET /c/{offerId}") that get detailed (per-route) CloudWatch metrics, for alarms
+   * on one route's latency. Each costs six custom metrics, so only the routes that need them.
+   * @default - none
+   */
+  readonly detailedMetricsRoutes?: readonly string[];
 }
+
+/** The stage every route is served on. */
+export const STAGE_NAME = '$default';
 
 /**
  * The HTTP API (API Gateway v2): routes come from the function manifest; admin routes require
@@ -29,6 +39,8 @@ export class TracepoolApi extends Construct {
   public readonly accessLogs: LogGroup;
   /** Route keys ("GET /c/{offerId}") that are deliberately public. */
   public readonly publicRoutes: string[] = [];
+  public readonly stage: HttpStage;
+  private readonly detailedRoutes: ReadonlySet<string>;
 
   constructor(scope: Construct, id: string, props: TracepoolApiProps) {
     super(scope, id);
@@ -45,9 +57,9 @@ export class TracepoolApi extends Construct {
       description: 'Tracepool: click redirects, webhooks, events and the admin API',
       createDefaultStage: false,
     });
-    new HttpStage(this, 'DefaultStage', {
+    this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
-      stageName: '$default',
+      stageName: STAGE_NAME,
       autoDeploy: true,
       throttle: { rateLimit, burstLimit },
       accessLogSettings: {
@@ -58,20 +70,57 @@ export class TracepoolApi extends Construct {
 
     const iam = new HttpIamAuthorizer();
     const none = new HttpNoneAuthorizer();
+    const created = new Map<string, HttpRoute>();
     for (const fn of props.functions) {
       const routes = fn.def.routes ?? [];
       if (!routes.length) continue;
       const integration = new HttpLambdaIntegration(`${fn.def.id}Integration`, fn);
       for (const route of routes) {
-        this.api.addRoutes({
+        const [httpRoute] = this.api.addRoutes({
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration,
           authorizer: route.auth === 'admin' ? iam : none,
         });
+        created.set(`${route.method} ${route.path}`, httpRoute!);
         if (route.auth === 'public') this.publicRoutes.push(`${route.method} ${route.path}`);
       }
     }
+
+    this.detailedRoutes = new Set(props.detailedMetricsRoutes ?? []);
+    if (this.detailedRoutes.size) {
+      // RouteSettings is untyped JSON in the CloudFormation spec, so the CDK passes it through as
+      // written: the keys must be CloudFormation's own (PascalCase).
+      const settings: Record<string, Record<string, unknown>> = {};
+      const cfnStage = this.stage.node.defaultChild as CfnStage;
+      for (const key of this.detailedRoutes) {
+        const route = created.get(key);
+        if (!route) throw new Error(`TracepoolApi: detailedMetricsRoutes names ${key}, which is not a route`);
+        // The stage throttle is repeated in the route's own settings, so the route keeps it
+        // whatever API Gateway makes of the fields a route's settings leave out.
+        settings[key] = { DetailedMetricsEnabled: true, ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit };
+        // API Gateway refuses settings for a route that does not exist yet.
+        this.stage.node.addDependency(route);
+      }
+      cfnStage.routeSettings = settings;
+    }
+  }
+
+  /**
+   * One route's metric (AWS/ApiGateway, dimensions ApiId, Stage, Method, Resource), e.g. its
+   * `Latency`: from request received to response sent, what the caller waits for. The route must
+   * be in `detailedMetricsRoutes`, or API Gateway never publishes it.
+   */
+  routeMetric(routeKey: string, metricName: 'Latency' | 'IntegrationLatency' | 'Count' | '4xx' | '5xx', options: MetricOptions = {}): Metric {
+    if (!this.detailedRoutes.has(routeKey)) throw new Error(`TracepoolApi: ${routeKey} has no detailed metrics (add it to detailedMetricsRoutes)`);
+    const [method, resource] = routeKey.split(' ') as [string, string];
+    return new Metric({
+      namespace: 'AWS/ApiGateway',
+      metricName,
+      dimensionsMap: { ApiId: this.api.apiId, Stage: STAGE_NAME, Method: method, Resource: resource },
+      period: Duration.minutes(5),
+      ...options,
+    });
   }
 
   get url(): string {

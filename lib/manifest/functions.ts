@@ -128,7 +128,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     entry: 'lambdas/admin/traces-handler.ts',
     description: 'Read trace records',
     routes: [route('GET', '/admin/traces/{traceId}', 'admin'), route('GET', '/admin/traces', 'admin')],
-    tables: { Traces: 'read' },
+    tables: { Traces: 'read', Ops: 'read' }, // Ops: the bot-skip counts behind the list's hint
   },
   // The trace pipeline (lib/constructs/trace-pipeline.ts wires the tasks into the state machine).
   {

@@ -42,7 +42,20 @@ export interface StatelessStackProps extends StackProps {
   readonly alarmWebhookUrl?: string;
   /** Health thresholds (lambdas/ops/thresholds.ts). @default the documented defaults */
   readonly healthThresholds?: OperationsThresholds;
+  /**
+   * Origins allowed to send analytics events from browsers (`/event/{type}` answers them with
+   * Access-Control-Allow-Origin); `['*']` for any.
+   * @default - none: pixels and server-side calls need no CORS
+   */
+  readonly eventCorsOrigins?: readonly string[];
 }
+
+/**
+ * Oldest-message age that means a queue's consumer has stalled. A trace request is normally
+ * started within a second or two, so five minutes is a stuck starter; analytics events tolerate
+ * delay (5 s batches, 2 consumers), so fifteen.
+ */
+const QUEUE_MAX_AGE_SECONDS: Record<QueueId, number> = { TraceRequests: 300, Events: 900 };
 
 /** Code: functions, the HTTP API, the trace state machine, event sources and schedules. */
 export class StatelessStack extends Stack {
@@ -117,12 +130,21 @@ export class StatelessStack extends Stack {
       }
     }
 
-    this.api = new TracepoolApi(this, 'Api', { functions: Object.values(this.functions) });
+    if (props.eventCorsOrigins?.length) {
+      if (props.eventCorsOrigins.includes('*') && props.eventCorsOrigins.length > 1) {
+        throw new Error('StatelessStack: eventCorsOrigins is either ["*"] or a list of origins');
+      }
+      this.fn('EventIngest').addEnvironment(ENV.corsOrigins, props.eventCorsOrigins.join(','));
+    }
+
+    // The click routes humans wait on (HEAD is only ever a bot's): their own latency is alarmed on.
+    const clickRoutes = (this.fn('Click').def.routes ?? []).filter((r) => r.method === 'GET').map((r) => `${r.method} ${r.path}`);
+    this.api = new TracepoolApi(this, 'Api', { functions: Object.values(this.functions), detailedMetricsRoutes: clickRoutes });
 
     this.operations = new Operations(this, 'Operations', {
       functions: this.functions,
-      clickFunction: this.fn('Click'),
-      queues: QUEUE_IDS.map((id) => ({ name: id, ...props.work.queues[id] })),
+      clickLatency: Object.fromEntries(clickRoutes.map((key) => [key, this.api.routeMetric(key, 'Latency')])),
+      queues: QUEUE_IDS.map((id) => ({ name: id, ...props.work.queues[id], maxAgeSeconds: QUEUE_MAX_AGE_SECONDS[id] })),
       httpApi: this.api.api,
       stateMachine: this.pipeline.stateMachine,
       alarmEmail: props.alarmEmail,

@@ -1,11 +1,13 @@
 /**
  * The Operations construct in a small test stack: every alarm with its metric and threshold, the
- * encrypted TLS-only topic, subscriptions only when given, the alert rule, the dashboard, and
- * cdk-nag AwsSolutions over the whole stack (synth throws on an unacknowledged finding).
+ * composite alarm that alone notifies the encrypted TLS-only topic, subscriptions only when given,
+ * the alert rule, the dashboard, and cdk-nag AwsSolutions over the whole stack (synth throws on an
+ * unacknowledged finding).
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -20,16 +22,16 @@ interface Fixture {
   template: Template;
 }
 
-function build(overrides: Partial<OperationsProps> = {}, opts: { stateMachine?: boolean; nag?: boolean } = {}): Fixture {
+function build(overrides: Partial<OperationsProps> = {}, opts: { stateMachine?: boolean; nag?: boolean; traceQueueMaxAge?: number } = {}): Fixture {
   const app = new App();
   if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new Stack(app, 'OpsTest', { env: { account: '111111111111', region: 'eu-west-1' } });
   const fn = (id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
-  const pair = (id: string) => {
+  const pair = (id: string, maxAgeSeconds?: number) => {
     const dlq = new Queue(stack, `${id}Dlq`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     const queue = new Queue(stack, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 5 } });
     Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'Test fixture: this queue is itself the dead-letter queue of its pair.' });
-    return { name: id, queue, dlq };
+    return { name: id, queue, dlq, ...(maxAgeSeconds ? { maxAgeSeconds } : {}) };
   };
   const click = fn('ClickFn');
   const health = fn('HealthCheckFn');
@@ -42,10 +44,13 @@ function build(overrides: Partial<OperationsProps> = {}, opts: { stateMachine?: 
         logs: { destination: new LogGroup(stack, 'SmLogs', { retention: RetentionDays.ONE_WEEK }), level: LogLevel.ALL },
       })
     : undefined;
+  // The per-route API metrics TracepoolApi.routeMetric gives for the click routes.
+  const routeLatency = (method: string, resource: string) =>
+    new Metric({ namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensionsMap: { ApiId: httpApi.apiId, Stage: '$default', Method: method, Resource: resource } });
   const ops = new Operations(stack, 'Ops', {
     functions: { Click: click, HealthCheck: health },
-    clickFunction: click,
-    queues: [pair('TraceRequests'), pair('Events')],
+    clickLatency: { 'GET /c/{offerId}': routeLatency('GET', '/c/{offerId}'), 'GET /track-hit-instant': routeLatency('GET', '/track-hit-instant') },
+    queues: [pair('TraceRequests', opts.traceQueueMaxAge ?? 300), pair('Events')],
     httpApi,
     ...(stateMachine ? { stateMachine } : {}),
     ...overrides,
@@ -96,6 +101,19 @@ describe('Operations construct', () => {
     f.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
+  it('alarms on the age of each queue\'s oldest message', () => {
+    for (const [q, threshold] of [['TraceRequests', 300], ['Events', 600]] as const) {
+      expect(alarmProps(f.template, `${q}OldestMessageAge`)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${q}`)), 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
   it('alarms on every DLQ (> 0 visible)', () => {
     for (const q of ['TraceRequests', 'Events']) {
       expect(alarmProps(f.template, `${q}DlqNotEmpty`)).toMatchObject({
@@ -111,6 +129,14 @@ describe('Operations construct', () => {
 
   it('alarms on failed executions, each function\'s errors and throttles, and API 5xx', () => {
     expect(alarmProps(f.template, 'ExecutionsFailed')).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarmProps(f.template, 'ExecutionsTimedOut')).toMatchObject({
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsTimedOut',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: expect.stringMatching(/^Trace/) } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     for (const fn of ['Click', 'HealthCheck']) {
       expect(alarmProps(f.template, `${fn}Errors`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 1 });
       expect(alarmProps(f.template, `${fn}Throttles`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Statistic: 'Sum', Threshold: 1 });
@@ -118,15 +144,37 @@ describe('Operations construct', () => {
     expect(alarmProps(f.template, 'Api5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Sum', Threshold: 1 });
   });
 
-  it('alarms on click p99 > 200 ms, utilization > 80 % and success rate < 90 %', () => {
-    expect(alarmProps(f.template, 'ClickP99Latency')).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Duration',
-      ExtendedStatistic: 'p99',
-      Threshold: 200,
-      ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 2,
+  it('alarms on click p99 > 200 ms on the API\'s own per-route latency, utilization > 80 % and success rate < 90 %', () => {
+    const latency = alarmProps(f.template, 'ClickP99Latency');
+    expect(latency).toMatchObject({ Threshold: 200, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+    expect(latency.MetricName).toBeUndefined(); // not a Lambda metric: a math expression over the routes
+    const route = (id: string, resource: string) =>
+      Match.objectLike({
+        Id: id,
+        ReturnData: false,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/ApiGateway',
+            MetricName: 'Latency',
+            // The route-level dimensions of HTTP API metrics (published with detailed metrics on).
+            Dimensions: [
+              { Name: 'ApiId', Value: { Ref: Match.stringLikeRegexp('^Api') } },
+              { Name: 'Method', Value: 'GET' },
+              { Name: 'Resource', Value: resource },
+              { Name: 'Stage', Value: '$default' },
+            ],
+          },
+          Period: 300,
+          Stat: 'p99',
+        },
+      });
+    f.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'OpsTest-ClickP99Latency',
+      Metrics: Match.arrayEquals([
+        Match.objectLike({ Expression: 'MAX([route0, route1])', ReturnData: true }),
+        route('route0', '/c/{offerId}'),
+        route('route1', '/track-hit-instant'),
+      ]),
     });
     expect(alarmProps(f.template, 'PoolUtilization')).toMatchObject({
       Namespace: 'Tracepool',
@@ -144,14 +192,29 @@ describe('Operations construct', () => {
     });
   });
 
-  it('sends every alarm and its recovery to the topic', () => {
-    const alarms = Object.values(f.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(2 + 1 + 2 * 2 + 1 + 1 + 2);
-    expect(Object.keys(f.ops.alarms)).toHaveLength(alarms.length);
-    for (const a of alarms) {
-      expect(a.Properties.AlarmActions).toEqual([expect.objectContaining({ Ref: expect.stringMatching(/OpsAlarmTopic/) })]);
-      expect(a.Properties.OKActions).toEqual(a.Properties.AlarmActions);
+  it('pages once: a composite alarm over every alarm is the only one that notifies the topic, on ALARM and OK', () => {
+    const alarms = f.template.findResources('AWS::CloudWatch::Alarm');
+    // DLQs, oldest-message ages, failed and timed-out executions, errors + throttles per function, 5xx, latency, pool, success rate.
+    expect(Object.keys(alarms)).toHaveLength(2 + 2 + 2 + 2 * 2 + 1 + 1 + 2);
+    expect(Object.keys(f.ops.alarms)).toHaveLength(Object.keys(alarms).length);
+    for (const a of Object.values(alarms)) {
+      expect(a.Properties.AlarmActions).toBeUndefined();
+      expect(a.Properties.OKActions).toBeUndefined();
     }
+    const composites = f.template.findResources('AWS::CloudWatch::CompositeAlarm');
+    expect(Object.values(composites)).toHaveLength(1);
+    const composite = Object.values(composites)[0]!.Properties;
+    expect(composite).toMatchObject({
+      AlarmName: 'OpsTest-AnyAlarm',
+      AlarmActions: [{ Ref: expect.stringMatching(/^OpsAlarmTopic/) }],
+      OKActions: [{ Ref: expect.stringMatching(/^OpsAlarmTopic/) }],
+    });
+    // ALARM("<arn of child>") OR … for every child alarm, nothing else.
+    const rule = JSON.stringify(composite.AlarmRule);
+    for (const id of Object.keys(alarms)) expect(rule).toContain(`"${id}","Arn"`);
+    expect(rule.match(/ALARM\(/g)).toHaveLength(Object.keys(alarms).length);
+    expect(rule).not.toMatch(/ AND |NOT /);
+    expect(f.ops.compositeAlarm).toBeDefined();
   });
 
   it('routes alert events (opened/resolved) to the topic', () => {
@@ -165,7 +228,7 @@ describe('Operations construct', () => {
     const dashboards = Object.values(f.template.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
-    for (const m of ['PoolUtilization', 'TraceSuccessRate', 'ApproximateNumberOfMessagesVisible', 'Duration', '5xx', 'Errors', 'Throttles', 'ExecutionsFailed']) {
+    for (const m of ['PoolUtilization', 'TraceSuccessRate', 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Latency', 'MAX([route0, route1])', '5xx', 'Errors', 'Throttles', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ColdStart', 'AnyAlarm']) {
       expect(body).toContain(m);
     }
   });
@@ -188,18 +251,30 @@ describe('Operations options', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: 'https://hooks.example.com/tracepool' });
   });
 
-  it('uses the given thresholds for the custom-metric and latency alarms; no state machine, no execution alarm', () => {
+  it('uses the given thresholds for the custom-metric and latency alarms; no state machine, no execution alarms', () => {
     const { template, ops } = build({ thresholds: { poolUtilizationPct: 70, successRatePct: 95, clickP99Ms: 150 } });
     expect(alarmProps(template, 'PoolUtilization').Threshold).toBe(70);
     expect(alarmProps(template, 'TraceSuccessRate').Threshold).toBe(95);
     expect(alarmProps(template, 'ClickP99Latency').Threshold).toBe(150);
     expect(ops.alarms.ExecutionsFailed).toBeUndefined();
+    expect(ops.alarms.ExecutionsTimedOut).toBeUndefined();
+  });
+
+  it('without click routes, watches the whole API\'s latency', () => {
+    const { template } = build({ clickLatency: undefined });
+    expect(alarmProps(template, 'ClickP99Latency')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: expect.stringMatching(/^Api/) } }],
+      ExtendedStatistic: 'p99',
+    });
   });
 
   it('rejects bad props with clear errors', () => {
     expect(() => build({ alarmWebhookUrl: 'http://insecure.example.com' })).toThrow(/alarmWebhookUrl must be an https/);
     expect(() => build({ alarmEmail: 'not-an-address' })).toThrow(/alarmEmail/);
     expect(() => build({ thresholds: { poolUtilizationPct: 120 } })).toThrow(/Operations: invalid health thresholds: poolUtilizationPct/);
+    expect(() => build({}, { traceQueueMaxAge: 30 })).toThrow(/TraceRequests.maxAgeSeconds must be >= 60/);
   });
 
   it('passes cdk-nag AwsSolutions (synth throws on any unacknowledged finding)', () => {

@@ -1,11 +1,13 @@
 /**
  * The click function's lean AWS client against a scripted HTTP server on 127.0.0.1: what it sends
  * (signature, target, body), what it retries (the SDK's classification), and what it gives up on.
- * Its behaviour against the real local DynamoDB and SQS is in lean-adapters.test.ts.
+ * Its behaviour against the real local DynamoDB and SQS is in lean-adapters.test.ts. Also the
+ * X-Ray trace header it forwards, compared with the SDK's generated client.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AwsJsonClient, AwsServiceError, DYNAMODB, SQS, endpointFromEnv } from '../../../lambdas/shared/aws-json-client';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { AwsJsonClient, AwsServiceError, DYNAMODB, SQS, awsJsonClientFromEnv, endpointFromEnv } from '../../../lambdas/shared/aws-json-client';
 import { freePort } from '../../../local/net';
 
 interface Seen {
@@ -173,5 +175,78 @@ describe('endpointFromEnv', () => {
     expect(endpointFromEnv(SQS, 'us-east-1', { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }).href).toBe('http://127.0.0.1:4566/');
     expect(endpointFromEnv(DYNAMODB, 'eu-central-1', {}).href).toBe('https://dynamodb.eu-central-1.amazonaws.com/');
     expect(endpointFromEnv(SQS, 'cn-north-1', {}).href).toBe('https://sqs.cn-north-1.amazonaws.com.cn/');
+  });
+});
+
+describe('X-Ray trace header', () => {
+  const TRACE_1 = 'Root=1-6744a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+  const TRACE_2 = 'Root=1-6744a1b3-89abcdef0123456789abcdef;Parent=1a2b3c4d5e6f7a8b;Sampled=0';
+  const lambdaEnv = (url: URL, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_ENDPOINT_URL_DYNAMODB: url.href,
+    AWS_LAMBDA_FUNCTION_NAME: 'Tracepool-dev-Stateless-Click',
+    ...extra,
+  });
+
+  it("forwards the current invocation's X-Amzn-Trace-Id on every request, unsigned", async () => {
+    const server = await scripted([json(200, {})]);
+    const env = lambdaEnv(server.url, { _X_AMZN_TRACE_ID: TRACE_1 });
+    const c = awsJsonClientFromEnv(DYNAMODB, {}, env);
+    try {
+      await c.call('GetItem', {});
+      // Lambda rewrites the variable before each invocation; the same (module-scope) client follows it.
+      env._X_AMZN_TRACE_ID = TRACE_2;
+      await c.call('GetItem', {});
+      expect(server.seen.map((r) => r.headers['x-amzn-trace-id'])).toEqual([TRACE_1, TRACE_2]);
+      // Not part of the signature, so a trace header rewritten on the way cannot break it.
+      expect(server.seen[0]!.headers.authorization).toMatch(/SignedHeaders=/);
+      expect(server.seen[0]!.headers.authorization).not.toContain('x-amzn-trace-id');
+    } finally {
+      c.destroy();
+      await server.close();
+    }
+  });
+
+  it('sends none outside Lambda or without a trace, as the SDK does', async () => {
+    const server = await scripted([json(200, {})]);
+    const outside = awsJsonClientFromEnv(DYNAMODB, {}, lambdaEnv(server.url, { AWS_LAMBDA_FUNCTION_NAME: undefined, _X_AMZN_TRACE_ID: TRACE_1 }));
+    const untraced = awsJsonClientFromEnv(DYNAMODB, {}, lambdaEnv(server.url));
+    try {
+      await outside.call('GetItem', {});
+      await untraced.call('GetItem', {});
+      expect(server.seen.map((r) => r.headers['x-amzn-trace-id'])).toEqual([undefined, undefined]);
+    } finally {
+      outside.destroy();
+      untraced.destroy();
+      await server.close();
+    }
+  });
+
+  it("sends the same header as the SDK's generated client in the same environment", async () => {
+    const server = await scripted([json(200, {})]);
+    const env = lambdaEnv(server.url, { _X_AMZN_TRACE_ID: TRACE_1 });
+    const saved = { name: process.env.AWS_LAMBDA_FUNCTION_NAME, trace: process.env._X_AMZN_TRACE_ID };
+    // The SDK reads the process environment itself.
+    process.env.AWS_LAMBDA_FUNCTION_NAME = env.AWS_LAMBDA_FUNCTION_NAME;
+    process.env._X_AMZN_TRACE_ID = TRACE_1;
+    const sdk = new DynamoDBClient({ region: 'eu-west-1', endpoint: server.url.href, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    const lean = awsJsonClientFromEnv(DYNAMODB, {}, env);
+    try {
+      await sdk.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
+      await lean.call('GetItem', { TableName: 't', Key: { pk: { S: 'a' } } });
+      const [fromSdk, fromLean] = server.seen;
+      expect(fromSdk!.headers['x-amzn-trace-id']).toBe(TRACE_1);
+      expect(fromLean!.headers['x-amzn-trace-id']).toBe(fromSdk!.headers['x-amzn-trace-id']);
+    } finally {
+      sdk.destroy();
+      lean.destroy();
+      await server.close();
+      for (const [key, value] of [['AWS_LAMBDA_FUNCTION_NAME', saved.name], ['_X_AMZN_TRACE_ID', saved.trace]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });

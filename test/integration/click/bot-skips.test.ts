@@ -1,0 +1,135 @@
+/**
+ * Bot-skipped clicks and the trace list's hint, through the deployed handler modules against
+ * DynamoDB Local and local SQS: a click with curl's User-Agent is redirected, not queued, and
+ * counted in Ops (by the click's lean client, after the response); GET /admin/traces then explains
+ * its empty list. A browser's click is queued and not counted.
+ */
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
+import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
+import { validateOffer } from '../../../lambdas/offers/offer-schema';
+import { botSkipsKey, hourBucket } from '../../../lambdas/click/bot-skips';
+import { BROWSER_USER_AGENT, readBotSkips } from '../../../lambdas/traces/bot-skip-hint';
+import { LeanBotSkipStore } from '../../../lambdas/adapters/lean-adapters';
+import { AwsJsonClient, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
+import { queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
+import { LOCAL_REGION, localCredentials } from '../../../local/net';
+import type { TableNames } from '../../../local/provision';
+
+const context = { functionName: 'fn', awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
+const { doc, endpoint: ddbEndpoint } = localDynamo();
+const { client: sqs, endpoint: sqsEndpoint } = localSqs();
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+let click: Handler;
+let listTraces: Handler;
+let botSkips: { settled(): Promise<void> };
+let tables: TableNames;
+let queueUrl: string;
+
+function event(method: string, path: string, opts: { userAgent?: string; query?: Record<string, string>; pathParameters?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+  const query = opts.query ?? {};
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(query).toString(),
+    headers: opts.userAgent ? { 'user-agent': opts.userAgent } : {},
+    queryStringParameters: query,
+    pathParameters: opts.pathParameters ?? {},
+    requestContext: {
+      accountId: '0', apiId: 'a', domainName: 'd', domainPrefix: 'd', requestId: 'r', routeKey: `${method} ${path}`, stage: '$default', time: '', timeEpoch: 0,
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: opts.userAgent ?? '' },
+    },
+    isBase64Encoded: false,
+  };
+}
+const clickOn = (offerId: string, userAgent?: string, method = 'GET') =>
+  click(event(method, `/c/${offerId}`, { userAgent, query: { gclid: 'G-1' }, pathParameters: { offerId } }), context);
+const list = async (query: Record<string, string>) => {
+  const res = await listTraces(event('GET', '/admin/traces', { query }), context);
+  return { status: res.statusCode, body: JSON.parse(String(res.body)) as { traces: unknown[]; count: number; botSkipped?: { count: number; since: string }; hint?: string } };
+};
+
+async function queued(): Promise<number> {
+  const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  return out.Messages?.length ?? 0;
+}
+
+beforeAll(async () => {
+  const [t, queues] = await Promise.all([freshTables('bot-skips'), freshQueues('bot-skips')]);
+  tables = t;
+  queueUrl = queues.queues.TraceRequests;
+  const repo = new DynamoOfferRepository(doc, tables.Catalog);
+  for (const id of ['shoes', 'bags', 'quiet']) {
+    const v = validateOffer(id, { redirectUrl: 'https://shop.example/landing', country: 'us' });
+    if (!v.ok) throw new Error('invalid offer');
+    await repo.put(v.offer, 1);
+  }
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    [tableEnv('Catalog')]: tables.Catalog,
+    [tableEnv('Ops')]: tables.Ops,
+    [tableEnv('Traces')]: tables.Traces,
+    [queueUrlEnv('TraceRequests')]: queueUrl,
+  });
+  const clickModule = await import('../../../lambdas/click/handler');
+  click = clickModule.handler as unknown as Handler;
+  botSkips = clickModule.botSkips;
+  listTraces = (await import('../../../lambdas/admin/traces-handler')).handler as unknown as Handler;
+});
+
+describe('bot-skipped clicks', () => {
+  it("counts curl's click on the offer (redirected, not queued), and not a browser's", async () => {
+    const res = await clickOn('shoes', 'curl/8.5.0');
+    expect(res.statusCode).toBe(302);
+    expect(await queued()).toBe(0);
+    await clickOn('shoes', undefined); // no User-Agent
+    await clickOn('shoes', BROWSER_USER_AGENT, 'HEAD');
+    expect((await clickOn('bags', BROWSER_USER_AGENT)).statusCode).toBe(302);
+    expect(await queued()).toBe(1);
+    await botSkips.settled();
+    // Read as the trace list reads it (current and previous hour), so an hour turning mid-test cannot split the count.
+    expect((await readBotSkips(doc, tables.Ops, Date.now(), 'shoes')).count).toBe(3);
+    expect((await readBotSkips(doc, tables.Ops, Date.now(), 'bags')).count).toBe(0);
+  });
+
+  it("explains the offer's empty trace list with the count and a way to send a traced click", async () => {
+    const { status, body } = await list({ offerId: 'shoes', limit: '1' });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ traces: [], count: 0, botSkipped: { count: 3, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/) } });
+    expect(body.hint).toMatch(/^3 clicks on offer shoes since \d\d:00 UTC were redirected but not traced: /);
+    expect(body.hint).toContain(`curl -A '${BROWSER_USER_AGENT}'`);
+  });
+
+  it('sums every offer for the unfiltered list, and says nothing where no click was skipped or a status is asked for', async () => {
+    expect((await list({})).body.botSkipped).toEqual({ count: 3, since: expect.any(String) });
+    const quiet = await list({ offerId: 'quiet' });
+    expect(quiet.body).toEqual({ traces: [], count: 0 });
+    expect((await list({ offerId: 'shoes', status: 'failed' })).body.hint).toBeUndefined();
+  });
+
+  it('adds across hours and execution environments (atomic ADD), reading the current and previous hour', async () => {
+    const lean = new AwsJsonClient(DYNAMODB, { region: LOCAL_REGION, endpoint: new URL(ddbEndpoint), credentials: localCredentials });
+    try {
+      const store = new LeanBotSkipStore(lean, tables.Ops);
+      const now = Date.now();
+      const previous = hourBucket(now - 3_600_000);
+      const exp = Math.floor(now / 1000) + 60;
+      await Promise.all([store.add('bags', previous, 2, exp), store.add('bags', previous, 5, exp), store.add('bags', hourBucket(now - 2 * 3_600_000), 100, exp)]);
+      expect(await readBotSkips(doc, tables.Ops, now, 'bags')).toEqual({ count: 7, since: `${previous}:00:00.000Z` });
+      const item = await doc.send(new GetCommand({ TableName: tables.Ops, Key: botSkipsKey(previous, 'bags') }));
+      expect(item.Item).toEqual({ ...botSkipsKey(previous, 'bags'), skipped: 7, expiresAt: exp });
+    } finally {
+      lean.destroy();
+    }
+  });
+});
