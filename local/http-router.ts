@@ -1,12 +1,16 @@
 /**
- * The local HTTP API: the manifest's routes served by the same handlers, with API Gateway v2
+ * The local HTTP API: the app's routes (the manifest's, or the synthesized template's with
+ * --from-synth) invoking their functions through the local Lambda service, with API Gateway v2
  * (payload format 2.0) events. Admin routes take the bearer token instead of SigV4.
+ * API Gateway's quotas hold: a request body over 10 MB is refused (413), an integration that has
+ * not answered after 30 s gets 503, a failed invocation (error, timeout, crash) 500.
  */
 import http from 'node:http';
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FUNCTIONS, type FunctionDef, type RouteDef } from '../lib/manifest/functions';
-import { invoke, InvocationTimeout } from './lambda-runtime';
+import type { InvokeFunction } from './lambda-runtime';
+import { API_INTEGRATION_TIMEOUT_MS, API_PAYLOAD_BYTES } from './aws-limits';
 
 interface CompiledRoute {
   readonly def: FunctionDef;
@@ -14,8 +18,6 @@ interface CompiledRoute {
   readonly pattern: RegExp;
   readonly names: string[];
 }
-
-const MAX_BODY = 1024 * 1024;
 
 export function compileRoutes(functions: readonly FunctionDef[] = FUNCTIONS): CompiledRoute[] {
   const routes: CompiledRoute[] = [];
@@ -149,6 +151,10 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 export interface RouterOptions {
   readonly adminToken: string;
   readonly functions?: readonly FunctionDef[];
+  /** Invokes a route's function (the local Lambda service). */
+  readonly invoke: InvokeFunction;
+  /** @default 30 s, API Gateway's integration timeout */
+  readonly integrationTimeoutMs?: number;
   /** Extra local-only routes (the demo affiliate chain); return false when not handled. */
   readonly extra?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean;
   readonly onError?: (error: unknown, routeKey: string) => void;
@@ -174,19 +180,31 @@ export function createRouter(options: RouterOptions): http.RequestListener {
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) tooLarge = true;
+      if (size > API_PAYLOAD_BYTES) tooLarge = true;
       else chunks.push(chunk);
     });
     req.on('end', () => {
       if (tooLarge) return sendJson(res, 413, { message: 'Request Entity Too Large' });
       const event = toEvent(req, url, Buffer.concat(chunks), match, pathParameters);
-      invoke(match.def, event).then(
-        (result) => send(res, result, method),
+      const timeoutMs = options.integrationTimeoutMs ?? API_INTEGRATION_TIMEOUT_MS;
+      let answered = false;
+      // API Gateway stops waiting; the function itself runs on to its own timeout, as in AWS.
+      const timer = setTimeout(() => {
+        answered = true;
+        options.onError?.(new Error(`integration timed out after ${timeoutMs} ms`), event.routeKey);
+        sendJson(res, 503, { message: 'Service Unavailable' });
+      }, timeoutMs);
+      options.invoke(match.def, event).then(
+        (result) => {
+          clearTimeout(timer);
+          if (!answered) send(res, result, method);
+        },
         (error: unknown) => {
+          clearTimeout(timer);
+          if (answered) return;
           options.onError?.(error, event.routeKey);
-          // What API Gateway answers when the integration fails or times out.
-          if (error instanceof InvocationTimeout) sendJson(res, 503, { message: 'Service Unavailable' });
-          else sendJson(res, 500, { message: 'Internal Server Error' });
+          // What API Gateway answers when the Lambda integration fails (an error, a timeout, a crash).
+          sendJson(res, 500, { message: 'Internal Server Error' });
         },
       );
     });

@@ -1,52 +1,23 @@
 /**
- * Runs a manifest function's handler in this process the way Lambda would: a Context object,
- * the manifest timeout enforced, the module loaded once (so module-scope clients and caches stay
- * warm across invocations, as in a warm execution environment).
+ * The local Lambda service: every function in its own isolates (local/function-pool.ts), invoked
+ * by id the way Lambda's Invoke API is — the event serialized as JSON (over 6 MB refused before
+ * the function runs), the result serialized back, failures in Lambda's error shape
+ * (local/lambda-errors.ts). The HTTP API, the SQS pollers, the schedules and Step Functions all
+ * invoke through it, so one function's module state, blocking call or crash stays its own.
  */
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import type { FunctionDef } from '../lib/manifest/functions';
+import { FunctionPool, type PoolLimits } from './function-pool';
+import type { IsolateSpec } from './function-isolate';
+import { LambdaFunctionError, LambdaServiceError, RUNTIME_ERROR } from './lambda-errors';
+import { LAMBDA_REQUEST_BYTES } from './aws-limits';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
-const loaded = new Map<string, Promise<Handler>>();
+/** How the local services invoke a function (the HTTP API, pollers, schedules, Step Functions). */
+export type InvokeFunction = (def: Pick<FunctionDef, 'id'>, event: unknown) => Promise<unknown>;
 
-export class InvocationTimeout extends Error {
-  override readonly name = 'InvocationTimeout';
-}
-
-function loadHandler(def: FunctionDef): Promise<Handler> {
-  let handler = loaded.get(def.id);
-  if (!handler) {
-    handler = import(path.join(PROJECT_ROOT, def.entry)).then((mod: { handler?: Handler; default?: { handler?: Handler } }) => {
-      const fn = mod.handler ?? mod.default?.handler;
-      if (typeof fn !== 'function') throw new Error(`${def.entry} does not export a handler`);
-      return fn;
-    });
-    loaded.set(def.id, handler);
-  }
-  return handler;
-}
-
-export function lambdaContext(def: FunctionDef, deadline: number): Context {
-  const name = `tracepool-local-${def.id}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-    memoryLimitInMB: String(def.memoryMb ?? 256),
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export const DEFAULT_POOL_LIMITS: PoolLimits = { maxIsolates: 3, idleMs: 60_000, scaleOutAfterMs: 100 };
 
 /**
  * Fault injection for the local stack's tests: the next `times` invocations of a function fail
@@ -57,28 +28,57 @@ export function injectCrash(functionId: string, times = 1): void {
   faults.set(functionId, (faults.get(functionId) ?? 0) + times);
 }
 
-export class RuntimeExitError extends Error {
-  override readonly name = 'Runtime.ExitError';
-}
+export class LocalLambda {
+  private readonly pools = new Map<string, FunctionPool>();
 
-export async function invoke(def: FunctionDef, event: unknown): Promise<unknown> {
-  const pending = faults.get(def.id);
-  if (pending) {
-    faults.set(def.id, pending - 1);
-    throw new RuntimeExitError(`${def.id}: injected crash (Runtime exited with error: signal: killed)`);
+  constructor(private readonly limits: PoolLimits = DEFAULT_POOL_LIMITS) {}
+
+  /** Adds a function (the stack's, or a test's own). Its isolates start on first use or warm(). */
+  register(spec: IsolateSpec, limits: Partial<PoolLimits> = {}): void {
+    if (this.pools.has(spec.functionId)) throw new Error(`function ${spec.functionId} is already registered`);
+    this.pools.set(spec.functionId, new FunctionPool(spec, { ...this.limits, ...limits }));
   }
-  const handler = await loadHandler(def);
-  const timeoutMs = (def.timeoutSeconds ?? 10) * 1000;
-  const deadline = Date.now() + timeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      handler(event, lambdaContext(def, deadline)),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new InvocationTimeout(`${def.id} timed out after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+
+  has(functionId: string): boolean {
+    return this.pools.has(functionId);
+  }
+
+  /** The spec a function runs with (its environment, code, limits). */
+  spec(functionId: string): IsolateSpec {
+    return this.pool(functionId).spec;
+  }
+
+  readonly invoke: InvokeFunction = async (def, event) => {
+    const pool = this.pool(def.id);
+    const pending = faults.get(def.id);
+    if (pending) {
+      faults.set(def.id, pending - 1);
+      throw new LambdaFunctionError({ errorType: RUNTIME_ERROR.exit, errorMessage: `${def.id}: injected crash (Runtime exited with error: signal: killed)` });
+    }
+    const payload = JSON.stringify(event) ?? 'null';
+    const bytes = Buffer.byteLength(payload, 'utf8');
+    if (bytes > LAMBDA_REQUEST_BYTES) {
+      throw new LambdaServiceError('RequestEntityTooLargeException', `${bytes} byte payload is too large for the Invoke operation (limit ${LAMBDA_REQUEST_BYTES} bytes)`);
+    }
+    return pool.invoke(payload);
+  };
+
+  /** Starts a function's first isolate and loads its code now (the click's, so the first click is warm). */
+  warm(functionId: string): Promise<void> {
+    return this.pool(functionId).warm();
+  }
+
+  stats(functionId: string): ReturnType<FunctionPool['stats']> {
+    return this.pool(functionId).stats();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
+  }
+
+  private pool(functionId: string): FunctionPool {
+    const pool = this.pools.get(functionId);
+    if (!pool) throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${functionId}`);
+    return pool;
   }
 }

@@ -7,7 +7,10 @@ import { demoCommands } from './demo';
 
 async function main(): Promise<void> {
   const inMemory = process.argv.includes('--in-memory') || process.env.TRACEPOOL_IN_MEMORY === 'true';
+  // --from-synth: the bundles and templates of cdk.out (synthesized first when stale) instead of the sources.
+  const fromSynth = process.argv.includes('--from-synth') || ['1', 'true'].includes(process.env.TRACEPOOL_FROM_SYNTH ?? '');
   const stack = await startLocalStack({
+    fromSynth,
     dataDir: inMemory ? undefined : (process.env.TRACEPOOL_DATA_DIR ?? DEFAULT_DATA_DIR),
     logLevel: (process.env.TRACEPOOL_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN',
     log: (line) => console.log(`[local] ${line}`),

@@ -12,6 +12,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { TABLES, TABLE_IDS, type TableId, type KeyAttr } from '../lib/manifest/tables';
 import { QUEUES, QUEUE_IDS, dlqName, type QueueId } from '../lib/manifest/queues';
+import { SQS_MESSAGE_BYTES } from './aws-limits';
 
 export type TableNames = Record<TableId, string>;
 export interface QueueUrls {
@@ -78,7 +79,7 @@ export async function createQueues(client: SQSClient, prefix: string): Promise<Q
     const def = QUEUES[id];
     const name = localQueueName(prefix, id);
     const dlq = await client.send(
-      new CreateQueueCommand({ QueueName: dlqName(name), Attributes: { MessageRetentionPeriod: String(14 * 86400) } }),
+      new CreateQueueCommand({ QueueName: dlqName(name), Attributes: { MessageRetentionPeriod: String(14 * 86400), MaximumMessageSize: String(SQS_MESSAGE_BYTES) } }),
     );
     const dlqUrl = dlq.QueueUrl!;
     const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
@@ -89,6 +90,8 @@ export async function createQueues(client: SQSClient, prefix: string): Promise<Q
         Attributes: {
           VisibilityTimeout: String(def.visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(def.retentionDays * 86400),
+          // The quota a deployed queue has (its definition sets none); local-aws-sqs defaults higher.
+          MaximumMessageSize: String(SQS_MESSAGE_BYTES),
           RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: def.maxReceiveCount }),
         },
       }),

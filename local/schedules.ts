@@ -1,7 +1,7 @@
 /** The manifest's EventBridge schedules as timers (one run at a time per function, like a rate rule with no overlap). */
 import type { ScheduledEvent } from 'aws-lambda';
 import type { FunctionDef } from '../lib/manifest/functions';
-import { invoke } from './lambda-runtime';
+import type { InvokeFunction } from './lambda-runtime';
 
 export function scheduledEvent(def: FunctionDef): ScheduledEvent {
   return {
@@ -19,7 +19,7 @@ export function scheduledEvent(def: FunctionDef): ScheduledEvent {
 
 export function startSchedules(
   defs: readonly FunctionDef[],
-  options: { intervalMs?: (def: FunctionDef) => number; onError?: (def: FunctionDef, error: unknown) => void } = {},
+  options: { invoke: InvokeFunction; intervalMs?: (def: FunctionDef) => number; onError?: (def: FunctionDef, error: unknown) => void },
 ): { stop(): void; runNow(id: string): Promise<unknown> } {
   const timers: NodeJS.Timeout[] = [];
   const busy = new Set<string>();
@@ -27,7 +27,7 @@ export function startSchedules(
     if (busy.has(def.id)) return undefined;
     busy.add(def.id);
     try {
-      return await invoke(def, scheduledEvent(def));
+      return await options.invoke(def, scheduledEvent(def));
     } finally {
       busy.delete(def.id);
     }
@@ -39,12 +39,12 @@ export function startSchedules(
   }
   return {
     stop: () => timers.forEach((t) => clearInterval(t)),
-    runNow: (id: string) => runScheduledNow(defs, id),
+    runNow: (id: string) => runScheduledNow(defs, id, options.invoke),
   };
 }
 
 /** One run of a scheduled function, now (tests and operators), without touching any timer. */
-export function runScheduledNow(defs: readonly FunctionDef[], id: string): Promise<unknown> {
+export function runScheduledNow(defs: readonly FunctionDef[], id: string, invoke: InvokeFunction): Promise<unknown> {
   const def = defs.find((d) => d.id === id && d.everyMinutes);
   if (!def) return Promise.reject(new Error(`no scheduled function ${id}`));
   return invoke(def, scheduledEvent(def));

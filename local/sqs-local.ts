@@ -1,6 +1,10 @@
-/** local-aws-sqs, in process, on 127.0.0.1 (SQS JSON + query protocols, DLQ redrive, move tasks). */
-import type { Server } from 'node:http';
-import { createSqsServer } from 'local-aws-sqs';
+/**
+ * local-aws-sqs on 127.0.0.1 (SQS JSON + query protocols, DLQ redrive, move tasks), served from
+ * its own worker thread (sqs-local-thread.cjs) so the queue stays responsive however busy the
+ * local stack's main thread is.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { freePort } from './net';
 
 export interface SqsLocal {
@@ -11,19 +15,17 @@ export interface SqsLocal {
 
 export async function startSqsLocal(options: { port?: number } = {}): Promise<SqsLocal> {
   const port = options.port || (await freePort());
-  const server = (await createSqsServer({
-    port,
-    hostname: '127.0.0.1',
-    // Tests and restarts recreate queues by name at once; AWS's 60 s rule would only get in the way.
-    emulateQueueCreationLifecycle: false,
-  })) as unknown as Server;
+  const thread = new Worker(path.join(__dirname, 'sqs-local-thread.cjs'), { workerData: { port }, name: 'local SQS' });
+  await new Promise<void>((resolve, reject) => {
+    thread.once('message', (message: { ready?: boolean; error?: string }) => (message.ready ? resolve() : reject(new Error(`local SQS: ${message.error}`))));
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`local SQS exited (${code}) before listening`)));
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+    stop: async () => {
+      await thread.terminate();
+    },
   };
 }

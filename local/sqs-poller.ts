@@ -7,13 +7,15 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { FunctionDef } from '../lib/manifest/functions';
-import { invoke } from './lambda-runtime';
+import type { InvokeFunction } from './lambda-runtime';
 
 export interface PollerOptions {
   readonly sqs: SQSClient;
   readonly def: FunctionDef;
   readonly queueUrl: string;
   readonly queueArn: string;
+  /** Invokes the function (the local Lambda service). */
+  readonly invoke: InvokeFunction;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -55,7 +57,7 @@ export function startSqsPoller(options: PollerOptions): { stop(): Promise<void> 
         };
         let failed = new Set<string>(messages.map((m) => m.MessageId!));
         try {
-          const result = (await invoke(options.def, event)) as { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
+          const result = (await options.invoke(options.def, event)) as { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
           failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch (error) {
           options.onError?.(error);

@@ -1,10 +1,14 @@
 /**
  * The local stack: real local DynamoDB and SQS endpoints, the tables and queues of the CDK
- * definitions, the HTTP routes of the function manifest served by the same handlers, and the
- * demo. `npm start` runs it (local/main.ts); the e2e tests and benchmarks start it in-process.
+ * definitions, and every function in its own isolates (local/lambda-runtime.ts) behind the HTTP
+ * routes, SQS event sources, schedules and Step Functions tasks that invoke it in AWS — run from
+ * the TypeScript sources, or with `fromSynth` from the bundles `cdk synth` stages in cdk.out, with
+ * the template's handlers, settings and environment. `npm start` runs it (local/main.ts); the e2e
+ * tests and benchmarks start it in-process.
  */
 import http from 'node:http';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -14,22 +18,25 @@ import { createQueues, createTables, type QueueUrls, type TableNames } from './p
 import { createRouter } from './http-router';
 import { LOCAL_REGION, localCredentials } from './net';
 import { demoRoutes, seedDemo, DEMO_OFFER_ID } from './demo';
-import { PROJECT_ROOT } from './lambda-runtime';
-import { ENV, dlqUrlEnv, queueUrlEnv, tableEnv } from '../lib/manifest/env';
-import { TABLE_IDS } from '../lib/manifest/tables';
-import { FUNCTIONS } from '../lib/manifest/functions';
-import { randomBytes } from 'node:crypto';
-import { startJsonRpcServer } from './json-rpc-server';
+import { DEFAULT_POOL_LIMITS, LocalLambda, PROJECT_ROOT } from './lambda-runtime';
+import type { IsolateSpec } from './function-isolate';
+import { ENV } from '../lib/manifest/env';
+import { FUNCTIONS, type FunctionDef } from '../lib/manifest/functions';
+import { startJsonRpcServer, type JsonRpcHandlers } from './json-rpc-server';
 import { LocalSecrets } from './secrets-local';
-import { LocalStepFunctions, LOCAL_STATE_MACHINE_ARN } from './stepfunctions-local';
-import { synthesizedDefinition } from './state-machine-definition';
+import { LocalEventBridge } from './eventbridge-local';
+import { LocalStepFunctions, LOCAL_STATE_MACHINE_ARN, lambdaTask } from './stepfunctions-local';
+import { synthesizedDefinition, type LocalDefinition } from './state-machine-definition';
 import { startSqsPoller } from './sqs-poller';
 import { runScheduledNow, startSchedules } from './schedules';
 import { startLocalProxies, type LocalProxyPool } from './proxies';
 import { upsertIps } from '../lambdas/lease/ip-import';
 import { startFakeTrackier, type FakeTrackier } from './fake-trackier';
 import { deriveIpId } from '../lambdas/lease/ip-records';
-import { QUEUE_IDS } from '../lib/manifest/queues';
+import { DEFAULT_CDK_OUT, ensureSynthesized } from './cdk-out';
+import { readSynthesizedApp, type SynthesizedApp } from './synthesized-app';
+import { localStandIns } from './local-stand-ins';
+import { manifestEnvironment, runtimeEnvironment, sourceExecArgv, type LocalEndpoints, type LocalResources } from './function-env';
 
 export interface LocalStackOptions {
   /** @default TRACEPOOL_PORT or 3000; 0 picks a free port */
@@ -54,14 +61,30 @@ export interface LocalStackOptions {
   proxyCount?: number;
   /** First demo proxy port (0 = ephemeral). @default TRACEPOOL_PROXY_BASE_PORT or 3101 */
   proxyBasePort?: number;
-  /** Run the manifest's schedules on timers. @default true */
+  /** Run the schedules on timers. @default true */
   schedules?: boolean;
-  /** Extra environment for the handlers (tests: short backoff, cooldown…). */
+  /** Extra environment for every function (tests: short backoff, cooldown…), over what it is given. */
   env?: Record<string, string>;
   /** The Trackier API the local stack talks to. @default a local fake Trackier (local/fake-trackier.ts) */
   trackierBaseUrl?: string;
   /** Shorter Retry intervals in the local state machine (ms per state name). */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /**
+   * Serve routes, tasks and schedules from the bundles and templates `cdk synth` wrote to cdkOut
+   * (synthesized first when missing or stale). @default TRACEPOOL_FROM_SYNTH is 1 or true
+   */
+  fromSynth?: boolean;
+  /** @default <project>/cdk.out */
+  cdkOut?: string;
+  /**
+   * Functions beside the app's, run from their sources in their own isolates (tests: a handler
+   * that outlives its timeout, a slow route). Their routes are served; the shipped manifest is untouched.
+   */
+  extraFunctions?: readonly FunctionDef[];
+  /** Isolates per function at most. @default 3 */
+  maxIsolatesPerFunction?: number;
+  /** The HTTP API's integration timeout. @default 30 s, API Gateway's */
+  apiTimeoutMs?: number;
 }
 
 export interface LocalStack {
@@ -75,6 +98,19 @@ export interface LocalStack {
   readonly demoOfferId: string;
   readonly doc: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
+  /** Where the functions' code comes from. */
+  readonly mode: 'sources' | 'synth';
+  /** The functions served (the manifest's, or the template's with fromSynth), extra ones included. */
+  readonly functions: readonly FunctionDef[];
+  /** The local Lambda service: every function's isolates. */
+  readonly lambda: LocalLambda;
+  /**
+   * Resolves once the trace path's functions are loaded too (start-up itself waits only for the
+   * click's); rejects if one of them cannot load.
+   */
+  readonly warmed: Promise<void>;
+  /** Alert events the functions published. */
+  readonly eventBridge: LocalEventBridge;
   /** Present when the pipeline runs. */
   readonly stepFunctions?: LocalStepFunctions;
   readonly proxies?: LocalProxyPool;
@@ -85,11 +121,14 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+const envFlag = (value: string | undefined) => value === '1' || value === 'true';
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
   const port = options.port ?? Number(process.env.TRACEPOOL_PORT ?? 3000);
   const adminToken = options.adminToken ?? process.env.TRACEPOOL_ADMIN_TOKEN ?? 'local';
   const prefix = options.prefix ?? 'tracepool';
+  const fromSynth = options.fromSynth ?? envFlag(process.env.TRACEPOOL_FROM_SYNTH);
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch(() => undefined);
@@ -97,6 +136,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // cdk synth (when cdk.out is stale) runs while DynamoDB Local's JVM starts.
+    const cdkOut = options.cdkOut ?? DEFAULT_CDK_OUT;
+    const synthesizing = fromSynth
+      ? ensureSynthesized({ cdkOut, log }).then(({ synthesized, ms }) => {
+          const where = path.relative(PROJECT_ROOT, cdkOut) || cdkOut;
+          log(synthesized ? `synthesized ${where} in ${(ms / 1000).toFixed(1)} s` : `${where} is up to date with the sources`);
+          log(`functions run their bundles in ${where}, with the templates' settings and environment`);
+          return readSynthesizedApp(cdkOut);
+        })
+      : undefined;
+    synthesizing?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+
     let ddb: DynamoDbLocal | undefined;
     let sqsLocal: SqsLocal | undefined;
     if (!options.dynamoEndpoint) {
@@ -121,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const tables = await createTables(dynamoClient, prefix);
     const queues = await createQueues(sqs, prefix);
+    const synthesized = await synthesizing;
 
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
@@ -139,21 +191,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
+    const lambda = new LocalLambda({ ...DEFAULT_POOL_LIMITS, ...(options.maxIsolatesPerFunction ? { maxIsolates: options.maxIsolatesPerFunction } : {}) });
+    stops.push(() => lambda.stop());
+
     const pipelineOn = options.pipeline ?? true;
     const secrets = new LocalSecrets();
-    let stepFunctions: LocalStepFunctions | undefined;
-    if (pipelineOn) {
-      log('synthesizing the trace state machine…');
-      stepFunctions = new LocalStepFunctions(synthesizedDefinition(), {
-        retryIntervalOverrides: options.retryIntervalOverrides,
-        onExecutionEnd: (e) => {
-          if (e.status !== 'SUCCEEDED') log(`execution ${e.name} ${e.status}: ${e.error ?? ''} ${e.cause ?? ''}`);
-        },
-      });
-      stops.push(async () => {
-        stepFunctions!.abortAll();
-      });
-    }
+    const eventBridge = new LocalEventBridge();
+    // Step Functions' operations join once its definition is synthesized (below).
+    const serviceHandlers: JsonRpcHandlers = { ...secrets.handlers(), ...eventBridge.handlers() };
+    const services = await startJsonRpcServer(serviceHandlers);
+    stops.push(() => services.stop());
+    const endpoints: LocalEndpoints = { dynamodb: dynamoEndpoint, sqs: sqsEndpoint, services: services.endpoint };
+
+    // Secrets live under the names the functions are configured with: the template's with
+    // fromSynth (so its literal PROVIDER_SECRET_PREFIX + PROXY_PROVIDERS work unchanged), local ones otherwise.
+    const naming = synthesized ? synthesizedNaming(synthesized) : LOCAL_NAMING;
+    const resources: LocalResources = {
+      tables,
+      queues,
+      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+      trackierSecretId: naming.trackierSecret,
+      proxyProviders: naming.proxyProviders,
+      providerSecretPrefix: naming.providerSecretPrefix,
+    };
+
     // Trackier: a local fake with the real API's shape (and rate limit), its key in the local secrets.
     let fakeTrackier: FakeTrackier | undefined;
     const trackierKey = randomBytes(12).toString('hex');
@@ -161,42 +222,57 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       fakeTrackier = await startFakeTrackier({ apiKey: trackierKey });
       stops.push(() => fakeTrackier!.close());
     }
-    secrets.put(TRACKIER_SECRET_NAME, { baseUrl: options.trackierBaseUrl ?? fakeTrackier!.url, apiKey: trackierKey });
-    const services = await startJsonRpcServer({ ...secrets.handlers(), ...(stepFunctions?.handlers() ?? {}) });
-    stops.push(() => services.stop());
+    secrets.put(naming.trackierSecret, { baseUrl: options.trackierBaseUrl ?? fakeTrackier!.url, apiKey: trackierKey });
 
-    // Handlers read their configuration at import, from the same variables the CDK sets.
-    Object.assign(process.env, {
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      AWS_ENDPOINT_URL_SFN: services.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: services.endpoint,
-      [ENV.stateMachineArn]: LOCAL_STATE_MACHINE_ARN,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_DEV: 'true',
-      [ENV.stage]: 'local',
-      [ENV.adminToken]: adminToken,
-      [ENV.corsOrigins]: '*',
-      [ENV.trackierSecretArn]: TRACKIER_SECRET_NAME,
-      [ENV.proxyProviders]: LOCAL_PROXY_PROVIDER,
-      [ENV.providerSecretPrefix]: 'tracepool/local/proxy/',
-      // The local stack traces local proxies and the demo chain on 127.0.0.1 by design.
-      [ENV.allowPrivateTargets]: 'true',
-      ...Object.fromEntries(TABLE_IDS.map((id) => [tableEnv(id), tables[id]])),
-      ...Object.fromEntries(QUEUE_IDS.map((id) => [queueUrlEnv(id), queues.queues[id]])),
-      ...Object.fromEntries(QUEUE_IDS.map((id) => [dlqUrlEnv(id), queues.dlqs[id]])),
-      ...Object.fromEntries(FUNCTIONS.flatMap((f) => Object.entries(f.environment ?? {})).filter(([k]) => !LAMBDA_ONLY_ENV.has(k))),
-      ...options.env,
-    });
+    const logLevel = options.logLevel ?? 'INFO';
+    const specs = synthesized
+      ? synthesizedSpecs(synthesized, { endpoints, logLevel, env: options.env, standIns: localStandIns({ tables, queues, stateMachineArn: LOCAL_STATE_MACHINE_ARN, secretArn: (name) => secrets.arnOf(name) }) })
+      : FUNCTIONS.map((def) => sourceSpec(def, resources, { endpoints, logLevel, env: options.env }));
+    for (const spec of specs) lambda.register(spec);
+    for (const def of options.extraFunctions ?? []) lambda.register(sourceSpec(def, resources, { endpoints, logLevel, env: options.env }));
+    const functions = [...(synthesized ? synthesized.functions.map((f) => f.def) : FUNCTIONS), ...(options.extraFunctions ?? [])];
+
+    // The click is the one path a person waits on, and the demo promises its trace a second later:
+    // the click's isolate, the starter's and one of each trace task's are started and loaded now,
+    // on their own threads while this one synthesizes the state machine (Chromium's tracer stays
+    // lazy: few traces need it). Start-up waits for the click's; `warmed` covers the rest.
+    const warm = (ids: readonly string[]) =>
+      Promise.all([...new Set(ids)].filter((id) => id !== 'TraceBrowser' && lambda.has(id)).map((id) => lambda.warm(id))).then(() => undefined);
+    const clickWarm = warm(['Click']);
+    const warmups: Promise<void>[] = [clickWarm, warm(pipelineOn ? traceRequestConsumers(functions) : [])];
+    warmups.forEach((w) => w.catch(() => undefined)); // awaited below; no unhandled rejection meanwhile
+
+    let stepFunctions: LocalStepFunctions | undefined;
+    if (pipelineOn) {
+      let definition: LocalDefinition;
+      if (synthesized) definition = synthesized.stateMachine;
+      else {
+        log('synthesizing the trace state machine…');
+        definition = synthesizedDefinition();
+      }
+      stepFunctions = new LocalStepFunctions(definition, {
+        invokeTask: lambdaTask(lambda.invoke),
+        retryIntervalOverrides: options.retryIntervalOverrides,
+        onExecutionEnd: (e) => {
+          if (e.status !== 'SUCCEEDED') log(`execution ${e.name} ${e.status}: ${e.error ?? ''} ${e.cause ?? ''}`);
+        },
+      });
+      Object.assign(serviceHandlers, stepFunctions.handlers());
+      stops.push(async () => {
+        stepFunctions!.abortAll();
+      });
+      warmups.push(warm(Object.values(stepFunctions.tasks).map((d) => d.id)));
+    }
+    const warmed = Promise.all(warmups).then(() => undefined);
+    warmed.catch((error: unknown) => log(`warming up: ${(error as Error).message}`));
 
     server.on(
       'request',
       createRouter({
         adminToken,
+        functions,
+        invoke: lambda.invoke,
+        integrationTimeoutMs: options.apiTimeoutMs,
         extra: demoRoutes(() => url),
         onError: (error, routeKey) => log(`handler error on ${routeKey}: ${(error as Error).stack ?? String(error)}`),
       }),
@@ -208,8 +284,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const pollers: { stop(): Promise<void> }[] = [];
     if (pipelineOn) {
       // The demo pool: local forward proxies with credentials from the local Secrets Manager.
+      const provider = naming.proxyProviders[0]!;
       const credentials = { username: 'tracepool', password: randomBytes(12).toString('base64url') };
-      secrets.put(`${process.env[ENV.providerSecretPrefix]}${LOCAL_PROXY_PROVIDER}`, credentials);
+      for (const name of naming.proxyProviders) secrets.put(`${naming.providerSecretPrefix}${name}`, credentials);
       proxies = await startLocalProxies({
         count: options.proxyCount ?? 3,
         ...credentials,
@@ -219,22 +296,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await upsertIps(
         { doc, tables: { ipPool: tables.IpPool, ops: tables.Ops }, clock: Date.now },
         proxies.proxies.map((p) => ({
-          ipId: deriveIpId(LOCAL_PROXY_PROVIDER, p.host, p.port),
+          ipId: deriveIpId(provider, p.host, p.port),
           host: p.host,
           port: p.port,
           country: 'us',
-          provider: LOCAL_PROXY_PROVIDER,
+          provider,
           enabled: true,
         })),
       );
     }
     // Lambda's SQS event sources: the same batches, the same partial-failure semantics.
-    for (const def of FUNCTIONS) {
+    for (const def of functions) {
       if (!def.sqsSource || (def.sqsSource.queue === 'TraceRequests' && !pipelineOn)) continue;
       pollers.push(
         startSqsPoller({
           sqs,
           def,
+          invoke: lambda.invoke,
           queueUrl: queues.queues[def.sqsSource.queue],
           queueArn: queues.dlqArns[def.sqsSource.queue].replace(/-dlq$/, ''),
           onError: (error) => log(`${def.id}: ${(error as Error).message}`),
@@ -244,11 +322,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(async () => {
       await Promise.all(pollers.map((p) => p.stop()));
     });
-    const schedules = startSchedules(options.schedules === false ? [] : FUNCTIONS, {
+    const schedules = startSchedules(options.schedules === false ? [] : functions, {
+      invoke: lambda.invoke,
       onError: (def, error) => log(`schedule ${def.id}: ${(error as Error).message}`),
     });
     stops.push(async () => schedules.stop());
 
+    await clickWarm;
     return {
       url,
       port: actualPort,
@@ -260,10 +340,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       demoOfferId: DEMO_OFFER_ID,
       doc,
       sqs,
+      mode: synthesized ? 'synth' : 'sources',
+      functions,
+      lambda,
+      warmed,
+      eventBridge,
       stepFunctions,
       proxies,
       fakeTrackier,
-      runSchedule: (id: string) => runScheduledNow(FUNCTIONS, id),
+      runSchedule: (id: string) => runScheduledNow(functions, id, lambda.invoke),
       stop,
     };
   } catch (error) {
@@ -272,12 +357,85 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-const TRACKIER_SECRET_NAME = 'tracepool/local/trackier';
+/** The functions SQS hands trace requests to (the starter). */
+const traceRequestConsumers = (functions: readonly FunctionDef[]): string[] =>
+  functions.filter((f) => f.sqsSource?.queue === 'TraceRequests').map((f) => f.id);
 
-/** Paths inside the Lambda bundle; locally the same files are read from node_modules. */
-const LAMBDA_ONLY_ENV = new Set(['CHROMIUM_BIN_DIR', 'GEO_DB_DIR']);
+interface SpecOptions {
+  readonly endpoints: LocalEndpoints;
+  readonly logLevel: string;
+  readonly env?: Record<string, string>;
+}
 
-/** The demo pool's provider (its local proxies' credentials live in the local secrets store). */
-export const LOCAL_PROXY_PROVIDER = 'local';
+/** A function from its TypeScript source, with the environment the stack would give it. */
+function sourceSpec(def: FunctionDef, resources: LocalResources, options: SpecOptions): IsolateSpec {
+  const memoryMb = def.memoryMb ?? 256;
+  return {
+    functionId: def.id,
+    memoryMb,
+    timeoutMs: (def.timeoutSeconds ?? 10) * 1000,
+    code: { kind: 'source', file: path.join(PROJECT_ROOT, def.entry), exportName: 'handler' },
+    env: {
+      ...manifestEnvironment(def, resources),
+      [ENV.stage]: 'local',
+      [ENV.corsOrigins]: '*',
+      ...runtimeEnvironment({ functionId: def.id, memoryMb, endpoints: options.endpoints, logLevel: options.logLevel, taskRoot: PROJECT_ROOT }),
+      ...options.env,
+    },
+    execArgv: sourceExecArgv(def),
+  };
+}
+
+/** Where a bundle expects its own files (/var/task in Lambda): the asset directory locally. */
+const LAMBDA_TASK_ROOT = '/var/task';
+
+/** Every function of the synthesized app: its bundle, its template environment with local stand-ins. */
+function synthesizedSpecs(app: SynthesizedApp, options: SpecOptions & { standIns: Parameters<SynthesizedApp['environmentOf']>[1] }): IsolateSpec[] {
+  return app.functions.map((fn) => {
+    const own = app.environmentOf(fn, options.standIns);
+    for (const [key, value] of Object.entries(own)) {
+      if (value === LAMBDA_TASK_ROOT || value.startsWith(`${LAMBDA_TASK_ROOT}/`)) own[key] = fn.assetDir + value.slice(LAMBDA_TASK_ROOT.length);
+    }
+    const memoryMb = fn.def.memoryMb ?? 128;
+    return {
+      functionId: fn.def.id,
+      memoryMb,
+      timeoutMs: (fn.def.timeoutSeconds ?? 3) * 1000,
+      code: { kind: 'bundle', file: fn.bundleFile, exportName: fn.exportName },
+      env: {
+        ...own,
+        ...runtimeEnvironment({ functionId: fn.def.id, memoryMb, endpoints: options.endpoints, logLevel: options.logLevel, taskRoot: fn.assetDir }),
+        ...options.env,
+      },
+      execArgv: (own.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean),
+    };
+  });
+}
+
+interface Naming {
+  readonly trackierSecret: string;
+  readonly proxyProviders: readonly string[];
+  readonly providerSecretPrefix: string;
+}
+
+const LOCAL_NAMING: Naming = {
+  trackierSecret: 'tracepool/local/trackier',
+  proxyProviders: ['local'],
+  providerSecretPrefix: 'tracepool/local/proxy/',
+};
+
+/** The names the synthesized functions are configured with (literals in their environment). */
+function synthesizedNaming(app: SynthesizedApp): Naming {
+  const literal = (name: string) => app.functions.map((f) => f.environment[name]).find((v): v is string => typeof v === 'string');
+  const providers = (literal(ENV.proxyProviders) ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  return {
+    trackierSecret: app.secrets.find((s) => s.role === 'trackier')?.name ?? LOCAL_NAMING.trackierSecret,
+    proxyProviders: providers.length ? providers : LOCAL_NAMING.proxyProviders,
+    providerSecretPrefix: literal(ENV.providerSecretPrefix) ?? LOCAL_NAMING.providerSecretPrefix,
+  };
+}
+
+/** The demo pool's provider from sources (its local proxies' credentials live in the local secrets store). */
+export const LOCAL_PROXY_PROVIDER = LOCAL_NAMING.proxyProviders[0]!;
 
 export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.tracepool', 'dynamodb');

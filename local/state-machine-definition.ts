@@ -1,7 +1,8 @@
 /**
- * The trace state machine exactly as `cdk synth` produces it: the real CDK app is synthesized
- * (bundling skipped), the definition taken from the template, its Fn::Join/GetAtt/Ref resolved,
- * and each Task state mapped to the manifest function whose ARN it invokes.
+ * The trace state machine exactly as `cdk synth` produces it: the definition taken from the
+ * template, its Fn::Join/GetAtt/Ref resolved, and each Task state mapped to the function whose ARN
+ * it invokes. From sources the real CDK app is synthesized in process (bundling skipped); with
+ * --from-synth the template in cdk.out is read (local/synthesized-app.ts).
  */
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { buildApp } from '../bin/app';
@@ -15,6 +16,11 @@ export interface LocalDefinition {
 
 type Token = string | { 'Fn::GetAtt'?: [string, string]; Ref?: string };
 
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+}
+
 const localFunctionArn = (logicalId: string) => `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
 
 function resolvePart(part: Token): string {
@@ -26,30 +32,39 @@ function resolvePart(part: Token): string {
   throw new Error(`cannot resolve ${JSON.stringify(part)} in the state machine definition`);
 }
 
-export function synthesizedDefinition(): LocalDefinition {
-  const { app, stateless } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  const assembly = app.synth({ validateOnSynthesis: false });
-  const template = assembly.getStackByName(stateless.stackName).template as {
-    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-  };
-  const machine = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+/**
+ * The state machine of a synthesized template, its Task states mapped to functions by the logical
+ * id of the function each one invokes.
+ */
+export function definitionFromTemplate(
+  resources: Readonly<Record<string, TemplateResource>>,
+  functionByLogicalId: (logicalId: string) => FunctionDef | undefined,
+): LocalDefinition {
+  const machine = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (!machine) throw new Error('no state machine in the synthesized stateless stack');
-  const raw = machine.Properties.DefinitionString as string | { 'Fn::Join': [string, Token[]] };
+  const raw = machine.Properties?.DefinitionString as string | { 'Fn::Join': [string, Token[]] };
   const text = typeof raw === 'string' ? raw : raw['Fn::Join'][1].map(resolvePart).join(raw['Fn::Join'][0]);
   const definition = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string }> };
-
-  const stack = Stack.of(stateless);
-  const byArn = new Map<string, FunctionDef>();
-  for (const fn of Object.values(stateless.functions)) {
-    const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement)) as string;
-    byArn.set(localFunctionArn(logicalId), fn.def);
-  }
   const tasks: Record<string, FunctionDef> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
-    const def = state.Resource ? byArn.get(state.Resource) : undefined;
-    if (!def) throw new Error(`task ${name} invokes ${state.Resource}, which is no manifest function`);
+    const logicalId = state.Resource?.startsWith(localFunctionArn('')) ? state.Resource.slice(localFunctionArn('').length) : undefined;
+    const def = logicalId ? functionByLogicalId(logicalId) : undefined;
+    if (!def) throw new Error(`task ${name} invokes ${state.Resource}, which is no function of the app`);
     tasks[name] = def;
   }
   return { definition, tasks };
+}
+
+/** From sources: the app synthesized in process, bundling skipped. */
+export function synthesizedDefinition(): LocalDefinition {
+  const { app, stateless } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  const assembly = app.synth({ validateOnSynthesis: false });
+  const template = assembly.getStackByName(stateless.stackName).template as { Resources: Record<string, TemplateResource> };
+  const stack = Stack.of(stateless);
+  const byLogicalId = new Map<string, FunctionDef>();
+  for (const fn of Object.values(stateless.functions)) {
+    byLogicalId.set(stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement)) as string, fn.def);
+  }
+  return definitionFromTemplate(template.Resources, (id) => byLogicalId.get(id));
 }

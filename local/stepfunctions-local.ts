@@ -12,7 +12,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { ServiceError, type JsonRpcHandlers } from './json-rpc-server';
 import type { FunctionDef } from '../lib/manifest/functions';
 import type { LocalDefinition } from './state-machine-definition';
-import { invoke } from './lambda-runtime';
+import { LambdaFunctionError, LambdaServiceError, reportedToStepFunctionsAsUnknown } from './lambda-errors';
 
 /** "Maximum input or output size for a task, state, or execution": 256 KiB, as UTF-8 JSON. */
 export const PAYLOAD_LIMIT_BYTES = 262_144;
@@ -88,6 +88,34 @@ function limitedTask(name: string, state: TaskStateDefinition, run: (input: unkn
   };
 }
 
+/** A Task state's failure as Step Functions names it: `Error` (matched by ErrorEquals) and `Cause`. */
+export class TaskFailed extends Error {
+  constructor(error: string, cause: string) {
+    super(cause);
+    this.name = error;
+  }
+}
+
+/**
+ * A Task state that invokes a Lambda function (its Resource is the function's ARN), failing as
+ * Step Functions reports Lambda's failures: a function error under its errorType with Lambda's
+ * error payload as Cause; a timeout or out-of-memory as Lambda.Unknown; an Invoke API error
+ * (payload too large, throttled) as Lambda.<Exception>.
+ */
+export function lambdaTask(invoke: (def: FunctionDef, input: unknown) => Promise<unknown>) {
+  return async (def: FunctionDef, input: unknown): Promise<unknown> => {
+    try {
+      return await invoke(def, input);
+    } catch (error) {
+      if (error instanceof LambdaFunctionError) {
+        throw new TaskFailed(reportedToStepFunctionsAsUnknown(error.errorType) ? 'Lambda.Unknown' : error.errorType, JSON.stringify(error.toPayload()));
+      }
+      if (error instanceof LambdaServiceError) throw new TaskFailed(`Lambda.${error.code}`, error.message);
+      throw error;
+    }
+  };
+}
+
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 export interface LocalExecution {
@@ -110,8 +138,8 @@ export interface LocalStepFunctionsOptions {
   /** Shorten Retry intervals (ms per state), e.g. for tests of an empty pool. */
   readonly retryIntervalOverrides?: Record<string, number | number[]>;
   readonly onExecutionEnd?: (execution: LocalExecution) => void;
-  /** Runs a Task state's function (default: its handler in this process, as Lambda would). */
-  readonly invokeTask?: (def: FunctionDef, input: unknown) => Promise<unknown>;
+  /** Runs a Task state's function: the local Lambda service through lambdaTask(), or a test's stand-in. */
+  readonly invokeTask: (def: FunctionDef, input: unknown) => Promise<unknown>;
 }
 
 export class LocalStepFunctions {
@@ -120,9 +148,14 @@ export class LocalStepFunctions {
 
   constructor(
     private readonly local: LocalDefinition,
-    private readonly options: LocalStepFunctionsOptions = {},
+    private readonly options: LocalStepFunctionsOptions,
   ) {
     this.machine = new StateMachine(local.definition as never, { validationOptions: { checkPaths: false, checkArn: false } } as never);
+  }
+
+  /** Task state name → the function it invokes. */
+  get tasks(): Readonly<Record<string, FunctionDef>> {
+    return this.local.tasks;
   }
 
   start(name: string, input: unknown): LocalExecution {
@@ -134,7 +167,7 @@ export class LocalStepFunctions {
     const states = (this.local.definition as { States: Record<string, TaskStateDefinition> }).States;
     const overrides: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
     for (const [state, def] of Object.entries(this.local.tasks)) {
-      overrides[state] = limitedTask(state, states[state]!, (taskInput) => (this.options.invokeTask ?? invoke)(def, taskInput));
+      overrides[state] = limitedTask(state, states[state]!, (taskInput) => this.options.invokeTask(def, taskInput));
     }
     const run = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides: this.options.retryIntervalOverrides },

@@ -2,8 +2,8 @@
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { uniquePrefix } from './local-endpoints';
 
-export function startTestStack(label: string, options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({
+export async function startTestStack(label: string, options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stack = await startLocalStack({
     port: 0,
     prefix: uniquePrefix(label),
     dynamoEndpoint: process.env.TEST_DDB_ENDPOINT,
@@ -12,4 +12,10 @@ export function startTestStack(label: string, options: LocalStackOptions = {}): 
     proxyBasePort: 0,
     ...options,
   });
+  // Tests time the pipeline: its functions' isolates are loaded before the first test runs, not during it.
+  await stack.warmed.catch(async (error: unknown) => {
+    await stack.stop();
+    throw error;
+  });
+  return stack;
 }
