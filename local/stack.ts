@@ -36,6 +36,7 @@ import { deriveIpId } from '../lambdas/lease/ip-records';
 import { DEFAULT_CDK_OUT, ensureSynthesized } from './cdk-out';
 import { readSynthesizedApp, type SynthesizedApp } from './synthesized-app';
 import { localStandIns } from './local-stand-ins';
+import { iamEnforcementEnabled, startLocalIam, synthesizeTemplates, templatesFromCloudAssembly, type LocalIam } from './iam';
 import { manifestEnvironment, runtimeEnvironment, sourceExecArgv, type LocalEndpoints, type LocalResources } from './function-env';
 
 export interface LocalStackOptions {
@@ -85,6 +86,11 @@ export interface LocalStackOptions {
   maxIsolatesPerFunction?: number;
   /** The HTTP API's integration timeout. @default 30 s, API Gateway's */
   apiTimeoutMs?: number;
+  /**
+   * Answer AccessDenied, as AWS would, to any call a function's synthesized policy does not allow.
+   * @default TRACEPOOL_ENFORCE_IAM=1
+   */
+  enforceIam?: boolean;
 }
 
 export interface LocalStack {
@@ -116,10 +122,15 @@ export interface LocalStack {
   readonly proxies?: LocalProxyPool;
   /** The local stand-in for Trackier's API, unless trackierBaseUrl pointed elsewhere. */
   readonly fakeTrackier?: FakeTrackier;
+  /** Present when IAM is enforced: what was evaluated and denied. */
+  readonly iam?: LocalIam<IamUpstreams>;
   /** Runs a scheduled function now (tests, the CLI), whether or not timers are on. */
   runSchedule(functionId: string): Promise<unknown>;
   stop(): Promise<void>;
 }
+
+/** The endpoints the IAM gateways stand in front of. */
+type IamUpstreams = { dynamodb: string; sqs: string; services: string };
 
 const envFlag = (value: string | undefined) => value === '1' || value === 'true';
 
@@ -201,7 +212,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const serviceHandlers: JsonRpcHandlers = { ...secrets.handlers(), ...eventBridge.handlers() };
     const services = await startJsonRpcServer(serviceHandlers);
     stops.push(() => services.stop());
-    const endpoints: LocalEndpoints = { dynamodb: dynamoEndpoint, sqs: sqsEndpoint, services: services.endpoint };
+    const rawEndpoints: LocalEndpoints = { dynamodb: dynamoEndpoint, sqs: sqsEndpoint, services: services.endpoint };
 
     // Secrets live under the names the functions are configured with: the template's with
     // fromSynth (so its literal PROVIDER_SECRET_PREFIX + PROXY_PROVIDERS work unchanged), local ones otherwise.
@@ -214,6 +225,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       proxyProviders: naming.proxyProviders,
       providerSecretPrefix: naming.providerSecretPrefix,
     };
+
+    // IAM: the functions reach DynamoDB, SQS and the other services through gateways that
+    // evaluate each call against the function's synthesized policy (the stack's own clients keep
+    // the raw endpoints). Each isolate signs with its own key, which names the function.
+    const iam = (options.enforceIam ?? iamEnforcementEnabled())
+      ? await startLocalIam({
+          templates: synthesized ? templatesFromCloudAssembly(cdkOut) : synthesizeTemplates(),
+          resources: {
+            tables,
+            queues,
+            stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+            secretArn: (name) => secrets.arnOf(name),
+            // From sources the stack keeps its own secret names; with fromSynth the template's.
+            localSecretName: synthesized
+              ? undefined
+              : (name, secret) =>
+                  secret.role === 'trackier' ? naming.trackierSecret : secret.role === 'provider' ? `${naming.providerSecretPrefix}${naming.proxyProviders[0]}` : name,
+          },
+          upstreams: { dynamodb: rawEndpoints.dynamodb, sqs: rawEndpoints.sqs, services: rawEndpoints.services } as IamUpstreams,
+          log,
+        })
+      : undefined;
+    if (iam) {
+      stops.push(() => iam.stop());
+      log('IAM enforced: each function reaches AWS services only as its synthesized policy allows');
+    }
+    const endpoints: LocalEndpoints = iam ? { dynamodb: iam.endpoints.dynamodb, sqs: iam.endpoints.sqs, services: iam.endpoints.services } : rawEndpoints;
 
     // Trackier: a local fake with the real API's shape (and rate limit), its key in the local secrets.
     let fakeTrackier: FakeTrackier | undefined;
@@ -348,6 +386,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stepFunctions,
       proxies,
       fakeTrackier,
+      ...(iam ? { iam } : {}),
       runSchedule: (id: string) => runScheduledNow(functions, id, lambda.invoke),
       stop,
     };

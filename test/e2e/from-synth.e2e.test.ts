@@ -28,6 +28,8 @@ beforeAll(async () => {
   fixtures = await startRedirectFixtures();
   stack = await startTestStack('e2e-synth', {
     fromSynth: true,
+    // IAM enforced too: each bundle may call AWS only as its synthesized role allows.
+    enforceIam: true,
     schedules: false,
     proxyCount: 2,
     env: { LEASE_COOLDOWN_MS: '100' },
@@ -107,3 +109,10 @@ test("a page that needs JavaScript is traced by TraceBrowser's bundle with the C
   expect(trace).toMatchObject({ status: 'completed', mode: 'browser' });
   expect(trace!.finalUrl).toMatch(/\/landing\?js=computed&gclid=synth-js$/);
 }, 60_000);
+
+test('IAM was enforced on every call the bundles made, and none of them was denied', () => {
+  const totals = stack.iam!.totals();
+  expect(totals.evaluated).toBeGreaterThan(20);
+  expect(stack.iam!.denied()).toEqual([]);
+  expect(totals.denied).toBe(0);
+});
