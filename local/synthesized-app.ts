@@ -284,19 +284,29 @@ function rateMinutes(expression: string): number | undefined {
   return Number(m[1]) * { minute: 1, hour: 60, day: 24 * 60 }[m[2] as 'minute' | 'hour' | 'day'];
 }
 
+/**
+ * The construct path without the stack and the trailing "Resource" (Tables/Catalog,
+ * Queues/TraceRequestsDlq); the logical id without its hash when the template has no path metadata.
+ */
+export function constructPath(reference: ResourceReference): string[] {
+  const segments = reference.cdkPath ? reference.cdkPath.split('/').slice(1) : [reference.logicalId.replace(/[0-9A-F]{8}$/, '')];
+  return segments.at(-1) === 'Resource' ? segments.slice(0, -1) : segments;
+}
+
 /** The manifest table a referenced resource is (its construct path names it). */
 export function tableOf(reference: ResourceReference | undefined): TableId | undefined {
   if (!reference || !/^AWS::DynamoDB::(Global)?Table$/.test(reference.type)) return undefined;
-  return TABLE_IDS.find((id) => reference.cdkPath.split('/').includes(id));
+  const segments = constructPath(reference);
+  return TABLE_IDS.find((id) => segments.includes(id) || segments.includes(`Tables${id}`));
 }
 
 /** The manifest queue (or its DLQ) a referenced resource is. */
 export function queueOf(reference: ResourceReference | undefined): { id: QueueId; dlq: boolean } | undefined {
   if (!reference || reference.type !== 'AWS::SQS::Queue') return undefined;
-  const segments = reference.cdkPath.split('/');
+  const segments = constructPath(reference);
   for (const id of QUEUE_IDS) {
-    if (segments.includes(id)) return { id, dlq: false };
-    if (segments.includes(`${id}Dlq`)) return { id, dlq: true };
+    if (segments.includes(`${id}Dlq`) || segments.includes(`Queues${id}Dlq`)) return { id, dlq: true };
+    if (segments.includes(id) || segments.includes(`Queues${id}`)) return { id, dlq: false };
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * The IpPool item (DESIGN §3) and how its state is read. `availableAt` is the one number that drives
+ * The IpPool item (one per proxy endpoint) and how its state is read. `availableAt` is the one number that drives
  * the lease: while leased it is the lease expiry, after a release the end of the cooldown; it is
  * absent while the IP is unhealthy or disabled, which keeps the `free` index sparse.
  */

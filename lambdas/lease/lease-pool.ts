@@ -1,5 +1,5 @@
 /**
- * The lease (DESIGN §4): lock an IP with one conditional write, trace, release with a cooldown.
+ * The lease: lock an IP with one conditional write, trace, release with a cooldown.
  *
  * Correctness rests on conditional UpdateItems on the base item only — the `free` index is just a
  * way to find candidates and may be stale (GSIs are eventually consistent). No TransactWriteItems,

@@ -1,5 +1,5 @@
 /**
- * The offer record (DESIGN §7). Validated at the edge with zod: unknown fields are rejected, absent
+ * The offer record, as operators PUT it. Validated at the edge with zod: unknown fields are rejected, absent
  * fields take the defaults below, and URLs must be plain http(s) without embedded credentials —
  * the redirect destination only ever comes from here, never from a request.
  */

@@ -6,7 +6,7 @@ import type { ReleaseOutcome } from '../lease/ip-item';
 import type { TraceResult } from '../tracer/types';
 import type { FailureClass, TraceStatus } from '../traces/trace-record';
 
-/** Delays before attempts 2..6 (the seed's 5, 10, 20, 40, 80 minutes). */
+/** Delays before attempts 2..6 (5, 10, 20, 40, 80 minutes: the schedule operators already expect). */
 export const DEFAULT_BACKOFF_MS = [5, 10, 20, 40, 80].map((m) => m * 60_000);
 
 export type AttemptVerdict =

@@ -1,4 +1,4 @@
-// Public API of the redirect-chain tracer (DESIGN §5).
+// Public API of the redirect-chain tracer: trace() and the building blocks the CLI and tests use.
 import { traceAuto, type AutoTraceOptions } from './auto-tracer';
 import { traceBrowser } from './browser-tracer';
 import { traceHttp } from './http-tracer';

@@ -1,4 +1,4 @@
-// The stable trace result (DESIGN §5) and the options every tracer mode shares.
+// The stable trace result (what `tracepool trace --json` prints; operators script against it) and the options every tracer mode shares.
 import type { Truncation } from './limits';
 
 export type TraceOutcome = 'resolved' | 'loop' | 'too_many_hops' | 'timeout' | 'blocked' | 'error';

@@ -1,10 +1,10 @@
 /**
- * Trackier offers and pairs in the Catalog table (DESIGN §3):
+ * Trackier offers and pairs in the Catalog table:
  *   pk offer#<offerId>, sk offer      the offer itself (lambdas/offers)
  *   pk offer#<offerId>, sk trackier   the offer's Trackier settings and creation progress
  *   pk offer#<offerId>, sk pair#<nnn> one item per pair (001…020), so counters are atomic ADDs
  * A pair item carries `webhookToken` (GSI byWebhookToken) and, once created, `url1CampaignId`
- * (GSI byCampaign). Stats use the seed's snake_case names, which operators already know.
+ * (GSI byCampaign). Stats use the earlier system's snake_case names, which operators already know.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';

@@ -10,7 +10,7 @@
  *              edits (action basic_info with url), `GET /campaign/{id}` reads.
  *   ASSUMED    v2 (what we call): `POST /v2/campaigns` with { title, url, advertiserId, status },
  *              `POST /v2/campaigns/{id}` with { url }, `GET /v2/campaigns?search=<title>`. These are
- *              the paths the seed system and public client code use against api.trackier.com, but
+ *              the paths the earlier system and public client code use against api.trackier.com, but
  *              we found no published v2 reference to check them (or the response shape) against.
  *              The response parser below therefore accepts both the v1 and the v2 shapes.
  * Switching to the documented v1 paths is a change to TRACKIER_ENDPOINTS only.

@@ -1,7 +1,7 @@
 /**
  * GET|POST /webhooks/trackier: which pair a postback belongs to, then log, count and trace.
  *
- * Three routes, in order (the seed's, so existing Trackier postback URLs keep working):
+ * Three routes, in order (the earlier system's, so existing Trackier postback URLs keep working):
  *   1. legacy    token equal to an offer id → that offer's pair 1
  *   2. token     token equal to a pair's webhook token (GSI byWebhookToken)
  *   3. campaign  otherwise, campaign_id equal to a pair's URL1 campaign id (GSI byCampaign)

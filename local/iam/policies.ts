@@ -11,8 +11,8 @@
  * DefaultPolicy with every grant), AWS::IAM::ManagedPolicy resources, inline Policies, and AWS
  * managed policies by ARN (their documents are below: they are not in the template).
  */
-import { TABLE_IDS, type TableId } from '../../lib/manifest/tables';
-import { QUEUE_IDS, type QueueId } from '../../lib/manifest/queues';
+import type { TableId } from '../../lib/manifest/tables';
+import type { QueueId } from '../../lib/manifest/queues';
 import {
   LOCAL_SCOPE,
   assumedRoleArn,
@@ -26,6 +26,7 @@ import {
   type ArnScope,
 } from './arns';
 import type { AppTemplates, CfnResource, CfnTemplate } from './templates';
+import { constructPath, queueOf, tableOf, type ResourceReference } from '../synthesized-app';
 
 /** The local stand-ins of the app's resources (the local stack's names; what it provisions). */
 export interface LocalResourceNames {
@@ -144,46 +145,12 @@ export function secretInfo(cdkPath: string): SecretInfo {
   return { cdkPath, role: /\/TrackierApi\//.test(cdkPath) ? 'trackier' : 'other' };
 }
 
-/** A resource a template value points at, after following outputs and exports. */
-export interface ResourceReference {
-  readonly stackName: string;
-  readonly logicalId: string;
-  readonly type: string;
-  /** aws:cdk:path, e.g. Tracepool-dev-Stateful/Tables/Catalog/Resource ('' without path metadata). */
-  readonly cdkPath: string;
-  /** 'Ref' or the Fn::GetAtt attribute. */
-  readonly attribute: string;
-  readonly properties: Readonly<Record<string, unknown>>;
-}
-
 type StandIn = (reference: ResourceReference) => string;
 
 const obj = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
-/** The construct path without the stack and the trailing "Resource": Tables/Catalog, Queues/TraceRequestsDlq. */
-function constructPath(reference: ResourceReference): string[] {
-  const segments = reference.cdkPath ? reference.cdkPath.split('/').slice(1) : [reference.logicalId.replace(/[0-9A-F]{8}$/, '')];
-  return segments.at(-1) === 'Resource' ? segments.slice(0, -1) : segments;
-}
-
-function tableIdOf(reference: ResourceReference): TableId | undefined {
-  if (!/^AWS::DynamoDB::(Global)?Table$/.test(reference.type)) return undefined;
-  const segments = constructPath(reference);
-  return TABLE_IDS.find((id) => segments.includes(id) || segments.some((s) => s === `Tables${id}`));
-}
-
-function queueOf(reference: ResourceReference): { id: QueueId; dlq: boolean } | undefined {
-  if (reference.type !== 'AWS::SQS::Queue') return undefined;
-  const segments = constructPath(reference);
-  for (const id of QUEUE_IDS) {
-    if (segments.includes(`${id}Dlq`) || segments.includes(`Queues${id}Dlq`)) return { id, dlq: true };
-    if (segments.includes(id) || segments.includes(`Queues${id}`)) return { id, dlq: false };
-  }
-  return undefined;
-}
 
 function functionIdOf(logicalId: string, resource: CfnResource): string {
   const cdkPath = String(resource.Metadata?.['aws:cdk:path'] ?? '');
@@ -209,7 +176,7 @@ export function functionPoliciesFromTemplates(templates: AppTemplates, local: Lo
 
   /** The local value of a reference: names, URLs, ARNs of the local stand-ins. */
   const localValue: StandIn = (reference) => {
-    const table = tableIdOf(reference);
+    const table = tableOf(reference);
     if (table) {
       const name = local.tables[table];
       if (reference.attribute === 'Ref') return name;
@@ -229,7 +196,7 @@ export function functionPoliciesFromTemplates(templates: AppTemplates, local: Lo
 
   /** The same value with the app's resources named by construct: stable across local runs. */
   const labelValue: StandIn = (reference) => {
-    const table = tableIdOf(reference);
+    const table = tableOf(reference);
     if (table) return reference.attribute === 'Ref' ? `{${table}}` : tableArn(`{${table}}`, LOCAL_SCOPE);
     const queue = queueOf(reference);
     if (queue) {
