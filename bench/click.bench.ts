@@ -6,14 +6,11 @@
  *     function's deployed NODE_OPTIONS), against a hello-world handler bundled the same way; the
  *     bundle size; for the record, the first click of a fresh process, and the SDK's generated
  *     DynamoDB + SQS clients alone (what the click used before its lean client).
- * Targets (issue 2): warm p99 ≤ 10 ms including the SQS send; bundle ≤ 500 KB; cold import ≤ 2×.
+ * Targets: warm p99 ≤ 10 ms including the SQS send; bundle ≤ 500 KB; cold import ≤ 2×.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, statSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { startSqsLocal } from '../local/sqs-local';
@@ -23,13 +20,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { queueUrlEnv, tableEnv } from '../lib/manifest/env';
-import { esbuildOptions, nodeOptions } from '../lib/manifest/bundling';
+import { nodeOptions } from '../lib/manifest/bundling';
 import { FUNCTIONS } from '../lib/manifest/functions';
 import { DynamoOfferRepository } from '../lambdas/offers/offer-repository';
 import { validateOffer } from '../lambdas/offers/offer-schema';
 import { printTable, summarize, ms } from './stats';
+import { HELLO_WORLD, ROOT, kb, withBundleDir } from './cold-process';
 
-const ROOT = path.resolve(__dirname, '..');
 const execFileAsync = promisify(execFile);
 const CLICKS = Number(process.env.BENCH_CLICKS ?? 5000);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
@@ -128,32 +125,13 @@ export const handler = async () => [dynamodb, sqs, GetItemCommand, PutItemComman
 `;
 
 async function coldStart(e: Endpoints) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tracepool-bench-'));
-  try {
-    const bundle = async (entry: { file: string } | { contents: string }, out: string) => {
-      await build({
-        ...('file' in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts' as const } }),
-        ...esbuildOptions(ROOT),
-        outfile: path.join(dir, out),
-      });
-      return statSync(path.join(dir, out)).size;
-    };
+  return withBundleDir(async ({ dir, bundle, timeImport }) => {
     const clickSize = await bundle({ file: path.join(ROOT, 'lambdas/click/handler.ts') }, 'click.mjs');
-    const helloSize = await bundle({ contents: "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n" }, 'hello.mjs');
+    const helloSize = await bundle({ contents: HELLO_WORLD }, 'hello.mjs');
     const sdkSize = await bundle({ contents: SDK_CLIENTS_REFERENCE }, 'sdk-clients.mjs');
     const clickDef = FUNCTIONS.find((f) => f.id === 'Click')!;
     const env = { ...process.env, ...handlerEnv(e) };
-    // Whole-process time: what Lambda's init phase pays (runtime start + module import), with the
-    // NODE_OPTIONS the function is deployed with. Synchronous spawn: nothing in this process runs
-    // meanwhile, so both sides of the ratio are measured alike.
-    const time = (file: string, nodeOpts: string) => {
-      const t = performance.now();
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(path.join(dir, file))})`], {
-        env: { ...env, NODE_OPTIONS: nodeOpts },
-      });
-      if (r.status !== 0) throw new Error(`${file}: ${r.stderr.toString().slice(-2000)}`);
-      return performance.now() - t;
-    };
+    const time = (file: string, nodeOpts: string) => timeImport(file, env, nodeOpts);
     // The same plus one click (DynamoDB read, SQS send): what the first user of a new instance
     // waits for. Asynchronous spawn, because local SQS runs in this process and must answer.
     const timeFirstClick = async (file: string, nodeOpts: string) => {
@@ -189,15 +167,12 @@ async function coldStart(e: Endpoints) {
       sdk: summarize(samples.sdk),
       first: summarize(samples.first),
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export async function runClickBench(): Promise<boolean> {
   const { warm, cold, start } = await withEndpoints(async (e) => ({ ...(await warmLatency(e)), start: await coldStart(e) }));
   const ratio = start.click.p50 / start.hello.p50;
-  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   return printTable(`Click path (${CLICKS} clicks per run, ${COLD_RUNS} cold starts each)`, [
     { figure: 'warm handler p50 (offer cache warm)', value: ms(warm.p50) },
     { figure: 'warm handler p99 (offer cache warm)', value: ms(warm.p99), target: '<= 10 ms', pass: warm.p99 <= 10 },
@@ -208,8 +183,8 @@ export async function runClickBench(): Promise<boolean> {
     { figure: `cold process+import p50 (click${start.clickOpts ? `, ${start.clickOpts}` : ''})`, value: ms(start.click.p50) },
     { figure: 'cold process+import p50 (hello-world)', value: ms(start.hello.p50) },
     { figure: 'cold start ratio click / hello-world', value: `${ratio.toFixed(2)}x`, target: '<= 2x', pass: ratio <= 2 },
-    // Lambda's own init (runtime bootstrap) comes on top of both: DESIGN §9's anchor for a
-    // hello-world function is 120-160 ms, against which the import cost below is the difference.
+    // Lambda's own init (runtime bootstrap) comes on top of both: a hello-world Node function's
+    // cold start in Lambda is about 120-160 ms, so the import cost below is what the click adds.
     { figure: 'init added by the click bundle', value: ms(start.click.p50 - start.hello.p50) },
     { figure: 'cold process+import+first click p50 (click)', value: ms(start.first.p50) },
     { figure: `reference: SDK DynamoDB+SQS clients alone (${kb(start.sdkSize)})`, value: `${ms(start.sdk.p50)} = ${(start.sdk.p50 / start.hello.p50).toFixed(2)}x` },

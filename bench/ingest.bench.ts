@@ -25,7 +25,11 @@ import { startSqsLocal } from '../local/sqs-local';
 import { createQueues, createTables } from '../local/provision';
 import { LOCAL_REGION, localCredentials } from '../local/net';
 import { createIngest, type IngestRequest } from '../lambdas/analytics/ingest';
+import { SqsEventQueue } from '../lambdas/analytics/event-queue';
+import { AwsJsonClient, SQS } from '../lambdas/shared/aws-json-client';
+import { FAST_QUEUE } from '../lambdas/shared/fast-queue';
 import { Aggregator, type QueueRecord } from '../lambdas/analytics/aggregator';
+import { DynamoAggregateStore } from '../lambdas/analytics/aggregate-store';
 import type { QueuedEvent } from '../lambdas/analytics/event-schema';
 import { cityGeoLookup } from '../lambdas/geo/geo-lookup';
 
@@ -90,7 +94,9 @@ async function main(): Promise<void> {
     const queueUrl = queues.queues.Events;
 
     // 1. Ingest latency.
-    const ingest = createIngest({ sqs, queueUrl });
+    // The queue adapter and tuning the deployed function wires.
+    const lean = new AwsJsonClient(SQS, { region: LOCAL_REGION, endpoint: new URL(sqsLocal.endpoint), credentials: localCredentials, ...FAST_QUEUE });
+    const ingest = createIngest({ queue: new SqsEventQueue(lean, queueUrl) });
     const req = (i: number): IngestRequest => ({
       type: i % 10 === 0 ? 'click' : 'impression',
       params: {
@@ -161,7 +167,14 @@ async function main(): Promise<void> {
       };
       const aggs = Array.from(
         { length: consumers },
-        () => new Aggregator({ doc: counted, tableName: tables.Analytics, accounts, geo, rawWrites: mode, ...(concurrency ? { concurrency } : {}) }),
+        () =>
+          new Aggregator({
+            store: new DynamoAggregateStore(counted, tables.Analytics, concurrency || undefined),
+            accounts,
+            geo,
+            rawWrites: mode,
+            ...(concurrency ? { concurrency } : {}),
+          }),
       );
       await aggs[0]!.processBatch(events(200, now).map((e) => ({ messageId: randomUUID(), body: JSON.stringify(e) }))); // warm-up
       counting = true;

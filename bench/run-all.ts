@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
-const BENCHES = ['click', 'click-backlog', 'lease', 'trace', 'ingest', 'pipeline'];
+const BENCHES = ['click', 'click-backlog', 'click-stall', 'parked-drain', 'lease', 'lease-backlog', 'trace', 'ingest', 'pipeline', 'cold-start'];
 
 const results: [string, string][] = [];
 for (const name of BENCHES) {

@@ -7,7 +7,8 @@
  * retainData (default true), unknownOfferFallbackUrl (https URL, default: a 404 page),
  * proxyProviders (comma list, default "default"): one Secrets Manager secret each,
  * tracepool/<stage>/proxy/<provider>; alarmEmail and alarmWebhookUrl (https): subscribed to
- * alarms and alerts; eventCorsOrigins (comma list of origins or "*", default none).
+ * alarms and alerts; eventCorsOrigins (comma list of origins or "*", default none);
+ * trustedCountryHeader (the viewer-country header a proxy in front of the API sets; default none).
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -41,6 +42,7 @@ export function buildApp(app: App = new App()): { app: App; stateful: StatefulSt
     alarmWebhookUrl: ctx.alarmWebhookUrl,
     unknownOfferFallbackUrl: ctx.unknownOfferFallbackUrl,
     eventCorsOrigins: ctx.eventCorsOrigins,
+    trustedCountryHeader: ctx.trustedCountryHeader,
   });
   stateless.addStackDependency(stateful);
   Tags.of(app).add('app', 'tracepool');

@@ -7,6 +7,7 @@
  * accepted where that makes sense.
  */
 import { z } from 'zod';
+import { TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from './manifest/env';
 
 /** Stages with a fixed meaning; `dev-<name>` gives each engineer a personal stack. */
 export const STAGES = ['dev', 'staging', 'prod'] as const;
@@ -24,6 +25,11 @@ export interface AppContext {
   readonly alarmWebhookUrl?: string;
   /** Origins allowed to send events from browsers (`*` for any); none by default. */
   readonly eventCorsOrigins: readonly string[];
+  /**
+   * The viewer-country header the click believes: only where a proxy in front of the API sets it
+   * and overwrites the client's. None by default: the country comes from the client address.
+   */
+  readonly trustedCountryHeader?: TrustableCountryHeader;
 }
 
 /** The keys this app reads. */
@@ -35,6 +41,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'alarmWebhookUrl',
   'eventCorsOrigins',
+  'trustedCountryHeader',
 ] as const;
 
 const httpsUrl = z
@@ -83,6 +90,12 @@ const schema = z
       .union([z.literal('*'), list(origin, 'origins')])
       .default([])
       .transform((value) => (value === '*' ? ['*'] : value)),
+    trustedCountryHeader: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(TRUSTABLE_COUNTRY_HEADERS, { error: `must be one of ${TRUSTABLE_COUNTRY_HEADERS.join(', ')} (set it only when a proxy in front of the API sets that header)` }))
+      .optional(),
   })
   .superRefine((ctx, issues) => {
     if (ctx.stage === 'prod' && !ctx.retainData) {

@@ -3,6 +3,7 @@
  * would fail in AWS fails here the same way instead of passing quietly. (Step Functions' 256 KiB
  * state quota lives with its runner, local/stepfunctions-local.ts.)
  */
+import { MAX_MESSAGE_BYTES } from '../lib/manifest/queues';
 
 /** Lambda, synchronous Invoke: "Request must be smaller than 6291456 bytes". */
 export const LAMBDA_REQUEST_BYTES = 6_291_456;
@@ -17,10 +18,10 @@ export const API_INTEGRATION_TIMEOUT_MS = 30_000;
 export const API_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 /**
- * SQS: the largest message a queue accepts when its definition sets no MaximumMessageSize (ours
- * set none): 256 KiB, body and attributes together. local-aws-sqs would otherwise allow 1 MiB.
+ * SQS: the largest message our queues accept (their MaximumMessageSize, set in the CDK): 256 KiB,
+ * body and attributes together, counted in UTF-8 bytes. local-aws-sqs would otherwise allow 1 MiB.
  */
-export const SQS_MESSAGE_BYTES = 262_144;
+export const SQS_MESSAGE_BYTES = MAX_MESSAGE_BYTES;
 
 /**
  * DynamoDB: 400 KB per item, attribute names included. DynamoDB Local enforces it itself

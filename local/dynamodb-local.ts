@@ -12,6 +12,13 @@ import { freePort, localCredentials, LOCAL_REGION, waitFor } from './net';
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /**
+   * Stops the JVM in its tracks (SIGSTOP): connections are still accepted by the kernel, and no
+   * request is ever answered — a stalled DynamoDB, for fault tests and benchmarks.
+   */
+  pause(): void;
+  /** Lets a paused JVM run again (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -49,9 +56,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   } else {
     args.push('-inMemory');
   }
-  const watchdog = 'java "$@" & j=$!; trap "kill $j 2>/dev/null" EXIT; read -r _; kill $j 2>/dev/null; wait $j';
+  // The watchdog prints the JVM's pid (pause/resume signal it) and keeps the JVM's own output out.
+  const watchdog = 'java "$@" >/dev/null & j=$!; echo $j; trap "kill -CONT $j 2>/dev/null; kill $j 2>/dev/null" EXIT; read -r _; kill -CONT $j 2>/dev/null; kill $j 2>/dev/null; wait $j';
   const child: ChildProcess = spawn('bash', ['-c', watchdog, 'dynamodb-local', ...args], {
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let javaPid: number | undefined;
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (javaPid !== undefined) return;
+    stdout += chunk.toString();
+    const line = /^(\d+)\n/.exec(stdout);
+    if (line) javaPid = Number(line[1]);
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -80,9 +96,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     client.destroy();
   }
 
+  const signal = (name: NodeJS.Signals) => {
+    if (javaPid === undefined || exited) throw new Error('DynamoDB Local is not running');
+    process.kill(javaPid, name);
+  };
   return {
     endpoint,
     port,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();

@@ -39,6 +39,13 @@ export interface LocalEndpoints {
 /** Paths inside the Lambda bundle; from sources the same files are read from node_modules. */
 const BUNDLE_ONLY_ENV = new Set<string>([ENV.geoDbDir, 'CHROMIUM_BIN_DIR']);
 
+/** The same queues, their URLs on another endpoint (the IAM gateway's): only the host changes. */
+export function queueUrlsAt(queues: QueueUrls, endpoint: string): QueueUrls {
+  const at = (url: string) => new URL(new URL(url).pathname, endpoint).toString();
+  const map = (urls: Record<QueueId, string>) => Object.fromEntries(Object.entries(urls).map(([id, url]) => [id, at(url)])) as Record<QueueId, string>;
+  return { queues: map(queues.queues), dlqs: map(queues.dlqs), dlqArns: queues.dlqArns };
+}
+
 /** What the stateless stack sets for a function (ServiceFunction, bindTable/bindQueue, grants), from its manifest entry. */
 export function manifestEnvironment(def: FunctionDef, local: LocalResources): Record<string, string> {
   const env: Record<string, string> = {
@@ -50,8 +57,8 @@ export function manifestEnvironment(def: FunctionDef, local: LocalResources): Re
   for (const [key, value] of Object.entries(def.environment ?? {})) if (!BUNDLE_ONLY_ENV.has(key)) env[key] = value;
   for (const id of Object.keys(def.tables ?? {}) as TableId[]) env[tableEnv(id)] = local.tables[id];
   for (const [id, access] of Object.entries(def.queues ?? {}) as [QueueId, string][]) {
-    env[queueUrlEnv(id)] = local.queues.queues[id];
-    if (access === 'monitor' || access === 'admin') env[dlqUrlEnv(id)] = local.queues.dlqs[id];
+    if (access !== 'monitorDlq') env[queueUrlEnv(id)] = local.queues.queues[id];
+    if (access !== 'send') env[dlqUrlEnv(id)] = local.queues.dlqs[id];
   }
   if (def.trackierSecret) env[ENV.trackierSecretArn] = local.trackierSecretId;
   if (def.startsExecutions) env[ENV.stateMachineArn] = local.stateMachineArn;
@@ -101,6 +108,7 @@ export function runtimeEnvironment(options: RuntimeEnvironmentOptions): Record<s
     AWS_ENDPOINT_URL_SFN: options.endpoints.services,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.services,
     AWS_ENDPOINT_URL_EVENTBRIDGE: options.endpoints.services,
+    AWS_ENDPOINT_URL_CLOUDWATCH: options.endpoints.services,
     POWERTOOLS_LOG_LEVEL: options.logLevel,
     // Metrics would be EMF lines on stdout with no CloudWatch to read them.
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -34,6 +34,7 @@ export class FunctionPool {
   private readonly sweeper: NodeJS.Timeout;
   private stopped = false;
   private started = 0;
+  private invocations = 0;
 
   constructor(
     readonly spec: IsolateSpec,
@@ -44,11 +45,12 @@ export class FunctionPool {
   }
 
   /** Isolates alive now, and started in all (each start is a cold start). */
-  stats(): { alive: number; busy: number; started: number } {
-    return { alive: this.isolates.size, busy: this.leased.size, started: this.started };
+  stats(): { alive: number; busy: number; started: number; invocations: number } {
+    return { alive: this.isolates.size, busy: this.leased.size, started: this.started, invocations: this.invocations };
   }
 
   async invoke(event: string): Promise<unknown> {
+    this.invocations++;
     const isolate = await this.acquire();
     try {
       return await isolate.invoke(event);

@@ -158,11 +158,22 @@ export interface RouterOptions {
   /** Extra local-only routes (the demo affiliate chain); return false when not handled. */
   readonly extra?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean;
   readonly onError?: (error: unknown, routeKey: string) => void;
+  /**
+   * The Host headers served (`127.0.0.1:<port>`, `localhost:<port>`); any other is refused with 403
+   * before routing. A web page the developer visits could otherwise drive the local stack by DNS
+   * rebinding: its own name, re-pointed at 127.0.0.1, would reach the admin routes and the demo.
+   * @default every Host
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export function createRouter(options: RouterOptions): http.RequestListener {
   const routes = compileRoutes(options.functions);
+  const allowedHosts = options.allowedHosts && new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   return (req, res) => {
+    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      return sendJson(res, 403, { message: 'Forbidden: unknown Host header' });
+    }
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     if (options.extra?.(req, res, url)) return;
     const method = (req.method ?? 'GET').toUpperCase();

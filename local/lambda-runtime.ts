@@ -21,12 +21,18 @@ export const DEFAULT_POOL_LIMITS: PoolLimits = { maxIsolates: 3, idleMs: 60_000,
 
 /**
  * Fault injection for the local stack's tests: the next `times` invocations of a function fail
- * the way a crashed Lambda does (Runtime.ExitError), before the handler runs.
+ * the way a crashed Lambda does (Runtime.ExitError) — before the handler runs, or (`afterHandler`)
+ * once it has run, its side effects done but its answer lost, as when a sandbox dies on its way out.
  */
 const faults = new Map<string, number>();
-export function injectCrash(functionId: string, times = 1): void {
-  faults.set(functionId, (faults.get(functionId) ?? 0) + times);
+const lateFaults = new Map<string, number>();
+export function injectCrash(functionId: string, times = 1, options: { afterHandler?: boolean } = {}): void {
+  const map = options.afterHandler ? lateFaults : faults;
+  map.set(functionId, (map.get(functionId) ?? 0) + times);
 }
+
+const crashed = (functionId: string) =>
+  new LambdaFunctionError({ errorType: RUNTIME_ERROR.exit, errorMessage: `${functionId}: injected crash (Runtime exited with error: signal: killed)` });
 
 export class LocalLambda {
   private readonly pools = new Map<string, FunctionPool>();
@@ -53,12 +59,18 @@ export class LocalLambda {
     const pending = faults.get(def.id);
     if (pending) {
       faults.set(def.id, pending - 1);
-      throw new LambdaFunctionError({ errorType: RUNTIME_ERROR.exit, errorMessage: `${def.id}: injected crash (Runtime exited with error: signal: killed)` });
+      throw crashed(def.id);
     }
     const payload = JSON.stringify(event) ?? 'null';
     const bytes = Buffer.byteLength(payload, 'utf8');
     if (bytes > LAMBDA_REQUEST_BYTES) {
       throw new LambdaServiceError('RequestEntityTooLargeException', `${bytes} byte payload is too large for the Invoke operation (limit ${LAMBDA_REQUEST_BYTES} bytes)`);
+    }
+    const late = lateFaults.get(def.id);
+    if (late) {
+      lateFaults.set(def.id, late - 1);
+      await pool.invoke(payload).catch(() => undefined);
+      throw crashed(def.id);
     }
     return pool.invoke(payload);
   };

@@ -25,6 +25,7 @@ import { FUNCTIONS, type FunctionDef } from '../lib/manifest/functions';
 import { startJsonRpcServer, type JsonRpcHandlers } from './json-rpc-server';
 import { LocalSecrets } from './secrets-local';
 import { LocalEventBridge } from './eventbridge-local';
+import { localCloudWatchHandlers } from './cloudwatch-local';
 import { LocalStepFunctions, LOCAL_STATE_MACHINE_ARN, lambdaTask } from './stepfunctions-local';
 import { synthesizedDefinition, type LocalDefinition } from './state-machine-definition';
 import { startSqsPoller } from './sqs-poller';
@@ -36,8 +37,8 @@ import { deriveIpId } from '../lambdas/lease/ip-records';
 import { DEFAULT_CDK_OUT, ensureSynthesized } from './cdk-out';
 import { readSynthesizedApp, type SynthesizedApp } from './synthesized-app';
 import { localStandIns } from './local-stand-ins';
-import { iamEnforcementEnabled, startLocalIam, synthesizeTemplates, templatesFromCloudAssembly, type LocalIam } from './iam';
-import { manifestEnvironment, runtimeEnvironment, sourceExecArgv, type LocalEndpoints, type LocalResources } from './function-env';
+import { iamEnforcementEnabled, startLocalIam, synthesizeTemplates, templatesFromCloudAssembly, type AppTemplates, type LocalIam } from './iam';
+import { manifestEnvironment, queueUrlsAt, runtimeEnvironment, sourceExecArgv, type LocalEndpoints, type LocalResources } from './function-env';
 
 export interface LocalStackOptions {
   /** @default TRACEPOOL_PORT or 3000; 0 picks a free port */
@@ -91,6 +92,11 @@ export interface LocalStackOptions {
    * @default TRACEPOOL_ENFORCE_IAM=1
    */
   enforceIam?: boolean;
+  /**
+   * The templates IAM enforcement reads the policies from, when given (tests share one synth).
+   * @default cdk.out's with fromSynth, else the app synthesized in process
+   */
+  iamTemplates?: AppTemplates;
 }
 
 export interface LocalStack {
@@ -209,7 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const secrets = new LocalSecrets();
     const eventBridge = new LocalEventBridge();
     // Step Functions' operations join once its definition is synthesized (below).
-    const serviceHandlers: JsonRpcHandlers = { ...secrets.handlers(), ...eventBridge.handlers() };
+    const serviceHandlers: JsonRpcHandlers = { ...secrets.handlers(), ...eventBridge.handlers(), ...localCloudWatchHandlers() };
     const services = await startJsonRpcServer(serviceHandlers);
     stops.push(() => services.stop());
     const rawEndpoints: LocalEndpoints = { dynamodb: dynamoEndpoint, sqs: sqsEndpoint, services: services.endpoint };
@@ -231,7 +237,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // the raw endpoints). Each isolate signs with its own key, which names the function.
     const iam = (options.enforceIam ?? iamEnforcementEnabled())
       ? await startLocalIam({
-          templates: synthesized ? templatesFromCloudAssembly(cdkOut) : synthesizeTemplates(),
+          templates: options.iamTemplates ?? (synthesized ? templatesFromCloudAssembly(cdkOut) : synthesizeTemplates()),
           resources: {
             tables,
             queues,
@@ -260,14 +266,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       fakeTrackier = await startFakeTrackier({ apiKey: trackierKey });
       stops.push(() => fakeTrackier!.close());
     }
-    secrets.put(naming.trackierSecret, { baseUrl: options.trackierBaseUrl ?? fakeTrackier!.url, apiKey: trackierKey });
+    // webhookSigningKey: the master of the pairs' webhook signing keys (lambdas/trackier/webhook-signature.ts).
+    secrets.put(naming.trackierSecret, { baseUrl: options.trackierBaseUrl ?? fakeTrackier!.url, apiKey: trackierKey, webhookSigningKey: randomBytes(32).toString('base64url') });
 
     const logLevel = options.logLevel ?? 'INFO';
+    // The SDK sends an SQS call to its QueueUrl's host, whatever endpoint it was given: the
+    // functions' queue URLs name the gateway, or their calls would pass by IAM.
+    const functionQueues = iam ? queueUrlsAt(queues, endpoints.sqs) : queues;
+    const functionResources: LocalResources = { ...resources, queues: functionQueues };
     const specs = synthesized
-      ? synthesizedSpecs(synthesized, { endpoints, logLevel, env: options.env, standIns: localStandIns({ tables, queues, stateMachineArn: LOCAL_STATE_MACHINE_ARN, secretArn: (name) => secrets.arnOf(name) }) })
-      : FUNCTIONS.map((def) => sourceSpec(def, resources, { endpoints, logLevel, env: options.env }));
+      ? synthesizedSpecs(synthesized, { endpoints, logLevel, env: options.env, standIns: localStandIns({ tables, queues: functionQueues, stateMachineArn: LOCAL_STATE_MACHINE_ARN, secretArn: (name) => secrets.arnOf(name) }) })
+      : FUNCTIONS.map((def) => sourceSpec(def, functionResources, { endpoints, logLevel, env: options.env }));
     for (const spec of specs) lambda.register(spec);
-    for (const def of options.extraFunctions ?? []) lambda.register(sourceSpec(def, resources, { endpoints, logLevel, env: options.env }));
+    for (const def of options.extraFunctions ?? []) lambda.register(sourceSpec(def, functionResources, { endpoints, logLevel, env: options.env }));
     const functions = [...(synthesized ? synthesized.functions.map((f) => f.def) : FUNCTIONS), ...(options.extraFunctions ?? [])];
 
     // The click is the one path a person waits on, and the demo promises its trace a second later:
@@ -312,6 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         invoke: lambda.invoke,
         integrationTimeoutMs: options.apiTimeoutMs,
         extra: demoRoutes(() => url),
+        allowedHosts: [`127.0.0.1:${actualPort}`, `localhost:${actualPort}`],
         onError: (error, routeKey) => log(`handler error on ${routeKey}: ${(error as Error).stack ?? String(error)}`),
       }),
     );
@@ -418,6 +430,9 @@ function sourceSpec(def: FunctionDef, resources: LocalResources, options: SpecOp
       ...manifestEnvironment(def, resources),
       [ENV.stage]: 'local',
       [ENV.corsOrigins]: '*',
+      // Only loopback reaches the local stack, and its clicks come from 127.0.0.1, which no country
+      // database places: this header lets a developer say where a click comes from.
+      [ENV.trustedCountryHeader]: 'x-viewer-country',
       ...runtimeEnvironment({ functionId: def.id, memoryMb, endpoints: options.endpoints, logLevel: options.logLevel, taskRoot: PROJECT_ROOT }),
       ...options.env,
     },

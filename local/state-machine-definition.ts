@@ -1,12 +1,16 @@
 /**
  * The trace state machine exactly as `cdk synth` produces it: the definition taken from the
- * template, its Fn::Join/GetAtt/Ref resolved, and each Task state mapped to the function whose ARN
- * it invokes. From sources the real CDK app is synthesized in process (bundling skipped); with
- * --from-synth the template in cdk.out is read (local/synthesized-app.ts).
+ * template, its Fn::Join/GetAtt/Ref resolved, and each Task state mapped to the function it
+ * invokes — its Resource when that is the function's ARN (LambdaInvoke with payloadResponseOnly),
+ * else Parameters.FunctionName for the optimized integration (`arn:aws:states:::lambda:invoke`,
+ * and `.waitForTaskToken` for the callback pattern). From sources the real CDK app is synthesized
+ * in process (bundling skipped); with --from-synth the template in cdk.out is read
+ * (local/synthesized-app.ts).
  */
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { buildApp } from '../bin/app';
 import type { FunctionDef } from '../lib/manifest/functions';
+import { LAMBDA_INVOKE_RESOURCES } from './stepfunctions-local';
 
 export interface LocalDefinition {
   readonly definition: Record<string, unknown>;
@@ -22,6 +26,12 @@ interface TemplateResource {
 }
 
 const localFunctionArn = (logicalId: string) => `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
+
+/** The logical id in a local function ARN, qualified (`:alias`, `:3`) or not. */
+function logicalIdOfArn(arn: unknown): string | undefined {
+  if (typeof arn !== 'string' || !arn.startsWith(localFunctionArn(''))) return undefined;
+  return arn.slice(localFunctionArn('').length).split(':')[0];
+}
 
 function resolvePart(part: Token): string {
   if (typeof part === 'string') return part;
@@ -44,13 +54,18 @@ export function definitionFromTemplate(
   if (!machine) throw new Error('no state machine in the synthesized stateless stack');
   const raw = machine.Properties?.DefinitionString as string | { 'Fn::Join': [string, Token[]] };
   const text = typeof raw === 'string' ? raw : raw['Fn::Join'][1].map(resolvePart).join(raw['Fn::Join'][0]);
-  const definition = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string }> };
+  const definition = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }> };
   const tasks: Record<string, FunctionDef> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
-    const logicalId = state.Resource?.startsWith(localFunctionArn('')) ? state.Resource.slice(localFunctionArn('').length) : undefined;
+    const integration = state.Resource !== undefined && LAMBDA_INVOKE_RESOURCES.includes(state.Resource);
+    if (integration && state.Parameters?.['FunctionName.$'] !== undefined) {
+      throw new Error(`task ${name} names its function at run time (FunctionName.$), which the local runner cannot map`);
+    }
+    const target = integration ? state.Parameters?.FunctionName : state.Resource;
+    const logicalId = logicalIdOfArn(target);
     const def = logicalId ? functionByLogicalId(logicalId) : undefined;
-    if (!def) throw new Error(`task ${name} invokes ${state.Resource}, which is no function of the app`);
+    if (!def) throw new Error(`task ${name} invokes ${JSON.stringify(target)}, which is no function of the app`);
     tasks[name] = def;
   }
   return { definition, tasks };

@@ -7,7 +7,9 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AdminClient, AdminResponse } from './admin-client';
+import { CliError } from './output';
 
 type Method = Parameters<AdminClient['request']>[0];
 
@@ -49,27 +51,44 @@ export class LocalAdminClient implements AdminClient {
   }
 }
 
+/** A deployed stack to call, and the AWS profile and region to call it with. */
+export interface StackTarget {
+  readonly stack: string;
+  readonly region?: string;
+  readonly profile?: string;
+}
+
+/** Where a stack's admin API is, found with the target's credentials. */
+export type StackLookup = (target: StackTarget, credentials: AwsCredentialIdentityProvider) => Promise<{ url: string; region: string }>;
+
+/** Reads the `ApiUrl` output of the stack's stateless half. */
+export const describeStackApi: StackLookup = async (target, credentials) => {
+  const cfn = new CloudFormationClient({ credentials, ...(target.region ? { region: target.region } : {}), ...(target.profile ? { profile: target.profile } : {}) });
+  try {
+    const name = target.stack.endsWith('-Stateless') ? target.stack : `${target.stack}-Stateless`;
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+    const url = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'ApiUrl')?.OutputValue;
+    if (!url) throw new CliError(`stack ${name} has no ApiUrl output: is it deployed?`);
+    return { url, region: await cfn.config.region() };
+  } finally {
+    cfn.destroy();
+  }
+};
+
 export class SigV4AdminClient implements AdminClient {
   private constructor(
     readonly baseUrl: string,
     private readonly signer: SignatureV4,
   ) {}
 
-  /** Finds the API URL in the `ApiUrl` output of the stack's stateless half. */
-  static async forStack(stackName: string, region?: string): Promise<SigV4AdminClient> {
-    const cfn = new CloudFormationClient(region ? { region } : {});
-    const name = stackName.endsWith('-Stateless') ? stackName : `${stackName}-Stateless`;
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
-    const url = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'ApiUrl')?.OutputValue;
-    if (!url) throw new Error(`stack ${name} has no ApiUrl output: is it deployed?`);
-    const resolvedRegion = await cfn.config.region();
-    cfn.destroy();
-    const signer = new SignatureV4({
-      service: 'execute-api',
-      region: resolvedRegion,
-      credentials: fromNodeProviderChain(),
-      sha256: Sha256,
-    });
+  /**
+   * One credential provider, from the named profile when there is one, serves both the stack
+   * lookup and the signing of every call.
+   */
+  static async forStack(target: StackTarget, lookup: StackLookup = describeStackApi): Promise<SigV4AdminClient> {
+    const credentials = fromNodeProviderChain(target.profile ? { profile: target.profile } : {});
+    const { url, region } = await lookup(target, credentials);
+    const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
     return new SigV4AdminClient(url, signer);
   }
 

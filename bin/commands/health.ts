@@ -6,10 +6,13 @@
  *   POST /admin/dlq/redrive { queue } → 202 started | 200 nothing_to_move | 409 already running
  *   GET /admin/dlq/redrive?queue=… → 200 { approximateMessages, running, tasks: [{ status, moved, toMove }] }
  *
- * Exit codes of `health`: 0 healthy, 1 degraded (warnings), 2 critical or the API unreachable.
+ * Exit codes of `health` are the pool's state: 0 healthy, 1 degraded (warnings), 2 critical or
+ * no document at all (unreachable, or any error answer: a monitor that cannot say must not pass for
+ * degraded). `dlq redrive` follows the CLI's: 1 for a 4xx (409: a move already runs), 2 unreachable.
  */
 import { Option, type Command } from 'commander';
 import type { AdminClient } from './admin-client';
+import { CliError, EXIT, Output, apiError, formatError, processIo, table, toCliError, withJson, type ExitCode, type Io } from './output';
 import type { PoolDocument } from '../../lambdas/ops/pool-monitor';
 import type { MoveTask } from '../../lambdas/ops/dlq-redrive';
 
@@ -25,11 +28,17 @@ function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)];
-}
+const linePrinters = (io: Io): { print: Print; printErr: Print } => ({
+  print: (line) => io.stdout(`${line}\n`),
+  printErr: (line) => io.stderr(`${line}\n`),
+});
+const { print: stdoutLine, printErr: stderrLine } = linePrinters(processIo);
+
+/** Line printers (the command's tests pass their own) as the Io an Output writes to. */
+const linesIo = (print: Print, printErr: Print): Io => ({
+  stdout: (chunk) => print(chunk.replace(/\n$/, '')),
+  stderr: (chunk) => printErr(chunk.replace(/\n$/, '')),
+});
 
 /** The monitor document as a compact, fixed-layout text block. */
 export function formatHealth(doc: PoolDocument): string {
@@ -45,6 +54,7 @@ export function formatHealth(doc: PoolDocument): string {
         ...table(
           ['  CC', 'TOTAL', 'AVAIL', 'LEASED', 'COOLDOWN', 'UNHEALTHY', 'DISABLED'],
           countries.map(([cc, c]) => [`  ${cc}`, String(c.total), String(c.available), String(c.leased), String(c.cooldown), String(c.unhealthy), String(c.disabled)]),
+          { rightFrom: 1 },
         ),
       );
     }
@@ -68,28 +78,22 @@ export function formatHealth(doc: PoolDocument): string {
   return out.join('\n');
 }
 
-function reason(error: unknown): string {
-  const cause = error instanceof Error ? error.message : String(error);
-  return /fetch failed|ECONNREFUSED/.test(cause) ? `${cause} — is the local stack running (npm start)?` : cause;
-}
-
-const apiMessage = (body: unknown) =>
-  typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : JSON.stringify(body);
-
 /** Runs `health`; returns the exit code. */
-export async function runHealth(admin: AdminClient, opts: { json?: boolean }, print: Print = console.log, printErr: Print = console.error): Promise<number> {
+export async function runHealth(admin: AdminClient, opts: { json?: boolean }, print: Print = stdoutLine, printErr: Print = stderrLine): Promise<number> {
+  const json = opts.json === true;
   let res;
   try {
     res = await admin.request<PoolDocument>('GET', '/admin/pool');
   } catch (error) {
-    printErr(`error: monitor unreachable: ${reason(error)}`);
+    printErr(formatError(new CliError(`monitor unreachable: ${toCliError(error).message}`, HEALTH_EXIT.unreachable), json));
     return HEALTH_EXIT.unreachable;
   }
   if (res.status !== 200 || typeof res.body !== 'object' || res.body === null || !('health' in res.body)) {
-    printErr(`error: monitor answered HTTP ${res.status}: ${apiMessage(res.body)}`);
+    const answered = apiError('monitor answered', res);
+    printErr(formatError(new CliError(answered.message, HEALTH_EXIT.unreachable, answered.details), json));
     return HEALTH_EXIT.unreachable;
   }
-  print(opts.json ? JSON.stringify(res.body, null, 2) : formatHealth(res.body));
+  print(json ? JSON.stringify(res.body, null, 2) : formatHealth(res.body));
   return HEALTH_EXIT[res.body.health] ?? HEALTH_EXIT.unreachable;
 }
 
@@ -107,73 +111,86 @@ interface RedriveStatusBody {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `dlq redrive`; returns the exit code (0 started/done/nothing to do, 1 otherwise). */
+/**
+ * Runs `dlq redrive`; returns the exit code: 0 started, done or nothing to do; 1 a move already
+ * running, a move that failed or did not finish in time; an API error's otherwise.
+ */
 export async function runRedrive(
   admin: AdminClient,
-  opts: { queue: 'trace' | 'events'; wait?: boolean; timeoutMs?: number; pollMs?: number },
-  print: Print = console.log,
-  printErr: Print = console.error,
+  opts: { queue: 'trace' | 'events'; wait?: boolean; json?: boolean; timeoutMs?: number; pollMs?: number },
+  print: Print = stdoutLine,
+  printErr: Print = stderrLine,
 ): Promise<number> {
+  const out = new Output(linesIo(print, printErr), opts.json === true);
+  try {
+    return await redrive(admin, opts, out);
+  } catch (error) {
+    return out.fail(error);
+  }
+}
+
+async function redrive(admin: AdminClient, opts: { queue: 'trace' | 'events'; wait?: boolean; timeoutMs?: number; pollMs?: number }, out: Output): Promise<ExitCode> {
   const res = await admin.request<RedriveStarted | { message: string; details?: { task?: MoveTask } }>('POST', '/admin/dlq/redrive', { queue: opts.queue });
   if (res.status === 409) {
     const task = (res.body as { details?: { task?: MoveTask } }).details?.task;
-    printErr(`A redrive of the ${opts.queue} DLQ is already running${task ? `: ${task.moved} of ${task.toMove ?? '?'} moved so far` : ''}.`);
-    return 1;
+    out.shortfall({ status: 'already_running', queue: opts.queue, task }, () =>
+      `A redrive of the ${opts.queue} DLQ is already running${task ? `: ${task.moved} of ${task.toMove ?? '?'} moved so far` : ''}.`,
+    );
+    return EXIT.rejected;
   }
-  if (res.status !== 200 && res.status !== 202) {
-    printErr(`error: HTTP ${res.status}: ${apiMessage(res.body)}`);
-    return 1;
-  }
+  if (res.status !== 200 && res.status !== 202) throw apiError('dlq redrive', res);
   const body = res.body as RedriveStarted;
   if (body.status === 'nothing_to_move') {
-    print(`The ${opts.queue} DLQ is empty: nothing to move.`);
-    return 0;
+    out.result(body, () => `The ${opts.queue} DLQ is empty: nothing to move.`);
+    return EXIT.ok;
   }
-  print(`Moving ~${body.approximateMessages} message(s) from the ${opts.queue} DLQ back to its queue.`);
   if (!opts.wait) {
-    print(`Follow with: tracepool dlq redrive --queue ${opts.queue} --wait  (or GET /admin/dlq/redrive?queue=${opts.queue})`);
-    return 0;
+    out.result(body, (b) =>
+      [
+        `Moving ~${b.approximateMessages} message(s) from the ${opts.queue} DLQ back to its queue.`,
+        `Follow with: tracepool dlq redrive --queue ${opts.queue} --wait  (or GET /admin/dlq/redrive?queue=${opts.queue})`,
+      ].join('\n'),
+    );
+    return EXIT.ok;
   }
+  out.line(`Moving ~${body.approximateMessages} message(s) from the ${opts.queue} DLQ back to its queue.`);
   const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
   for (;;) {
     await sleep(opts.pollMs ?? 1000);
     const st = await admin.request<RedriveStatusBody>('GET', `/admin/dlq/redrive?queue=${opts.queue}`);
-    if (st.status !== 200) {
-      printErr(`error: HTTP ${st.status}: ${apiMessage(st.body)}`);
-      return 1;
-    }
+    if (st.status !== 200) throw apiError('dlq redrive status', st);
     const latest = st.body.tasks[0];
     if (!st.body.running && latest) {
       if (latest.status === 'COMPLETED') {
-        print(`Moved ${latest.moved} message(s).`);
-        return 0;
+        out.result(st.body, () => `Moved ${latest.moved} message(s).`);
+        return EXIT.ok;
       }
-      printErr(`Redrive ${latest.status.toLowerCase()} after moving ${latest.moved} message(s)${latest.failureReason ? `: ${latest.failureReason}` : ''}.`);
-      return 1;
+      out.shortfall(st.body, () => `Redrive ${latest.status.toLowerCase()} after moving ${latest.moved} message(s)${latest.failureReason ? `: ${latest.failureReason}` : ''}.`);
+      return EXIT.rejected;
     }
     if (Date.now() > deadline) {
-      print(`Still moving: ${latest?.moved ?? 0} of ${latest?.toMove ?? '?'} moved so far.`);
-      return 1;
+      out.result(st.body, () => `Still moving: ${latest?.moved ?? 0} of ${latest?.toMove ?? '?'} moved so far.`);
+      return EXIT.rejected;
     }
   }
 }
 
-export function registerHealthCommands(program: Command, client: () => AdminClient): void {
-  program
-    .command('health')
-    .description('pool and pipeline health (exit 0 healthy, 1 degraded, 2 critical or unreachable)')
-    .option('--json', 'print the monitor document as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      process.exitCode = await runHealth(client(), opts);
-    });
+export function registerHealthCommands(program: Command, client: () => AdminClient, io: Io = processIo): void {
+  const { print, printErr } = linePrinters(io);
+  withJson(program.command('health').description('pool and pipeline health (exit 0 healthy, 1 degraded, 2 critical or unreachable)'), 'print the monitor document as JSON').action(
+    async (opts: { json?: boolean }) => {
+      process.exitCode = await runHealth(client(), opts, print, printErr);
+    },
+  );
 
   const dlq = program.command('dlq').description('dead-letter queues');
-  dlq
-    .command('redrive')
-    .description('move the messages of a dead-letter queue back to its queue (SQS message move task)')
-    .addOption(new Option('--queue <queue>', 'which DLQ').choices(['trace', 'events']).default('trace'))
-    .option('--wait', 'wait until the move is done and print how many moved')
-    .action(async (opts: { queue: 'trace' | 'events'; wait?: boolean }) => {
-      process.exitCode = await runRedrive(client(), opts);
-    });
+  withJson(
+    dlq
+      .command('redrive')
+      .description('move the messages of a dead-letter queue back to its queue (SQS message move task)')
+      .addOption(new Option('--queue <queue>', 'which DLQ').choices(['trace', 'events']).default('trace'))
+      .option('--wait', 'wait until the move is done and print how many moved'),
+  ).action(async (opts: { queue: 'trace' | 'events'; wait?: boolean; json?: boolean }) => {
+    process.exitCode = await runRedrive(client(), opts, print, printErr);
+  });
 }

@@ -25,6 +25,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { AdminClient } from './admin-client';
+import { positiveInteger } from './arguments';
+import { CliError, EXIT, apiError, processIo, respond, table, withJson, type Io } from './output';
 import { csvLine, parseCsv } from '../../lambdas/lease/csv';
 import { jsonRecordLines } from '../../lambdas/lease/ip-import';
 import { IP_STATES } from '../../lambdas/lease/ip-item';
@@ -99,12 +101,6 @@ export function prepareImport(text: string, fileName: string, chunkSize = IMPORT
   return { total: data.length + errors.length, chunks, rejected: errors };
 }
 
-function httpError(status: number, body: unknown): Error {
-  const message =
-    typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : JSON.stringify(body);
-  return new Error(`HTTP ${status}: ${message}`);
-}
-
 /** A single self-overwriting status line on a terminal; silent when piped. */
 function progressLine(stream: NodeJS.WriteStream) {
   return {
@@ -142,7 +138,7 @@ export async function importIps(
   const summary = (): ImportSummary => ({ total: prepared.total, accepted, upserted, created, updated, rejected });
   for (const chunk of prepared.chunks) {
     const res = await admin.request<ImportResponse>('POST', '/admin/ips', chunk.body, chunk.contentType);
-    if (res.status !== 200) throw httpError(res.status, res.body);
+    if (res.status !== 200) throw apiError('import', res);
     accepted += res.body.accepted;
     upserted += res.body.upserted;
     created += res.body.created ?? 0;
@@ -191,73 +187,77 @@ export function formatIpTable(ips: IpRow[]): string {
     String(ip.consecutiveFailures),
     ip.state === 'leased' ? (ip.leaseOwner ?? '') : '',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
+  return table(head, rows).join('\n');
 }
 
-export function registerIpsCommands(program: Command, client: () => AdminClient): void {
+async function readImportFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+export function registerIpsCommands(program: Command, client: () => AdminClient, io: Io = processIo): void {
   const ips = program.command('ips').description('manage the pool of proxy IPs');
 
-  ips
-    .command('import <file>')
-    .description('import proxy endpoints from a JSON (array or {"ips": [...]}) or CSV file (host,port,country,provider[,ipId][,enabled])')
-    .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const text = await readFile(file, 'utf8');
+  withJson(
+    ips
+      .command('import <file>')
+      .description('import proxy endpoints from a JSON (array or {"ips": [...]}) or CSV file (host,port,country,provider[,ipId][,enabled])'),
+  ).action((file: string, opts: { json?: boolean }) =>
+    respond(io, opts, async (out) => {
+      const text = await readImportFile(file);
       const progress = progressLine(process.stderr);
       const result = await importIps(client(), text, path.basename(file), (done, total, s) =>
         progress.update(`Importing ${path.basename(file)}: ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)  accepted ${s.accepted}  rejected ${s.rejected.length}`),
       ).finally(() => progress.done());
-      if (opts.json) {
-        console.log(JSON.stringify(result, null, 2));
-      } else {
-        console.log(
-          `${file}: ${result.accepted} of ${result.total} accepted (${result.created} new, ${result.updated} updated), ${result.rejected.length} rejected`,
-        );
-        for (const r of result.rejected) console.log(`  line ${r.line}: ${r.reason}`);
-      }
-      if (result.rejected.length) process.exitCode = 1; // good lines are kept; the exit code flags the bad ones
-    });
+      out.result(result, (r) =>
+        [
+          `${file}: ${r.accepted} of ${r.total} accepted (${r.created} new, ${r.updated} updated), ${r.rejected.length} rejected`,
+          ...r.rejected.map((x) => `  line ${x.line}: ${x.reason}`),
+        ].join('\n'),
+      );
+      // Good lines are kept; the exit code flags the bad ones.
+      return result.rejected.length ? EXIT.rejected : EXIT.ok;
+    }),
+  );
 
-  ips
-    .command('list')
-    .description('list the IPs with their state')
-    .option('--country <cc>', 'only this country (ISO 3166-1 alpha-2)')
-    .addOption(new Option('--state <state>', 'only this state').choices([...IP_STATES]))
-    .option('--limit <n>', 'at most this many', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--limit must be a positive integer, got ${v}`);
-      return n;
-    })
-    .option('--json', 'print JSON')
-    .action(async (opts: { country?: string; state?: string; limit?: number; json?: boolean }) => {
+  withJson(
+    ips
+      .command('list')
+      .description('list the IPs with their state')
+      .option('--country <cc>', 'only this country (ISO 3166-1 alpha-2)')
+      .addOption(new Option('--state <state>', 'only this state').choices([...IP_STATES]))
+      .option('--limit <n>', 'at most this many', positiveInteger('--limit')),
+  ).action((opts: { country?: string; state?: string; limit?: number; json?: boolean }) =>
+    respond(io, opts, async (out) => {
       const query = new URLSearchParams();
       if (opts.country) query.set('country', opts.country.toLowerCase());
       if (opts.state) query.set('state', opts.state);
       if (opts.limit) query.set('limit', String(opts.limit));
       const qs = query.toString();
       const res = await client().request<{ ips: IpRow[] }>('GET', `/admin/ips${qs ? `?${qs}` : ''}`);
-      if (res.status !== 200) throw httpError(res.status, res.body);
-      if (opts.json) console.log(JSON.stringify(res.body.ips, null, 2));
-      else console.log(res.body.ips.length ? formatIpTable(res.body.ips) : 'No IPs match.');
-    });
+      if (res.status !== 200) throw apiError('ips list', res);
+      out.result(res.body.ips, (list) => (list.length ? formatIpTable(list) : 'No IPs match.'));
+    }),
+  );
 
-  ips
-    .command('reset-health [ids...]')
-    .description('mark IPs healthy again and put them back in the pool (all unhealthy ones when no id is given)')
-    .action(async (ids: string[]) => {
+  withJson(
+    ips.command('reset-health [ids...]').description('mark IPs healthy again and put them back in the pool (all unhealthy ones when no id is given)'),
+  ).action((ids: string[], opts: { json?: boolean }) =>
+    respond(io, opts, async (out) => {
       const res = await client().request<{ reset: number; notFound?: string[] }>(
         'POST',
         '/admin/ips/reset-health',
         ids.length ? { ids } : {},
         'application/json',
       );
-      if (res.status !== 200) throw httpError(res.status, res.body);
-      console.log(`Reset health of ${res.body.reset} IP(s).`);
-      if (res.body.notFound?.length) {
-        console.error(`Not found: ${res.body.notFound.join(', ')}`);
-        process.exitCode = 1;
-      }
-    });
+      if (res.status !== 200) throw apiError('ips reset-health', res);
+      out.result(res.body, (b) => `Reset health of ${b.reset} IP(s).`);
+      if (!res.body.notFound?.length) return EXIT.ok;
+      out.note(`Not found: ${res.body.notFound.join(', ')}`);
+      return EXIT.rejected;
+    }),
+  );
 }

@@ -1,9 +1,10 @@
 /**
  * `tracepool metrics hourly --campaign <id> [--from] [--to] [--json]` → GET /admin/metrics/hourly.
- * Prints a table by default, the API's JSON with --json. Exit code 1 when the API refuses.
+ * Prints a table by default, the API's JSON with --json.
  */
 import type { Command } from 'commander';
 import type { AdminClient } from './admin-client';
+import { apiError, processIo, respond, table, withJson, type Io } from './output';
 
 interface HourlyBody {
   campaign_id: string;
@@ -19,40 +20,33 @@ export function formatHourlyTable(body: HourlyBody): string {
   const header = ['HOUR (UTC)', 'AD UNIT', 'IMPRESSIONS', 'CLICKS', 'CTR'];
   const rows = body.hours.map((r) => [r.hour, r.ad_unit_id, String(r.impressions), String(r.clicks), pct(r.ctr)]);
   rows.push(['TOTAL', '', String(body.totals.impressions), String(body.totals.clicks), pct(body.totals.ctr)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const [head, ...lines] = table(header, rows, { rightFrom: 2 });
   return [
     `campaign ${body.campaign_id}  ${body.from} → ${body.to}`,
-    line(header),
+    head!,
     ...(body.hours.length ? [] : ['(no events in this range)']),
-    ...rows.map(line),
+    ...lines,
   ].join('\n');
 }
 
-export function registerMetricsCommand(program: Command, client: () => AdminClient): void {
+export function registerMetricsCommand(program: Command, client: () => AdminClient, io: Io = processIo): void {
   const metrics = program.command('metrics').description('analytics metrics');
-  metrics
-    .command('hourly')
-    .description('hourly impressions / clicks / CTR per ad unit for a campaign (default: the last 24 hours)')
-    .requiredOption('--campaign <id>', 'campaign id (UUID)')
-    .option('--from <time>', 'first hour, YYYY-MM-DD or YYYY-MM-DDTHH (UTC)')
-    .option('--to <time>', 'last hour, YYYY-MM-DD or YYYY-MM-DDTHH (UTC)')
-    .option('--json', 'print the API response as JSON')
-    .action(async (opts: { campaign: string; from?: string; to?: string; json?: boolean }) => {
+  withJson(
+    metrics
+      .command('hourly')
+      .description('hourly impressions / clicks / CTR per ad unit for a campaign (default: the last 24 hours)')
+      .requiredOption('--campaign <id>', 'campaign id (UUID)')
+      .option('--from <time>', 'first hour, YYYY-MM-DD or YYYY-MM-DDTHH (UTC)')
+      .option('--to <time>', 'last hour, YYYY-MM-DD or YYYY-MM-DDTHH (UTC)'),
+    'print the API response as JSON',
+  ).action((opts: { campaign: string; from?: string; to?: string; json?: boolean }) =>
+    respond(io, opts, async (out) => {
       const query = new URLSearchParams({ campaign_id: opts.campaign });
       if (opts.from) query.set('from', opts.from);
       if (opts.to) query.set('to', opts.to);
-      const api = client();
-      const res = await api.request<HourlyBody | { message?: string; code?: string }>('GET', `/admin/metrics/hourly?${query}`);
-      if (res.status !== 200) {
-        const detail = (res.body as { message?: string; code?: string } | undefined) ?? {};
-        process.stderr.write(`metrics hourly failed (${res.status}): ${detail.message ?? detail.code ?? JSON.stringify(res.body)}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      process.stdout.write(
-        (opts.json ? JSON.stringify(res.body, null, 2) : formatHourlyTable(res.body as HourlyBody)) + '\n',
-      );
-    });
+      const res = await client().request<HourlyBody>('GET', `/admin/metrics/hourly?${query}`);
+      if (res.status !== 200) throw apiError('metrics hourly', res);
+      out.result(res.body, formatHourlyTable);
+    }),
+  );
 }

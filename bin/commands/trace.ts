@@ -1,6 +1,7 @@
 // `tracepool trace <url>`: runs the tracer locally (no stack needed) and prints the chain.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { sharedBrowser, trace, type TraceModeOption, type TraceResult } from '../../lambdas/tracer/index';
+import { EXIT, processIo, respond, withJson, type Io } from './output';
 
 interface TraceCliOptions {
   mode: TraceModeOption;
@@ -43,18 +44,20 @@ export function formatTrace(result: TraceResult): string {
   return lines.join('\n');
 }
 
-export function registerTraceCommand(program: Command): void {
-  program
-    .command('trace')
-    .description('trace the redirect chain of a URL (runs locally)')
-    .argument('<url>', 'the URL to trace')
-    .addOption(new Option('--mode <mode>', 'tracer mode').choices(['auto', 'http', 'browser']).default('auto'))
-    .option('--proxy <url>', 'HTTP proxy, credentials in the URL (http://user:pass@host:port)', proxyUrl)
-    .addOption(new Option('--device <device>', 'device profile').choices(['desktop', 'mobile']).default('desktop'))
-    .option('--country <cc>', 'country for Accept-Language (two letters)', country)
-    .option('--allow-private', 'allow loopback/private addresses (local testing only)')
-    .option('--json', 'print the result JSON')
-    .action(async (url: string, opts: TraceCliOptions) => {
+export function registerTraceCommand(program: Command, io: Io = processIo): void {
+  withJson(
+    program
+      .command('trace')
+      .description('trace the redirect chain of a URL (runs locally)')
+      .argument('<url>', 'the URL to trace')
+      .addOption(new Option('--mode <mode>', 'tracer mode').choices(['auto', 'http', 'browser']).default('auto'))
+      .option('--proxy <url>', 'HTTP proxy, credentials in the URL (http://user:pass@host:port)', proxyUrl)
+      .addOption(new Option('--device <device>', 'device profile').choices(['desktop', 'mobile']).default('desktop'))
+      .option('--country <cc>', 'country for Accept-Language (two letters)', country)
+      .option('--allow-private', 'allow loopback/private addresses (local testing only)'),
+    'print the result JSON',
+  ).action((url: string, opts: TraceCliOptions) =>
+    respond(io, opts, async (out) => {
       try {
         const result = await trace(url, {
           mode: opts.mode,
@@ -63,10 +66,12 @@ export function registerTraceCommand(program: Command): void {
           ...(opts.country ? { country: opts.country } : {}),
           allowPrivate: opts.allowPrivate === true,
         });
-        process.stdout.write(`${opts.json ? JSON.stringify(result, null, 2) : formatTrace(result)}\n`);
-        process.exitCode = result.outcome === 'resolved' ? 0 : 1;
+        out.result(result, formatTrace);
+        // A chain that did not resolve is the traced URL's failure, reported like a rejected input.
+        return result.outcome === 'resolved' ? EXIT.ok : EXIT.rejected;
       } finally {
         await sharedBrowser.close();
       }
-    });
+    }),
+  );
 }

@@ -5,7 +5,8 @@
  */
 import { Option, type Command } from 'commander';
 import type { AdminClient } from './admin-client';
-import { printError } from './output';
+import { positiveInteger } from './arguments';
+import { apiError, processIo, respond, table, withJson, type Io } from './output';
 import { TRACE_STATUSES } from '../../lambdas/traces/trace-record';
 
 export interface TraceRow {
@@ -40,45 +41,39 @@ export function formatTraceTable(traces: readonly TraceRow[]): string {
     new Date(t.createdAt).toISOString().slice(0, 19).replace('T', ' '),
     cut(t.finalUrl ?? (t.error ? `${t.error.class}: ${t.error.message}` : ''), 80),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
+  return table(head, rows).join('\n');
 }
 
-export function registerTracesCommands(program: Command, client: () => AdminClient): void {
+export function registerTracesCommands(program: Command, client: () => AdminClient, io: Io = processIo): void {
   const traces = program.command('traces').description('the trace records of clicks and webhooks');
 
-  traces
-    .command('list')
-    .description('list traces, newest first')
-    .option('--offer <offerId>', 'only this offer')
-    .addOption(new Option('--status <status>', 'only this status').choices([...TRACE_STATUSES]))
-    .option('--limit <n>', 'at most this many (1-500)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 500) throw new Error(`--limit must be an integer between 1 and 500, got ${v}`);
-      return n;
-    }, 20)
-    .option('--json', 'print the API response as JSON')
-    .action(async (opts: { offer?: string; status?: string; limit: number; json?: boolean }) => {
+  withJson(
+    traces
+      .command('list')
+      .description('list traces, newest first')
+      .option('--offer <offerId>', 'only this offer')
+      .addOption(new Option('--status <status>', 'only this status').choices([...TRACE_STATUSES]))
+      .option('--limit <n>', 'at most this many (1-500)', positiveInteger('--limit', 500), 20),
+    'print the API response as JSON',
+  ).action((opts: { offer?: string; status?: string; limit: number; json?: boolean }) =>
+    respond(io, opts, async (out) => {
       const query = new URLSearchParams({ limit: String(opts.limit) });
       if (opts.offer) query.set('offerId', opts.offer);
       if (opts.status) query.set('status', opts.status);
       const res = await client().request<TraceList>('GET', `/admin/traces?${query.toString()}`);
-      if (res.status >= 400) return printError(`traces: ${res.status}`, res.body);
-      if (opts.json) {
-        console.log(JSON.stringify(res.body, null, 2));
-        return;
-      }
-      console.log(formatTraceTable(res.body.traces));
-      if (res.body.hint) console.error(`\nhint: ${res.body.hint}`);
-    });
+      if (res.status >= 400) throw apiError('traces', res);
+      out.result(res.body, (list) => formatTraceTable(list.traces));
+      if (res.body.hint) out.note(`\nhint: ${res.body.hint}`);
+    }),
+  );
 
-  traces
-    .command('get <traceId>')
-    .description('show one trace record: status, hops, final URL and parameters, timings')
-    .action(async (traceId: string) => {
+  withJson(
+    traces.command('get <traceId>').description('show one trace record: status, hops, final URL and parameters, timings (JSON either way)'),
+  ).action((traceId: string, opts: { json?: boolean }) =>
+    respond(io, opts, async (out) => {
       const res = await client().request('GET', `/admin/traces/${encodeURIComponent(traceId)}`);
-      if (res.status >= 400) return printError(`trace ${traceId}: ${res.status}`, res.body);
-      console.log(JSON.stringify(res.body, null, 2));
-    });
+      if (res.status >= 400) throw apiError(`trace ${traceId}`, res);
+      out.result(res.body, (body) => JSON.stringify(body, null, 2));
+    }),
+  );
 }

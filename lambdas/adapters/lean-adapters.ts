@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { AwsJsonClient } from '../shared/aws-json-client';
+import { SigningWindowPassed, type AwsJsonClient } from '../shared/aws-json-client';
 import { offerKey, toOffer, type OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
-import type { TraceRequest } from '../trace-requests/trace-request';
-import { parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from './trace-sink';
-import { botSkipsKey, type BotSkipStore } from '../click/bot-skips';
+import { newTraceId, type TraceRequest } from '../trace-requests/trace-request';
+import { PARK_SIGN_WINDOW_MS, parkKeyTime, parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from './trace-sink';
+import { botSkipsKey, type BotSkipCount, type BotSkipStore } from '../click/bot-skips';
 
 const MARSHALL = { removeUndefinedValues: true } as const;
 
@@ -51,8 +51,25 @@ export class LeanParkingTable implements TraceParking {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * Under the traceId while an attempt can be signed within PARK_SIGN_WINDOW_MS of the traceId's
+   * time; past it (the hand-off was frozen with the environment) under a fresh key, which the
+   * drain's settle margin then covers. The attempt that found the window passed sent nothing; an
+   * earlier one that timed out may still have landed under the traceId, and then the click is
+   * parked (and sent) twice, which the starter turns into a no-op.
+   */
   async park(request: TraceRequest, now: number, reason: string): Promise<void> {
-    await this.dynamodb.call('PutItem', { TableName: this.tableName, Item: marshall(parkedItem(request, now, reason), MARSHALL) });
+    let item = parkedItem(request, now, reason);
+    for (let fresh = 0; ; fresh++) {
+      try {
+        await this.dynamodb.call('PutItem', { TableName: this.tableName, Item: marshall(item, MARSHALL) }, { notSignedAfter: parkKeyTime(item.sk) + PARK_SIGN_WINDOW_MS });
+        return;
+      } catch (error) {
+        // A fresh key fails this way only if frozen again between its making and its signing.
+        if (!(error instanceof SigningWindowPassed) || fresh >= 3) throw error;
+        item = parkedItem(request, now, reason, newTraceId());
+      }
+    }
   }
 }
 
@@ -62,13 +79,11 @@ export class LeanBotSkipStore implements BotSkipStore {
     private readonly tableName: string,
   ) {}
 
-  async add(offerId: string, hour: string, count: number, expiresAt: number): Promise<void> {
-    await this.dynamodb.call('UpdateItem', {
+  async put(count: BotSkipCount): Promise<void> {
+    // A PutItem of this environment's own running total: the click's only write verb on Ops.
+    await this.dynamodb.call('PutItem', {
       TableName: this.tableName,
-      Key: marshall(botSkipsKey(hour, offerId)),
-      // ADD creates the count at the first skip of the hour; concurrent environments never lose one.
-      UpdateExpression: 'ADD skipped :n SET expiresAt = :exp',
-      ExpressionAttributeValues: marshall({ ':n': count, ':exp': expiresAt }),
+      Item: marshall({ ...botSkipsKey(count.hour, count.offerId, count.instanceId), skipped: count.skipped, expiresAt: count.expiresAt }),
     });
   }
 }

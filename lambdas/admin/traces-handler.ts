@@ -1,7 +1,8 @@
 /**
  * GET /admin/traces/{traceId} and GET /admin/traces?status=&offerId=&limit=. A list shorter than
  * asked for, with no status filter, also says how many clicks were skipped as bots in the last
- * hour or two (`botSkipped`) and why (`hint`): the usual reason a newcomer's click left no trace.
+ * hour or two (`botSkipped`) and why (`hint`): the usual reason a newcomer's click left no trace;
+ * and how many the starter did not trace (`traceSkipped`: over the offer's budget, repeated click ids).
  */
 import { httpHandler } from '../shared/middleware';
 import { json } from '../shared/http';
@@ -14,7 +15,7 @@ import { dynamo } from '../shared/aws-clients';
 import { optionalEnv } from '../shared/config';
 import { logger } from '../shared/powertools';
 import { tableEnv } from '../../lib/manifest/env';
-import { botSkipHint, readBotSkips, type BotSkips } from '../traces/bot-skip-hint';
+import { botSkipHint, readBotSkips, readTraceSkips, traceSkipHint, type BotSkips, type TraceSkips } from '../traces/bot-skip-hint';
 
 // Optional: without the Ops table (or its read grant) the list is served without the hint.
 const opsTable = optionalEnv(tableEnv('Ops'));
@@ -26,6 +27,16 @@ async function botSkipsFor(offerId: string | undefined): Promise<BotSkips | unde
   } catch (error) {
     // A hint is never worth failing the list for.
     logger.warn('bot-skip counts unavailable', { error: error as Error });
+    return undefined;
+  }
+}
+
+async function traceSkipsFor(offerId: string | undefined): Promise<TraceSkips | undefined> {
+  if (!opsTable) return undefined;
+  try {
+    return await readTraceSkips(dynamo(), opsTable, Date.now(), offerId);
+  } catch (error) {
+    logger.warn('trace-skip counts unavailable', { error: error as Error });
     return undefined;
   }
 }
@@ -56,10 +67,18 @@ export const handler = httpHandler(async (event) => {
     const all = await Promise.all(statuses.map((s) => traces.byStatus(s, { limit, newestFirst: true })));
     items = all.flat().sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit);
   }
-  const skips = items.length < limit && !q.status ? await botSkipsFor(q.offerId) : undefined;
+  const explain = items.length < limit && !q.status;
+  const [skips, admission] = explain ? await Promise.all([botSkipsFor(q.offerId), traceSkipsFor(q.offerId)]) : [undefined, undefined];
+  const hints = [
+    ...(skips && skips.count > 0 ? [botSkipHint(skips, q.offerId)] : []),
+    ...(admission && (admission.budget || admission.duplicate) ? [traceSkipHint(admission, q.offerId)] : []),
+  ];
   return json(200, {
     traces: items,
     count: items.length,
-    ...(skips && skips.count > 0 ? { botSkipped: skips, hint: botSkipHint(skips, q.offerId) } : {}),
+    ...(skips && skips.count > 0 ? { botSkipped: skips } : {}),
+    // Clicks the starter did not trace: beyond the offer's budget, or a repeated click id.
+    ...(admission && (admission.budget || admission.duplicate) ? { traceSkipped: admission } : {}),
+    ...(hints.length ? { hint: hints.join(' ') } : {}),
   });
 });

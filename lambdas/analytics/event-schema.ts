@@ -3,7 +3,7 @@
  * it travels through the Events queue. Validation answers one of a small fixed set of reason
  * codes, so invalid events can be counted by reason (a metric dimension must stay low-cardinality).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const EVENT_TYPES = ['impression', 'click'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -62,28 +62,25 @@ export interface QueuedEvent extends AnalyticsEvent {
 export type ParseResult = { ok: true; event: AnalyticsEvent } | { ok: false; reason: InvalidReason };
 
 // Zod issues carry the reason code as their message; the first issue in field order wins.
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const id = z.preprocess(
+// zod/mini, not zod: the same validators without the method-chaining API, ~400 KB less in the
+// ingest bundle, whose cold start a pixel may wait on.
+const blankToUndefined = z.transform((v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v));
+const id = z.pipe(
   blankToUndefined,
-  z
-    .string({ error: (iss) => (iss.input === undefined ? 'missing_field' : 'invalid_id') })
-    .max(256, { error: 'value_too_long' })
-    .pipe(z.guid({ error: 'invalid_id' })),
+  z.pipe(
+    z.string({ error: (iss) => (iss.input === undefined ? 'missing_field' : 'invalid_id') }).check(z.maxLength(256, { error: 'value_too_long' })),
+    z.guid({ error: 'invalid_id' }),
+  ),
 );
-const pageUrl = z.preprocess(
+const pageUrl = z.pipe(
   blankToUndefined,
   z
     .string({ error: (iss) => (iss.input === undefined ? 'missing_field' : 'invalid_page_url') })
-    .max(LIMITS.pageUrlMaxLength, { error: 'value_too_long' })
-    .refine(isHttpUrl, { error: 'invalid_page_url' }),
+    .check(z.maxLength(LIMITS.pageUrlMaxLength, { error: 'value_too_long' }), z.refine(isHttpUrl, { error: 'invalid_page_url' })),
 );
-const timestamp = z.preprocess(
+const timestamp = z.pipe(
   blankToUndefined,
-  z
-    .string({ error: 'invalid_timestamp' })
-    .regex(/^\d{1,16}$/, { error: 'invalid_timestamp' })
-    .transform(Number)
-    .optional(),
+  z.optional(z.pipe(z.string({ error: 'invalid_timestamp' }).check(z.regex(/^\d{1,16}$/, { error: 'invalid_timestamp' })), z.transform(Number))),
 );
 
 const paramsSchema = z.object({
@@ -143,7 +140,8 @@ export function parseEvent(input: RawEventInput): ParseResult {
   };
 }
 
-const guid = z.guid().transform((s) => s.toLowerCase());
+const guid = z.pipe(z.guid(), z.transform((s: string) => s.toLowerCase()));
+const count = () => z.int().check(z.nonnegative());
 /** Schema of the queue message, checked again by the aggregator (the queue is a trust boundary too). */
 export const queuedEventSchema = z.object({
   v: z.literal(1),
@@ -152,12 +150,12 @@ export const queuedEventSchema = z.object({
   adUnitId: guid,
   campaignId: guid,
   creativeId: guid,
-  pageUrl: z.string().max(LIMITS.pageUrlMaxLength),
-  timestamp: z.number().int().nonnegative(),
-  clientTimestamp: z.number().int().nonnegative().optional(),
-  receivedAt: z.number().int().nonnegative(),
-  clientIp: z.string().max(64).optional(),
-  userAgent: z.string().max(LIMITS.userAgentMaxLength).optional(),
+  pageUrl: z.string().check(z.maxLength(LIMITS.pageUrlMaxLength)),
+  timestamp: count(),
+  clientTimestamp: z.optional(count()),
+  receivedAt: count(),
+  clientIp: z.optional(z.string().check(z.maxLength(64))),
+  userAgent: z.optional(z.string().check(z.maxLength(LIMITS.userAgentMaxLength))),
 });
 
 export function parseQueuedEvent(body: string): QueuedEvent | undefined {

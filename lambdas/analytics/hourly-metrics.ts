@@ -5,9 +5,7 @@
  * the hour range (one ranged Query each, in parallel). Rows of the same hour and ad unit filed under
  * two accounts (a campaign moved between accounts) are summed.
  */
-import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { queryItems } from '../shared/dynamo-query';
-import { campaignIndexPk, hourSk } from './keys';
+import { hourOf } from './keys';
 
 export type MetricsQueryErrorCode = 'invalid_campaign_id' | 'invalid_from' | 'invalid_to' | 'range_inverted' | 'range_too_long';
 
@@ -98,43 +96,42 @@ export function parseHourlyQuery(
   return { campaignId: campaignId.toLowerCase(), fromMs, toMs };
 }
 
-export interface HourlyMetricsDeps {
-  readonly doc: Pick<DynamoDBDocumentClient, 'send'>;
-  /** The Analytics table. */
-  readonly tableName: string;
+/** One (ad unit, account) aggregate partition of a campaign. */
+export interface AggregatePartition {
+  readonly adUnitId: string;
+  readonly accountId: string;
+}
+
+/** One hour's counters; `hour` is `YYYY-MM-DDTHH` (UTC). */
+export interface HourlyCounter {
+  readonly hour: string;
+  readonly impressions: number;
+  readonly clicks: number;
+}
+
+/** The reads the metrics query needs (DynamoHourlyCounters in hourly-counters.ts reads the table). */
+export interface HourlyCounters {
+  /** The (ad unit, account) partitions the campaign has aggregates in. */
+  partitions(campaignId: string): Promise<AggregatePartition[]>;
+  /** One partition's hours from `fromHour` to `toHour`, both included. */
+  hours(campaignId: string, partition: AggregatePartition, fromHour: string, toHour: string): Promise<HourlyCounter[]>;
 }
 
 const isoHour = (ms: number) => new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, ':00Z');
 const ctr = (clicks: number, impressions: number) => (impressions > 0 ? Math.round((clicks / impressions) * 1e6) / 1e6 : 0);
 
-const queryAll = async (deps: HourlyMetricsDeps, input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>) =>
-  (await queryItems(deps.doc, { ...input, TableName: deps.tableName })).items;
-
-export async function getHourlyMetrics(deps: HourlyMetricsDeps, query: HourlyMetricsQuery): Promise<HourlyMetricsResponse> {
-  const partitions = await queryAll(deps, {
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': campaignIndexPk(query.campaignId) },
-    ProjectionExpression: 'adUnitId, accountId',
-  });
-  const fromSk = hourSk(new Date(query.fromMs).toISOString().slice(0, 13));
-  const toSk = hourSk(new Date(query.toMs).toISOString().slice(0, 13));
+export async function getHourlyMetrics(counters: HourlyCounters, query: HourlyMetricsQuery): Promise<HourlyMetricsResponse> {
+  const partitions = await counters.partitions(query.campaignId);
+  const [fromHour, toHour] = [hourOf(query.fromMs), hourOf(query.toMs)];
 
   const rows = new Map<string, { hour: string; adUnitId: string; impressions: number; clicks: number }>();
   await Promise.all(
     partitions.map(async (p) => {
-      const adUnitId = String(p.adUnitId);
-      const items = await queryAll(deps, {
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': `agg#${String(p.accountId)}#${query.campaignId}#${adUnitId}`, ':from': fromSk, ':to': toSk },
-        // Only the counters: aggregate items also carry tok_* bookkeeping attributes.
-        ProjectionExpression: 'sk, impressions, clicks',
-      });
-      for (const item of items) {
-        const hour = String(item.sk).slice('hour#'.length);
-        const key = `${hour}|${adUnitId}`;
-        const row = rows.get(key) ?? { hour, adUnitId, impressions: 0, clicks: 0 };
-        row.impressions += Number(item.impressions ?? 0);
-        row.clicks += Number(item.clicks ?? 0);
+      for (const item of await counters.hours(query.campaignId, p, fromHour, toHour)) {
+        const key = `${item.hour}|${p.adUnitId}`;
+        const row = rows.get(key) ?? { hour: item.hour, adUnitId: p.adUnitId, impressions: 0, clicks: 0 };
+        row.impressions += item.impressions;
+        row.clicks += item.clicks;
         rows.set(key, row);
       }
     }),

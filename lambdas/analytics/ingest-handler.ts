@@ -4,13 +4,16 @@
  */
 import { httpHandler } from '../shared/middleware';
 import { bodyText, header, type HttpEvent, type HttpResult } from '../shared/http';
-import { fastSqs } from '../shared/aws-clients';
+import { awsJsonClientFromEnv, SQS } from '../shared/aws-json-client';
+import { FAST_QUEUE } from '../shared/fast-queue';
 import { optionalEnv, requireEnv } from '../shared/config';
 import { domainLog, logger, metrics, MetricUnit } from '../shared/powertools';
 import { ENV, queueUrlEnv } from '../../lib/manifest/env';
 import { createIngest } from './ingest';
+import { SqsEventQueue } from './event-queue';
 
-const ingest = createIngest({ sqs: fastSqs(), queueUrl: requireEnv(queueUrlEnv('Events')), log: domainLog });
+const queue = new SqsEventQueue(awsJsonClientFromEnv(SQS, FAST_QUEUE), requireEnv(queueUrlEnv('Events')));
+const ingest = createIngest({ queue, log: domainLog });
 const allowedOrigins = new Set((optionalEnv(ENV.corsOrigins) ?? '').split(',').map((o) => o.trim()).filter(Boolean));
 
 /** Form-encoded POST bodies carry the same fields as the query string. */

@@ -10,10 +10,10 @@
  * that too, and the extra write would sit on every pixel's latency path. Instead the outcome is
  * `lost`, the handler counts it (metric EventsLost) and the whole event is logged as one structured
  * line, so an incident's events can be replayed from CloudWatch Logs if they matter.
- * Give the SQS client a short request timeout and maxAttempts 1-2: this retry is the budget.
+ * Give the queue's client a short request timeout and maxAttempts 1-2: this retry is the budget.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { v7 as uuidv7 } from 'uuid';
+import type { EventQueue } from './event-queue';
 import { parseEvent, type InvalidReason, type QueuedEvent } from './event-schema';
 
 export interface IngestLogger {
@@ -22,8 +22,7 @@ export interface IngestLogger {
 }
 
 export interface IngestDeps {
-  readonly sqs: Pick<SQSClient, 'send'>;
-  readonly queueUrl: string;
+  readonly queue: EventQueue;
   readonly now?: () => number;
   /** UUIDv7 for the given epoch ms by default; injectable for tests. */
   readonly newEventId?: (ms: number) => string;
@@ -62,8 +61,7 @@ export function createIngest(deps: IngestDeps): (req: IngestRequest) => Promise<
   const newEventId = deps.newEventId ?? ((msecs: number) => uuidv7({ msecs }));
   const log = deps.log ?? silentLog;
 
-  const send = (body: string) =>
-    deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: body }));
+  const send = (body: string) => deps.queue.send(body);
 
   return async function ingest(req: IngestRequest): Promise<IngestResult> {
     const receivedAt = now();

@@ -26,3 +26,6 @@ export const doneKey = (token: string) => ({ pk: `aggdone#${token}`, sk: 'done' 
 
 /** The attribute on an aggregate item recording that batch `token` was added into it. */
 export const tokenAttr = (token: string): string => `tok_${token}`;
+
+/** An aggregate item's "pk|sk": the in-memory key, and the form aggdone markers list groups in. */
+export const aggregateKey = (pk: string, sk: string): string => `${pk}|${sk}`;

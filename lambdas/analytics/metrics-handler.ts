@@ -6,8 +6,9 @@ import { requireEnv } from '../shared/config';
 import { BadRequestError } from '../shared/errors';
 import { tableEnv } from '../../lib/manifest/env';
 import { getHourlyMetrics, MetricsQueryError, parseHourlyQuery } from './hourly-metrics';
+import { DynamoHourlyCounters } from './hourly-counters';
 
-const deps = { doc: dynamo(), tableName: requireEnv(tableEnv('Analytics')) };
+const counters = new DynamoHourlyCounters(dynamo(), requireEnv(tableEnv('Analytics')));
 
 export const handler = httpHandler(async (event) => {
   let query;
@@ -17,5 +18,5 @@ export const handler = httpHandler(async (event) => {
     if (error instanceof MetricsQueryError) throw new BadRequestError(error.message, { code: error.code });
     throw error;
   }
-  return json(200, await getHourlyMetrics(deps, query));
+  return json(200, await getHourlyMetrics(counters, query));
 });

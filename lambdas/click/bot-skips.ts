@@ -4,71 +4,152 @@
  * The trace list reads it to explain an empty list: a newcomer's `curl` or a chat preview of an ad
  * link is a bot to isbot, and without the count nothing says why no trace appeared.
  *
- * A hint, not a statistic, so it is kept off the redirect's critical path: `record` only bumps an
- * in-memory count and never throws; the write happens after the response, one atomic ADD per
- * offer and hour, coalesced so an execution environment has at most one write in flight (a burst
- * of crawler hits costs a few writes, not one per hit). A write that fails, or that a frozen or
- * recycled environment never finishes, loses that count and nothing else.
+ * Each execution environment counts in memory and writes its own item per offer and hour
+ * (`botskips#<hour>` / `<offerId>#<instanceId>`) holding its running total, with a plain PutItem:
+ * the click needs no UpdateItem, and a write that fails or never happens is made good by the next
+ * one, which carries the whole total. Readers sum the items of an hour (a Query).
+ *
+ * A hint, not a statistic, so it is kept off the redirect's critical path: `record` only bumps the
+ * count and never throws; the write happens after the response, at most one in flight and at most
+ * one per `flushIntervalMs` per environment (a burst of crawler hits costs a write every few
+ * seconds, not one per hit). What an environment counted after its last write is lost if it is
+ * recycled first.
  *
  * Ports and shapes only: no AWS client is imported here (the click bundle stays lean).
  */
 
-/** Ops item: pk `botskips#<hour>`, sk the offer id, `skipped` the count, `expiresAt` (TTL). */
+/** Ops item: pk `botskips#<hour>`, sk `<offerId>#<instanceId>`, `skipped` the running count, `expiresAt` (TTL). */
 export const BOT_SKIPS_PK_PREFIX = 'botskips#';
 /** Kept two days: the trace list only ever looks at the last two hours. */
 export const BOT_SKIPS_RETENTION_SECONDS = 2 * 86_400;
+/** @default of BotSkipCounterOptions.flushIntervalMs */
+export const BOT_SKIPS_FLUSH_INTERVAL_MS = 5_000;
+
+const HOUR_MS = 3_600_000;
 
 /** The UTC hour of a time, as its bucket name: `2026-11-23T14`. */
 export const hourBucket = (ms: number): string => new Date(ms).toISOString().slice(0, 13);
 
-export const botSkipsKey = (hour: string, offerId: string) => ({ pk: `${BOT_SKIPS_PK_PREFIX}${hour}`, sk: offerId });
+/** One environment's item for an offer and hour. Offer ids never contain `#`, so `<offerId>#` prefixes exactly one offer's items. */
+export const botSkipsKey = (hour: string, offerId: string, instanceId: string) => ({ pk: `${BOT_SKIPS_PK_PREFIX}${hour}`, sk: `${offerId}#${instanceId}` });
+
+export interface BotSkipCount {
+  readonly offerId: string;
+  readonly hour: string;
+  readonly instanceId: string;
+  /** This environment's total for the offer and hour so far. */
+  readonly skipped: number;
+  readonly expiresAt: number;
+}
 
 export interface BotSkipStore {
-  /** Adds `count` to the offer's count for the hour (creating it), with its expiry. */
-  add(offerId: string, hour: string, count: number, expiresAt: number): Promise<void>;
+  /** Writes (creates or overwrites) one environment's running total. */
+  put(count: BotSkipCount): Promise<void>;
+}
+
+export interface BotSkipCounterOptions {
+  /** Names this environment's items. */
+  readonly instanceId: string;
+  /** @default 5_000 */
+  readonly flushIntervalMs?: number;
+  readonly clock?: () => number;
+  /** A write failed; its total is written again with the next one. */
+  readonly onError?: (error: unknown) => void;
+}
+
+interface Tally {
+  offerId: string;
+  hour: string;
+  hourStart: number;
+  total: number;
+  written: number;
 }
 
 export class BotSkipCounter {
-  private readonly pending = new Map<string, { offerId: string; hour: string; count: number; expiresAt: number }>();
-  private flushing: Promise<void> | undefined;
+  private readonly tallies = new Map<string, Tally>();
+  private readonly flushIntervalMs: number;
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: BotSkipStore,
-    private readonly onError: (error: unknown, lost: number) => void = () => undefined,
-  ) {}
+    private readonly options: BotSkipCounterOptions,
+  ) {
+    this.flushIntervalMs = options.flushIntervalMs ?? BOT_SKIPS_FLUSH_INTERVAL_MS;
+    this.clock = options.clock ?? Date.now;
+  }
 
   /** Counts one skipped click. Synchronous and infallible: the redirect never waits for it. */
   record(offerId: string, now: number): void {
     try {
       const hour = hourBucket(now);
       const key = `${hour}|${offerId}`;
-      const entry = this.pending.get(key);
-      if (entry) entry.count++;
-      else this.pending.set(key, { offerId, hour, count: 1, expiresAt: Math.floor(now / 1000) + BOT_SKIPS_RETENTION_SECONDS });
-      this.flushing ??= this.flush();
+      const tally = this.tallies.get(key) ?? { offerId, hour, hourStart: Date.parse(`${hour}:00:00.000Z`), total: 0, written: 0 };
+      tally.total++;
+      this.tallies.set(key, tally);
+      this.schedule();
     } catch (error) {
-      this.onError(error, 1);
+      this.options.onError?.(error);
     }
   }
 
-  /** Resolves once nothing is pending or being written (tests; a graceful shutdown). */
+  /** Writes what is unwritten now and resolves when nothing is pending (tests; a graceful shutdown). */
   async settled(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.writing) await this.writing;
+    if (this.unwritten().length) await this.flush();
   }
 
-  private async flush(): Promise<void> {
-    try {
-      // Let the handler return its response first: the writes start after it.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.pending.size) {
-        const batch = [...this.pending.values()];
-        this.pending.clear();
-        await Promise.all(
-          batch.map((e) => this.store.add(e.offerId, e.hour, e.count, e.expiresAt).catch((error: unknown) => this.onError(error, e.count))),
-        );
-      }
-    } finally {
-      this.flushing = undefined;
+  private unwritten(): Tally[] {
+    return [...this.tallies.values()].filter((t) => t.total > t.written);
+  }
+
+  /** The next write: after the response (a timer), and no sooner than flushIntervalMs after the last. */
+  private schedule(): void {
+    if (this.timer || this.writing) return;
+    const wait = Math.max(0, this.lastWriteAt + this.flushIntervalMs - this.clock());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
+  }
+
+  private flush(): Promise<void> {
+    this.writing ??= this.write().finally(() => {
+      this.writing = undefined;
+      if (this.unwritten().length) this.schedule();
+    });
+    return this.writing;
+  }
+
+  private async write(): Promise<void> {
+    const now = this.clock();
+    this.lastWriteAt = now;
+    await Promise.all(
+      this.unwritten().map(async (tally) => {
+        const total = tally.total;
+        try {
+          await this.store.put({
+            offerId: tally.offerId,
+            hour: tally.hour,
+            instanceId: this.options.instanceId,
+            skipped: total,
+            expiresAt: Math.floor(tally.hourStart / 1000) + BOT_SKIPS_RETENTION_SECONDS,
+          });
+          tally.written = Math.max(tally.written, total);
+        } catch (error) {
+          this.options.onError?.(error);
+        }
+      }),
+    );
+    // Totals of hours the readers no longer look at (they read the current and previous hour).
+    for (const [key, tally] of this.tallies) {
+      if (tally.written >= tally.total && tally.hourStart < now - 2 * HOUR_MS) this.tallies.delete(key);
     }
   }
 }

@@ -3,6 +3,7 @@
  * Thin: parse the event, call handleClick, shape the response.
  */
 import type { Context } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
 import { httpHandler } from '../shared/middleware';
 import { header, html, redirect, escapeHtml, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
@@ -11,21 +12,22 @@ import { FAST_QUEUE } from '../shared/fast-queue';
 import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
 import { ENV, queueUrlEnv, tableEnv } from '../../lib/manifest/env';
 import { CachedOfferStore } from '../offers/offer-cache';
-import { DurableTraceSink } from '../adapters/trace-sink';
+import { DurableTraceSink, type SubmitOutcome } from '../adapters/trace-sink';
 import { LeanBotSkipStore, LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../adapters/lean-adapters';
 import { BotSkipCounter } from './bot-skips';
-import { newTraceId } from '../trace-requests/trace-request';
+import { newTraceId, type TraceRequest } from '../trace-requests/trace-request';
 import { handleClick, type ClickOutcome } from './click-use-case';
-import { countryFromHeaders } from './click-context';
-import type { GeoLookup } from '../geo/geo-lookup';
-import path from 'node:path';
+import { parseTrustedCountryHeader, trustedCountry } from './click-context';
 
 const config = {
   catalogTable: requireEnv(tableEnv('Catalog')),
   opsTable: requireEnv(tableEnv('Ops')),
   queueUrl: requireEnv(queueUrlEnv('TraceRequests')),
   cacheTtlMs: numberEnv(ENV.offerCacheTtlMs, 30_000),
+  maxStaleMs: numberEnv(ENV.offerMaxStaleMs, 24 * 3_600_000),
+  budgetMs: numberEnv(ENV.clickBudgetMs, 1_000),
   fallbackUrl: optionalEnv(ENV.fallbackUrl),
+  trustedCountryHeader: parseTrustedCountryHeader(optionalEnv(ENV.trustedCountryHeader)),
 };
 if (config.fallbackUrl && !/^https?:\/\//.test(config.fallbackUrl)) {
   throw new Error(`${ENV.fallbackUrl} must be an absolute http(s) URL`);
@@ -34,11 +36,13 @@ if (config.fallbackUrl && !/^https?:\/\//.test(config.fallbackUrl)) {
 // The lean JSON-protocol client, not the SDK's generated clients: the click is the one path where
 // cold start is user-visible (see lambdas/shared/aws-json-client.ts). DynamoDB keeps the SDK's
 // default of three attempts; SQS gets a short timeout and one retry, then the request is parked.
+// Neither can hold the click past its budget (click-use-case.ts).
 const dynamodb = awsJsonClientFromEnv(DYNAMODB);
 const sqs = awsJsonClientFromEnv(SQS, FAST_QUEUE);
 
 export const offerCache = new CachedOfferStore(new LeanOfferStore(dynamodb, config.catalogTable), {
   ttlMs: config.cacheTtlMs,
+  maxStaleMs: config.maxStaleMs,
 });
 
 const sink = new DurableTraceSink(
@@ -60,39 +64,32 @@ const sink = new DurableTraceSink(
 
 // Clicks skipped as automated, counted per offer and hour for the trace list's hint; written after
 // the response, never failing or slowing the click (see bot-skips.ts).
-export const botSkips = new BotSkipCounter(new LeanBotSkipStore(dynamodb, config.opsTable), (error, lost) =>
-  logger.warn('bot-skip count not written', { lost, error: error as Error }),
-);
-
-// The geo module and its country database (8 MB) are loaded on the first `auto` click without a
-// viewer-country header, never at cold start: most offers name their country.
-let geo: Promise<GeoLookup> | undefined;
-const clickGeo = (): Promise<GeoLookup> => {
-  geo ??= import('../geo/geo-lookup').then(({ countryGeoLookup, geoLookupFromFiles }) => {
-    const dir = optionalEnv(ENV.geoDbDir);
-    const onError = (error: Error) => logger.error('country database unavailable', { error });
-    return dir ? geoLookupFromFiles({ combined: path.join(dir, 'dbip-country.mmdb') }, onError) : countryGeoLookup(onError);
-  });
-  return geo;
-};
+export const botSkips = new BotSkipCounter(new LeanBotSkipStore(dynamodb, config.opsTable), {
+  instanceId: randomBytes(6).toString('hex'),
+  onError: (error) => logger.warn('bot-skip count not written (the next write carries it)', { error: error as Error }),
+});
 
 const NOT_FOUND_PAGE = (offerId: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Offer not found</title></head>` +
   `<body><h1>Offer not found</h1><p>The offer <code>${escapeHtml(offerId.slice(0, 64))}</code> does not exist or is no longer active.</p></body></html>`;
+
+const UNAVAILABLE_PAGE =
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Try again</title></head>` +
+  `<body><h1>Temporarily unavailable</h1><p>This link cannot be followed right now. Please try again in a moment.</p></body></html>`;
 
 async function click(event: HttpEvent, _context: Context): Promise<HttpResult> {
   const offerId = event.pathParameters?.offerId ?? event.queryStringParameters?.offer;
   const query = { ...event.queryStringParameters };
   delete query.offer;
   const outcome = await handleClick(
-    { offers: offerCache, sink, clock: Date.now, newTraceId },
+    { offers: offerCache, sink, clock: Date.now, newTraceId, budgetMs: config.budgetMs },
     {
       offerId,
       method: event.requestContext.http.method,
       query,
       userAgent: header(event, 'user-agent'),
-      clickCountry: async () =>
-        countryFromHeaders((name) => header(event, name)) ?? (await clickGeo()).lookup(event.requestContext.http.sourceIp)?.country,
+      headerCountry: trustedCountry(config.trustedCountryHeader, (name) => header(event, name)),
+      clientIp: event.requestContext.http.sourceIp,
     },
   );
   return respond(outcome, offerId ?? '');
@@ -104,14 +101,42 @@ function respond(outcome: ClickOutcome, offerId: string): HttpResult {
     metrics.addMetric('ClickUnknownOffer', MetricUnit.Count, 1);
     return config.fallbackUrl ? redirect(config.fallbackUrl) : html(404, NOT_FOUND_PAGE(offerId));
   }
+  if (outcome.kind === 'offer_unavailable') {
+    // Never cached here and the Catalog did not answer within the budget: there is no destination to
+    // send the clicker to, and "not found" would be a lie. The fallback URL when there is one.
+    logger.error('offer unavailable: not cached and the Catalog did not answer in time', {
+      reason: outcome.reason,
+      offerId: offerId.slice(0, 64),
+      ...(outcome.error ? { error: outcome.error as Error } : {}),
+    });
+    metrics.addMetric('ClickOfferUnavailable', MetricUnit.Count, 1);
+    return config.fallbackUrl ? redirect(config.fallbackUrl) : html(503, UNAVAILABLE_PAGE, { 'retry-after': '5' });
+  }
   metrics.addMetric('Click', MetricUnit.Count, 1);
+  if (outcome.stale) {
+    logger.warn('offer served from a stale cache entry', { offerId: outcome.offerId, ...outcome.stale });
+    metrics.addMetric('ClickOfferStale', MetricUnit.Count, 1);
+  }
   if (outcome.trace === 'skipped_bot') {
     metrics.addMetric('ClickSkippedBot', MetricUnit.Count, 1);
     botSkips.record(outcome.offerId, Date.now());
   }
+  if (outcome.pending) settleLate(outcome.pending.request, outcome.pending.handOff);
   if (outcome.dropped.length) logger.info('parameters dropped', { offerId: outcome.offerId, dropped: outcome.dropped });
   logger.info('click', { offerId: outcome.offerId, traceId: outcome.traceId, trace: outcome.trace });
   return redirect(outcome.location);
+}
+
+/**
+ * The hand-off outlived the click's budget: the clicker gets the redirect now, and the request is
+ * logged in full, so it can be replayed should this environment be frozen or recycled before the
+ * hand-off ends (replaying one that did arrive is harmless: the starter drops a traceId it has
+ * seen). The hand-off carries on, and its end is logged too.
+ */
+function settleLate(request: TraceRequest, handOff: Promise<SubmitOutcome>): void {
+  logger.warn('trace request not handed off by the click deadline: replayable', { request });
+  metrics.addMetric('ClickHandOffLate', MetricUnit.Count, 1);
+  void handOff.then((outcome) => logger.info('late trace hand-off finished', { traceId: request.traceId, outcome }));
 }
 
 export const handler = httpHandler(click);

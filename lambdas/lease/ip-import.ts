@@ -3,12 +3,12 @@
  * report the bad ones with the line they start on, and upsert idempotently without ever touching
  * an existing IP's lease state (availableAt, lease*, fence, health, counters).
  */
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseCsv } from './csv';
 import { checkIpRecord, resolveRecordConfig, type IpRecord, type IpRecordConfig } from './ip-records';
-import { OPS_KEYS, type IpItem } from './ip-item';
+import type { IpItem } from './ip-item';
 import type { LeaseTables } from './lease-pool';
-import { isConditionFailure } from '../shared/dynamo-errors';
+import { dynamoIpImportStore } from './ip-import-store';
 
 export type ImportFormat = 'csv' | 'json';
 
@@ -194,6 +194,20 @@ export function parseIpImport(text: string, format: ImportFormat, config: IpReco
   return format === 'csv' ? parseIpCsv(text, config) : parseIpJson(text, config);
 }
 
+/** The writes of an import, on the pool and the country registry. */
+export interface IpImportStore {
+  /** Adds countries to the registry the any-country fallback of acquire reads. */
+  registerCountries(countries: ReadonlySet<string>): Promise<void>;
+  /** Creates the IP; false when it already exists. */
+  create(item: IpItem): Promise<boolean>;
+  /** Sets the operator's fields (host, port, provider, country, enabled) of an existing IP; its item after, undefined when it is gone. */
+  updateOperatorFields(record: IpRecord, now: number): Promise<Partial<IpItem> | undefined>;
+  /** Takes a disabled IP out of the free index, unless a live lease still holds it. */
+  unlist(ipId: string, now: number): Promise<void>;
+  /** Puts an enabled, healthy IP missing from the free index back in, free now. */
+  relist(ipId: string, now: number): Promise<void>;
+}
+
 export interface IpImportDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tables: LeaseTables;
@@ -206,8 +220,7 @@ export interface UpsertResult {
   readonly updated: number;
 }
 
-async function upsertOne(deps: IpImportDeps, record: IpRecord, now: number): Promise<'created' | 'updated' | 'gone'> {
-  const { doc, tables } = deps;
+async function upsertOne(store: IpImportStore, record: IpRecord, now: number): Promise<'created' | 'updated' | 'gone'> {
   const fresh: IpItem = {
     ...record,
     healthy: true,
@@ -220,59 +233,15 @@ async function upsertOne(deps: IpImportDeps, record: IpRecord, now: number): Pro
     createdAt: now,
     updatedAt: now,
   };
-  try {
-    await doc.send(new PutCommand({ TableName: tables.ipPool, Item: fresh, ConditionExpression: 'attribute_not_exists(ipId)' }));
-    return 'created';
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  if (await store.create(fresh)) return 'created';
 
   // Existing IP: only the operator's fields; its lease state stays exactly as it is.
-  const conditional = async (input: {
-    ConditionExpression: string;
-    UpdateExpression: string;
-    ExpressionAttributeValues: Record<string, unknown>;
-    ExpressionAttributeNames?: Record<string, string>;
-  }): Promise<Partial<IpItem> | undefined> => {
-    try {
-      const out = await doc.send(
-        new UpdateCommand({ TableName: tables.ipPool, Key: { ipId: record.ipId }, ReturnValues: 'ALL_NEW', ...input }),
-      );
-      return out.Attributes as Partial<IpItem>;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
-  };
-  const item = await conditional({
-    ConditionExpression: 'attribute_exists(ipId)',
-    UpdateExpression: 'SET host = :host, #port = :port, provider = :provider, country = :country, enabled = :enabled, updatedAt = :now',
-    ExpressionAttributeNames: { '#port': 'port' },
-    ExpressionAttributeValues: {
-      ':host': record.host,
-      ':port': record.port,
-      ':provider': record.provider,
-      ':country': record.country,
-      ':enabled': record.enabled,
-      ':now': now,
-    },
-  });
+  const item = await store.updateOperatorFields(record, now);
   if (!item) return 'gone'; // deleted between the two writes: nothing to update
 
   // Keep the index sparse across enable/disable, without cutting a live lease short.
-  if (!record.enabled && item.availableAt !== undefined) {
-    await conditional({
-      ConditionExpression: 'enabled = :false AND (attribute_not_exists(leaseOwner) OR availableAt <= :now)',
-      UpdateExpression: 'REMOVE availableAt',
-      ExpressionAttributeValues: { ':false': false, ':now': now },
-    });
-  } else if (record.enabled && item.healthy !== false && item.availableAt === undefined) {
-    await conditional({
-      ConditionExpression: 'enabled = :true AND healthy = :true AND attribute_not_exists(availableAt)',
-      UpdateExpression: 'SET availableAt = :now',
-      ExpressionAttributeValues: { ':true': true, ':now': now },
-    });
-  }
+  if (!record.enabled && item.availableAt !== undefined) await store.unlist(record.ipId, now);
+  else if (record.enabled && item.healthy !== false && item.availableAt === undefined) await store.relist(record.ipId, now);
   return 'updated';
 }
 
@@ -294,19 +263,16 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
  * Idempotent upsert of validated records. New IPs start healthy, enabled as given, and available
  * now. Also grows the country registry the any-country fallback of acquire reads.
  */
-export async function upsertIps(deps: IpImportDeps, records: readonly IpRecord[], concurrency = 16): Promise<UpsertResult> {
+export async function importIps(store: IpImportStore, records: readonly IpRecord[], now: number, concurrency = 16): Promise<UpsertResult> {
   if (!records.length) return { upserted: 0, created: 0, updated: 0 };
-  const now = deps.clock();
-  await deps.doc.send(
-    new UpdateCommand({
-      TableName: deps.tables.ops,
-      Key: OPS_KEYS.countries,
-      UpdateExpression: 'ADD countries :countries',
-      ExpressionAttributeValues: { ':countries': new Set(records.map((r) => r.country)) },
-    }),
-  );
-  const outcomes = await mapLimit(records, concurrency, (record) => upsertOne(deps, record, now));
+  await store.registerCountries(new Set(records.map((r) => r.country)));
+  const outcomes = await mapLimit(records, concurrency, (record) => upsertOne(store, record, now));
   const created = outcomes.filter((o) => o === 'created').length;
   const updated = outcomes.filter((o) => o === 'updated').length;
   return { upserted: created + updated, created, updated };
+}
+
+/** importIps on the DynamoDB tables, at the clock's time. */
+export async function upsertIps(deps: IpImportDeps, records: readonly IpRecord[], concurrency = 16): Promise<UpsertResult> {
+  return importIps(dynamoIpImportStore(deps.doc, deps.tables), records, deps.clock(), concurrency);
 }

@@ -24,6 +24,8 @@ export interface IpItem {
   readonly fence: number;
   readonly lastUsedAt?: number;
   readonly lastReleasedAt?: number;
+  /** The lease the last release ended: a retried release still knows it was released after the IP went on to a waiter. */
+  readonly lastReleasedLeaseId?: string;
   readonly lastOutcome?: ReleaseOutcome;
   readonly successCount: number;
   /** Proxy failures only: the ones that count against the IP. */
@@ -68,4 +70,6 @@ export const OPS_KEYS = {
   countries: { pk: 'pool', sk: 'countries' },
   /** traceId → the lease it holds, so a retried acquire finds and returns the same lease. */
   leaseOf: (traceId: string) => ({ pk: `lease#${traceId}`, sk: 'lease' }),
+  /** A counter per country that spreads concurrent acquires over different free IPs. */
+  ticketOf: (country: string) => ({ pk: `tickets#${country}`, sk: 'acquire' }),
 } as const;

@@ -6,7 +6,6 @@
  * no cleanup job: an expired lease is simply `availableAt <= now` again.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -17,6 +16,8 @@ import {
 import { LeaseConfigError, NoIpAvailable } from './errors';
 import { OPS_KEYS, RELEASE_OUTCOMES, type IpItem, type ReleaseOutcome } from './ip-item';
 import { isConditionFailure } from '../shared/dynamo-errors';
+import { conditionalWrite } from '../shared/conditional-write';
+import { knownCountries as readCountries } from './pool-countries';
 
 export const FREE_INDEX = 'free';
 
@@ -42,7 +43,12 @@ export interface LeasePoolConfig {
   readonly cooldownMs?: number;
   /** Consecutive proxy failures that mark an IP unhealthy. @default 3 */
   readonly unhealthyAfter?: number;
-  /** How many of the longest-free IPs to pick among at random. @default 10 */
+  /**
+   * How many of the longest-free IPs an acquire picks among: first the one its country ticket
+   * points at, then at random. Concurrent acquires in one country all see the same longest-free
+   * IPs; the ticket spreads them over this many, so each collision (a round trip) stays rare.
+   * @default 40
+   */
   readonly candidates?: number;
   /** How long the country list used by the any-country fallback is cached. @default 60000 */
   readonly countryListTtlMs?: number;
@@ -51,6 +57,12 @@ export interface LeasePoolConfig {
 export interface AcquireOptions {
   /** The offer allows any country when its own has no free IP. */
   readonly anyCountry?: boolean;
+  /**
+   * With no IP free now, reserve the one of the wanted country whose cooldown ends first: the
+   * lease starts when the cooldown ends (`startsAt`), and the caller waits until then. A backlog
+   * then queues on IPs instead of polling for them.
+   */
+  readonly reserve?: boolean;
 }
 
 export interface Lease {
@@ -65,6 +77,17 @@ export interface Lease {
   readonly fence: number;
   /** Epoch ms: after this the IP may be leased to someone else. */
   readonly expiresAt: number;
+  /**
+   * Epoch ms: when the trace may start using the IP — the end of the cooldown the lease was
+   * reserved in, or the grant itself for an IP that was free.
+   */
+  readonly startsAt: number;
+}
+
+/** A lease and whether this call granted it (`reused`: the trace already held it, e.g. a retried acquire). */
+export interface Grant {
+  readonly lease: Lease;
+  readonly reused: boolean;
 }
 
 export type ReleaseResult =
@@ -77,11 +100,36 @@ export type ReleaseResult =
 
 export interface LeasePool {
   acquire(country: string, traceId: string, opts?: AcquireOptions): Promise<Lease>;
+  /** acquire, saying whether this call granted the lease or the trace already held it. */
+  grant(country: string, traceId: string, opts?: AcquireOptions): Promise<Grant>;
+  /**
+   * Reserves the IP a release just put into cooldown for a trace (the one that has waited
+   * longest); the lease starts when the cooldown ends. Undefined when the IP is no longer as that
+   * release left it (another trace has it, it was disabled or marked unhealthy).
+   */
+  reserveIp(ip: ReleasedIp, traceId: string): Promise<Grant | undefined>;
+  /** Gives an unused lease back as if it had never been granted (no cooldown, no counters). */
+  giveBack(lease: Pick<Lease, 'ipId' | 'leaseId' | 'startsAt'>): Promise<void>;
   release(lease: Pick<Lease, 'ipId' | 'leaseId'>, outcome: ReleaseOutcome): Promise<ReleaseResult>;
 }
 
-/** Pages of candidates to try before giving up: progress under contention without unbounded work. */
-const MAX_PAGES = 3;
+/** An IP as a release left it: the lease that was released, and the IP's country. */
+export interface ReleasedIp {
+  readonly ipId: string;
+  readonly country: string;
+  /** The released lease: the IP is untouched since while its leaseId is still this one, unowned. */
+  readonly leaseId: string;
+}
+
+/** A lease as the internals pass it: `reused` when the trace held it before this call. */
+type Held = Lease & { readonly reused?: true };
+
+const asGrant = ({ reused, ...lease }: Held): Grant => ({ lease, reused: reused === true });
+
+/** Looks at the free index before giving up: progress under contention without unbounded work. */
+const MAX_LOOKS = 3;
+/** Candidates tried from one look before looking again. */
+const TRIES_PER_LOOK = 4;
 /** Lease pointers outlive the lease by this much so a late retry still finds (and rejects) them. */
 const POINTER_GRACE_MS = 60 * 60 * 1000;
 
@@ -104,42 +152,21 @@ export function resolveLeaseConfig(config: LeasePoolConfig): Required<LeasePoolC
     leaseMs: positiveInt('leaseMs', config.leaseMs, undefined),
     cooldownMs: positiveInt('cooldownMs', config.cooldownMs, 60_000, 0),
     unhealthyAfter: positiveInt('unhealthyAfter', config.unhealthyAfter, 3),
-    candidates: positiveInt('candidates', config.candidates, 10),
+    candidates: positiveInt('candidates', config.candidates, 40),
     countryListTtlMs: positiveInt('countryListTtlMs', config.countryListTtlMs, 60_000, 0),
   };
 }
 
-/** Plain value of one AttributeValue (the IpPool item uses S, N, BOOL; the rest for completeness). */
-function plain(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.BOOL !== undefined) return value.BOOL;
-  if (value.NULL) return null;
-  if (value.SS) return new Set(value.SS);
-  if (value.NS) return new Set(value.NS.map(Number));
-  if (value.L) return value.L.map(plain);
-  if (value.M) return Object.fromEntries(Object.entries(value.M).map(([k, v]) => [k, plain(v)]));
-  return undefined;
-}
-
-/**
- * The item as it was when a condition failed (ReturnValuesOnConditionCheckFailure: ALL_OLD) —
- * saves a read. lib-dynamodb does not unmarshall error payloads, so it arrives as AttributeValues.
- */
-function oldItem(error: ConditionalCheckFailedException): Partial<IpItem> | undefined {
-  if (!error.Item) return undefined;
-  return Object.fromEntries(Object.entries(error.Item).map(([k, v]) => [k, plain(v)])) as Partial<IpItem>;
-}
-
 function toLease(item: Partial<IpItem>, traceId: string): Lease {
-  const { ipId, host, port, provider, country, leaseId, fence, availableAt } = item;
+  const { ipId, host, port, provider, country, leaseId, fence, availableAt, lastUsedAt } = item;
   if (
     ipId === undefined || host === undefined || port === undefined || provider === undefined ||
     country === undefined || leaseId === undefined || fence === undefined || availableAt === undefined
   ) {
     throw new Error(`IpPool item ${ipId ?? '?'} is missing lease attributes`);
   }
-  return { ipId, host, port, provider, country, traceId, leaseId, fence, expiresAt: availableAt };
+  // lastUsedAt is written with the grant: the lease's start (later than the grant for a reservation).
+  return { ipId, host, port, provider, country, traceId, leaseId, fence, expiresAt: availableAt, startsAt: lastUsedAt ?? availableAt };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {
@@ -171,21 +198,29 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
     return live && item ? toLease(item, traceId) : undefined;
   }
 
-  async function tryLease(ipId: string, country: string, traceId: string, now: number): Promise<Lease | undefined> {
-    try {
-      const out = await doc.send(
+  /**
+   * One conditional write grants the IP. `coolingUntil`: reserve an IP in its cooldown, which must
+   * still be unowned and end its cooldown exactly then (as it was seen); the lease starts there.
+   */
+  async function tryLease(ipId: string, country: string, traceId: string, now: number, coolingUntil?: number): Promise<Held | undefined> {
+    const startsAt = coolingUntil !== undefined && coolingUntil > now ? coolingUntil : now;
+    const written = await conditionalWrite(() =>
+      doc.send(
         new UpdateCommand({
           TableName: tables.ipPool,
           Key: { ipId },
           ConditionExpression:
-            'availableAt <= :now AND healthy = :true AND enabled = :true AND country = :country',
+            startsAt > now
+              ? 'availableAt = :seen AND attribute_not_exists(leaseOwner) AND healthy = :true AND enabled = :true AND country = :country'
+              : 'availableAt <= :now AND healthy = :true AND enabled = :true AND country = :country',
           UpdateExpression:
-            'SET availableAt = :expires, leaseOwner = :traceId, leaseId = :leaseId, lastUsedAt = :now ADD fence :one',
+            'SET availableAt = :expires, leaseOwner = :traceId, leaseId = :leaseId, lastUsedAt = :startsAt ADD fence :one',
           ExpressionAttributeValues: {
-            ':now': now,
+            ...(startsAt > now ? { ':seen': startsAt } : { ':now': now }),
             ':true': true,
             ':country': country,
-            ':expires': now + cfg.leaseMs,
+            ':expires': startsAt + cfg.leaseMs,
+            ':startsAt': startsAt,
             ':traceId': traceId,
             ':leaseId': uuidv7(),
             ':one': 1,
@@ -193,61 +228,114 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+      ),
+    );
+    if (written.ok) return toLease(written.value.Attributes as Partial<IpItem>, traceId);
+    // Someone else won this IP — unless it is our own live lease (a retry racing itself).
+    const old = written.old as Partial<IpItem> | undefined;
+    if (old?.leaseOwner === traceId && (old.availableAt ?? 0) > now) return { ...toLease(old, traceId), reused: true };
+    return undefined;
+  }
+
+  /**
+   * A number from a per-country counter. Concurrent acquires see the same longest-free IPs; picked
+   * at random, two of them often try the same IP (a wasted conditional write each time, and with
+   * the pool half busy, one in three tries). Consecutive numbers pick different IPs instead. The
+   * counter is read beside the index (no extra round trip); without it, the pick is at random.
+   */
+  async function ticket(country: string): Promise<number | undefined> {
+    try {
+      const out = await doc.send(
+        new UpdateCommand({
+          TableName: tables.ops,
+          Key: OPS_KEYS.ticketOf(country),
+          UpdateExpression: 'ADD n :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
       );
-      return toLease(out.Attributes as Partial<IpItem>, traceId);
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // Someone else won this IP — unless it is our own live lease (a retry racing itself).
-      const old = oldItem(error);
-      if (old?.leaseOwner === traceId && (old.availableAt ?? 0) > now) return toLease(old, traceId);
+      return Number(out.Attributes?.n);
+    } catch {
       return undefined;
     }
   }
 
-  async function acquireIn(country: string, traceId: string, now: number): Promise<Lease | undefined> {
-    let startKey: Record<string, unknown> | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const res = await doc.send(
-        new QueryCommand({
-          TableName: tables.ipPool,
-          IndexName: FREE_INDEX,
-          KeyConditionExpression: 'country = :country AND availableAt <= :now',
-          ExpressionAttributeValues: { ':country': country, ':now': now },
-          ScanIndexForward: true, // longest-free first
-          Limit: cfg.candidates,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const ids = shuffle((res.Items ?? []).map((i) => String(i.ipId)), random);
-      for (const ipId of ids) {
-        const lease = await tryLease(ipId, country, traceId, now);
+  /**
+   * A free IP of the country. Each look at the index tries a few of the longest-free IPs, the first
+   * chosen by this acquire's ticket and the rest at random; when other acquires took them all
+   * first, the next look (with the clock as it is then) drops those and sees the IPs released
+   * since — the rest of a stale page would mostly be IPs taken meanwhile.
+   */
+  async function acquireIn(country: string, traceId: string, now: number): Promise<Held | undefined> {
+    for (let look = 0; look < MAX_LOOKS; look++) {
+      const at = look === 0 ? now : Math.max(now, clock());
+      const [res, n] = await Promise.all([
+        doc.send(
+          new QueryCommand({
+            TableName: tables.ipPool,
+            IndexName: FREE_INDEX,
+            KeyConditionExpression: 'country = :country AND availableAt <= :now',
+            ExpressionAttributeValues: { ':country': country, ':now': at },
+            ScanIndexForward: true, // longest-free first
+            Limit: cfg.candidates,
+          }),
+        ),
+        look === 0 ? ticket(country) : undefined,
+      ]);
+      const ids = (res.Items ?? []).map((i) => String(i.ipId));
+      if (ids.length === 0) return undefined;
+      const first = n !== undefined && Number.isFinite(n) ? ids.splice(n % ids.length, 1) : [];
+      for (const ipId of [...first, ...shuffle(ids, random)].slice(0, TRIES_PER_LOOK)) {
+        const lease = await tryLease(ipId, country, traceId, at);
         if (lease) return lease;
       }
-      startKey = res.LastEvaluatedKey;
-      if (!startKey) return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * The IPs of a country whose cooldown ends first. The index holds leased IPs too (their
+   * availableAt is the lease's expiry) and does not say which is which: the conditional write
+   * does. One page: when none is free, a release hands its IP to the longest waiter anyway.
+   */
+  async function reserveIn(country: string, traceId: string, now: number): Promise<Held | undefined> {
+    const res = await doc.send(
+      new QueryCommand({
+        TableName: tables.ipPool,
+        IndexName: FREE_INDEX,
+        KeyConditionExpression: 'country = :country AND availableAt > :now',
+        ExpressionAttributeValues: { ':country': country, ':now': now },
+        ScanIndexForward: true, // soonest out of cooldown first
+        Limit: cfg.candidates,
+      }),
+    );
+    for (const item of res.Items ?? []) {
+      const lease = await tryLease(String(item.ipId), country, traceId, now, Number(item.availableAt));
+      if (lease) return lease;
     }
     return undefined;
   }
 
   async function knownCountries(now: number): Promise<string[]> {
     if (countryCache && countryCache.until > now) return countryCache.countries;
-    const got = await doc.send(new GetCommand({ TableName: tables.ops, Key: OPS_KEYS.countries }));
-    const set = got.Item?.countries as Set<string> | undefined;
-    const countries = set ? [...set].sort() : [];
+    const countries = await readCountries(doc, tables.ops);
     countryCache = { countries, until: now + cfg.countryListTtlMs };
     return countries;
   }
 
-  /** Hands a just-granted lease straight back (as if never taken: no cooldown, no counters). */
-  async function abandon(lease: Lease, now: number): Promise<void> {
+  /**
+   * Hands a just-granted lease straight back (as if never taken: no cooldown, no counters). A
+   * reservation goes back to the cooldown it was reserved in.
+   */
+  async function abandon(lease: Pick<Lease, 'ipId' | 'leaseId' | 'startsAt'>, now: number): Promise<void> {
     await doc
       .send(
         new UpdateCommand({
           TableName: tables.ipPool,
           Key: { ipId: lease.ipId },
           ConditionExpression: 'leaseId = :leaseId AND attribute_exists(leaseOwner)',
-          UpdateExpression: 'SET availableAt = :now REMOVE leaseOwner',
-          ExpressionAttributeValues: { ':leaseId': lease.leaseId, ':now': now },
+          UpdateExpression: 'SET availableAt = :at REMOVE leaseOwner',
+          ExpressionAttributeValues: { ':leaseId': lease.leaseId, ':at': Math.max(now, lease.startsAt ?? now) },
         }),
       )
       .catch(() => undefined); // best effort: an unreturned lease simply expires
@@ -259,7 +347,7 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
    * The pointer is written after the grant (no transactions); a crash in between costs one lease
    * period of that IP, never a double lease.
    */
-  async function settle(lease: Lease, now: number): Promise<Lease> {
+  async function settle(lease: Lease, now: number): Promise<Held> {
     const item = {
       ...OPS_KEYS.leaseOf(lease.traceId),
       ipId: lease.ipId,
@@ -272,24 +360,22 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
       let condition = 'attribute_not_exists(pk) OR leaseExpiresAt <= :now';
       let values: Record<string, unknown> = { ':now': now };
       for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          await doc.send(
+        const written = await conditionalWrite(() =>
+          doc.send(
             new PutCommand({
               TableName: tables.ops,
               Item: item,
               ConditionExpression: condition,
               ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
             }),
-          );
-          return lease;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
+          ),
+        );
+        if (written.ok) return lease;
         const pointer = await readPointer(lease.traceId);
         const existing = await liveLease(pointer, lease.traceId, now);
         if (existing && existing.leaseId !== lease.leaseId) {
           await abandon(lease, now);
-          return existing;
+          return { ...existing, reused: true };
         }
         // A pointer to a released lease: replace exactly that one (a concurrent winner would differ).
         condition = pointer ? 'leaseId = :old' : 'attribute_not_exists(pk)';
@@ -303,6 +389,10 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
   }
 
   async function acquire(country: string, traceId: string, opts: AcquireOptions = {}): Promise<Lease> {
+    return (await grant(country, traceId, opts)).lease;
+  }
+
+  async function grant(country: string, traceId: string, opts: AcquireOptions = {}): Promise<Grant> {
     const wanted = country.trim().toLowerCase();
     if (!wanted) throw new LeaseConfigError('acquire: country is required');
     if (!traceId) throw new LeaseConfigError('acquire: traceId is required');
@@ -318,15 +408,45 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
         if (lease) break;
       }
     }
-    if (lease) return settle(lease, now);
+    if (!lease && opts.reserve) lease = await reserveIn(wanted, traceId, now);
+    if (lease?.reused) return asGrant(lease);
+    if (lease) return asGrant(await settle(lease, now));
     // None free — but a retried acquire may already hold one (its own IP is not free either).
     const held = await liveLease(await readPointer(traceId), traceId, now);
-    if (held) return held;
+    if (held) return { lease: held, reused: true };
     throw new NoIpAvailable(wanted, searched);
   }
 
+  async function reserveIp(ip: ReleasedIp, traceId: string): Promise<Grant | undefined> {
+    const now = clock();
+    try {
+      // The IP as the release left it (same leaseId, no owner): its cooldown end is on the item, so
+      // the new lease starts there — read and written in this one update.
+      const out = await doc.send(
+        new UpdateCommand({
+          TableName: tables.ipPool,
+          Key: { ipId: ip.ipId },
+          ConditionExpression: 'leaseId = :released AND attribute_not_exists(leaseOwner) AND attribute_exists(availableAt) AND healthy = :true AND enabled = :true AND country = :country',
+          UpdateExpression: 'SET lastUsedAt = availableAt, availableAt = availableAt + :leaseMs, leaseOwner = :traceId, leaseId = :leaseId ADD fence :one',
+          ExpressionAttributeValues: { ':released': ip.leaseId, ':true': true, ':country': ip.country, ':leaseMs': cfg.leaseMs, ':traceId': traceId, ':leaseId': uuidv7(), ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return asGrant(await settle(toLease(out.Attributes as Partial<IpItem>, traceId), now));
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async function giveBack(lease: Pick<Lease, 'ipId' | 'leaseId' | 'startsAt'>): Promise<void> {
+    await abandon(lease, clock());
+  }
+
   /** Why a release condition failed, from the item as it was. */
-  function lostOrReleased(old: Partial<IpItem> | undefined, leaseId: string): ReleaseResult | undefined {
+  function lostOrReleased(old: Readonly<Record<string, unknown>> | undefined, leaseId: string): ReleaseResult | undefined {
+    // Released, and already handed on to a waiting trace (a new leaseId): a retried release.
+    if (old?.lastReleasedLeaseId === leaseId) return { released: false, reason: 'already_released' };
     if (!old || old.leaseId !== leaseId) return { released: false, reason: 'lease_lost' };
     if (old.leaseOwner === undefined) return { released: false, reason: 'already_released' };
     return undefined; // still ours: the condition failed on something else
@@ -342,22 +462,12 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     const owned = 'leaseId = :leaseId AND attribute_exists(leaseOwner)';
-    const common = 'lastReleasedAt = :now, lastOutcome = :outcome';
+    const common = 'lastReleasedAt = :now, lastOutcome = :outcome, lastReleasedLeaseId = :leaseId';
     const values = { ':leaseId': lease.leaseId, ':now': now, ':outcome': outcome, ':one': 1 };
 
-    const send = async (input: {
-      ConditionExpression: string;
-      UpdateExpression: string;
-      ExpressionAttributeValues: Record<string, unknown>;
-    }): Promise<{ item?: Partial<IpItem>; failed?: ConditionalCheckFailedException }> => {
-      try {
-        const out = await doc.send(new UpdateCommand({ ...base, ...input }));
-        return { item: out.Attributes as Partial<IpItem> };
-      } catch (error) {
-        if (isConditionFailure(error)) return { failed: error };
-        throw error;
-      }
-    };
+    // A failed condition brings the item as it was (ALL_OLD): it tells a lost lease from a released one.
+    const send = (input: { ConditionExpression: string; UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> }) =>
+      conditionalWrite(() => doc.send(new UpdateCommand({ ...base, ...input })));
 
     const markUnhealthy = async (): Promise<ReleaseResult> => {
       const res = await send({
@@ -365,7 +475,7 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
         UpdateExpression: `SET ${common}, healthy = :false, unhealthySince = :now REMOVE availableAt, leaseOwner ADD failureCount :one, consecutiveFailures :one`,
         ExpressionAttributeValues: { ...values, ':false': false },
       });
-      if (res.failed) return lostOrReleased(oldItem(res.failed), lease.leaseId) ?? { released: false, reason: 'lease_lost' };
+      if (!res.ok) return lostOrReleased(res.old, lease.leaseId) ?? { released: false, reason: 'lease_lost' };
       return { released: true, markedUnhealthy: true };
     };
 
@@ -387,7 +497,7 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
         UpdateExpression: `${release} REMOVE leaseOwner ADD failureCount :one, consecutiveFailures :one`,
         ExpressionAttributeValues: { ...cooling, ':lastTolerated': cfg.unhealthyAfter - 1 },
       });
-      if (res.failed) return lostOrReleased(oldItem(res.failed), lease.leaseId) ?? markUnhealthy();
+      if (!res.ok) return lostOrReleased(res.old, lease.leaseId) ?? markUnhealthy();
     } else {
       // Offer and network failures say nothing about the proxy: no effect on health.
       res = await send({
@@ -396,18 +506,19 @@ export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): L
         ExpressionAttributeValues: cooling,
       });
     }
-    if (res.failed) return lostOrReleased(oldItem(res.failed), lease.leaseId) ?? { released: false, reason: 'lease_lost' };
+    if (!res.ok) return lostOrReleased(res.old, lease.leaseId) ?? { released: false, reason: 'lease_lost' };
 
-    if (res.item?.enabled === false) {
+    if (res.value.Attributes?.enabled === false) {
       // Disabled while leased: now that it is released, take it out of the index.
       await send({
         ConditionExpression: 'leaseId = :leaseId AND enabled = :false AND attribute_not_exists(leaseOwner)',
         UpdateExpression: 'REMOVE availableAt',
         ExpressionAttributeValues: { ':leaseId': lease.leaseId, ':false': false },
       });
+      return { released: true, markedUnhealthy: false };
     }
     return { released: true, markedUnhealthy: false };
   }
 
-  return { acquire, release };
+  return { acquire, grant, reserveIp, giveBack, release };
 }

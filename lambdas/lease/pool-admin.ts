@@ -5,12 +5,11 @@
  * items at most, the calls are operator- or schedule-driven (not per trace), and a Scan sees every
  * state, including the unhealthy and disabled IPs the sparse `free` index leaves out.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IP_STATES, ipState, isExpiredLease, type IpItem, type IpState } from './ip-item';
 import { mapLimit } from './ip-import';
 import type { LeaseTables } from './lease-pool';
-import { isConditionFailure } from '../shared/dynamo-errors';
+import { conditionalWrite } from '../shared/conditional-write';
 
 export interface PoolAdminDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -136,8 +135,8 @@ export function createPoolAdmin(deps: PoolAdminDeps): PoolAdmin {
    */
   async function resetOne(ipId: string, now: number): Promise<'reset' | 'missing'> {
     const attempt = async (ConditionExpression: string, UpdateExpression: string, values: Record<string, unknown>) => {
-      try {
-        await doc.send(
+      const written = await conditionalWrite(() =>
+        doc.send(
           new UpdateCommand({
             TableName: tables.ipPool,
             Key: { ipId },
@@ -146,14 +145,9 @@ export function createPoolAdmin(deps: PoolAdminDeps): PoolAdmin {
             ExpressionAttributeValues: values,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
-        );
-        return { ok: true as const };
-      } catch (error) {
-        if (isConditionFailure(error)) {
-          return { ok: false as const, exists: (error as ConditionalCheckFailedException).Item !== undefined };
-        }
-        throw error;
-      }
+        ),
+      );
+      return written.ok ? { ok: true as const } : { ok: false as const, exists: written.old !== undefined };
     };
     const base = 'SET healthy = :true, consecutiveFailures = :zero, updatedAt = :now REMOVE unhealthySince';
     const enabled = await attempt(

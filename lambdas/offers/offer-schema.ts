@@ -3,6 +3,7 @@
  * fields take the defaults below, and URLs must be plain http(s) without embedded credentials —
  * the redirect destination only ever comes from here, never from a request.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isValidOfferId } from './offer-id';
 
@@ -33,8 +34,27 @@ export const tracePolicySchema = z
     anyCountry: z.boolean().default(false),
     /** Clicks still redirect when false; they are just not traced. */
     enabled: z.boolean().default(true),
+    /**
+     * The offer's trace budget: clicks traced per minute at most (a burst of this many, refilled
+     * evenly). Clicks beyond it still redirect; they are counted, not traced. Absent: 60.
+     */
+    maxTracesPerMinute: z.number().int().min(1).max(6000).optional(),
   })
   .strict();
+
+/** The offer's Trackier webhook options (lambdas/trackier/webhook.ts). */
+export const offerTrackierSchema = z
+  .object({
+    /**
+     * Accept postbacks addressed by the offer id (token=<offerId>) or by a URL1 campaign id
+     * (campaign_id=…), as the earlier system did. Off by default: both ids are public.
+     */
+    legacyRoutes: z.boolean().default(false),
+  })
+  .strict();
+
+/** Clicks traced per minute per offer when the offer does not say. */
+export const DEFAULT_TRACES_PER_MINUTE = 60;
 
 export const offerInputSchema = z
   .object({
@@ -49,6 +69,7 @@ export const offerInputSchema = z
     device: z.enum(['desktop', 'mobile']).default('desktop'),
     passthrough: z.array(passthroughName).max(50).default([...DEFAULT_PASSTHROUGH]),
     tracePolicy: tracePolicySchema.default({ mode: 'auto', anyCountry: false, enabled: true }),
+    trackier: offerTrackierSchema.optional(),
   })
   .strict();
 
@@ -64,12 +85,20 @@ export interface Offer {
   readonly device: 'desktop' | 'mobile';
   readonly passthrough: readonly string[];
   readonly tracePolicy: TracePolicy;
+  /** Absent: the defaults (no legacy webhook routes). */
+  readonly trackier?: z.output<typeof offerTrackierSchema>;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /**
+   * Changes only when what a trace does changes (see traceVersionOf): the tracer's learned mode
+   * is kept per trace version, so renaming an offer or editing its redirect does not forget it.
+   * Absent on offers stored before it existed (their updatedAt stands in).
+   */
+  readonly traceVersion?: number;
 }
 
 export type OfferValidation =
-  | { ok: true; offer: Omit<Offer, 'createdAt' | 'updatedAt'> }
+  | { ok: true; offer: Omit<Offer, 'createdAt' | 'updatedAt' | 'traceVersion'> }
   | { ok: false; issues: { path: string; message: string }[] };
 
 export function validateOffer(offerId: string, input: unknown): OfferValidation {
@@ -98,6 +127,19 @@ export function validateOffer(offerId: string, input: unknown): OfferValidation 
       device: value.device,
       passthrough: value.passthrough,
       tracePolicy: value.tracePolicy,
+      // Always present (undefined when not given) so a PUT without it clears an earlier setting.
+      trackier: value.trackier,
     },
   };
+}
+
+/**
+ * The version of what a trace of the offer does: its tracking URL, device, country and trace mode,
+ * hashed to a number (48 bits, an exact integer in a JSON number and a DynamoDB N). The same
+ * settings always give the same version, so a PUT that leaves them alone keeps what the tracer
+ * learned, and one that changes them starts learning afresh.
+ */
+export function traceVersionOf(offer: Pick<Offer, 'trackingUrl' | 'device' | 'country' | 'tracePolicy'>): number {
+  const settings = JSON.stringify([offer.trackingUrl, offer.device, offer.country, offer.tracePolicy.mode]);
+  return parseInt(createHash('sha256').update(settings).digest('hex').slice(0, 12), 16);
 }

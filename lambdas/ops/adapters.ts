@@ -7,10 +7,12 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryItems } from '../shared/dynamo-query';
 import type { TraceStatus } from '../traces/trace-record';
-import { FINISHED_STATUSES, type FinishedTrace, type QueueDepth, type QueueDepthSource, type TraceSource } from './pool-monitor';
+import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { FINISHED_STATUSES, type FinishedTrace, type LossSource, type QueueDepth, type QueueDepthSource, type TraceSource, type TrackierFailure } from './pool-monitor';
+import { ALERT_PK as TRACKIER_FAILURE_PK } from '../trackier/side-effects';
 import type { AlertEvent, AlertPublisher } from './alerts';
 import type { StatusTrace } from './status-page';
-import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE } from './env';
+import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE } from '../../contracts/ops';
 
 export interface TraceReaderOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -162,5 +164,58 @@ export function logAlertPublisher(log: (message: string, data: Record<string, un
     async publish(event) {
       log(`alert ${event.kind}`, { alert: event });
     },
+  };
+}
+
+/**
+ * Final Trackier URL2 update failures: the record the update task writes per pair when it gives up
+ * (lambdas/trackier/side-effects.ts), read back since a time. The partition holds one item per
+ * pair that ever failed for good (TTL 30 days), so one filtered Query reads it.
+ */
+export function opsTrackierFailures(options: { doc: DynamoDBDocumentClient; opsTable: string; maxPages?: number }): NonNullable<LossSource['trackierFailures']> {
+  return async (sinceMs) => {
+    const { items } = await queryItems<TrackierFailure>(
+      options.doc,
+      {
+        TableName: options.opsTable,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'lastSeenAt >= :since',
+        ProjectionExpression: 'offerId, pairNumber, lastSeenAt',
+        ExpressionAttributeValues: { ':pk': TRACKIER_FAILURE_PK, ':since': sinceMs },
+      },
+      { limit: 1000, pageSize: 200, maxPages: options.maxPages ?? 5 },
+    );
+    return items.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+  };
+}
+
+/** The loss metrics the functions emit (EMF, dimension service), as the CloudWatch alarms watch them. */
+export const LOSS_METRICS = { clicks: 'ClickLost', events: 'EventLost' } as const;
+
+/**
+ * ClickLost and EventLost summed over a window, from CloudWatch. A lost click is by definition one
+ * that reached neither SQS nor DynamoDB, so its metric (and its log line) is the only trace of it.
+ */
+export function cloudWatchLossCounts(options: { cloudwatch: CloudWatchClient; namespace: string; service?: string }): NonNullable<LossSource['lostCounts']> {
+  return async (sinceMs, now) => {
+    const seconds = Math.max(60, Math.ceil((now - sinceMs) / 60_000) * 60);
+    const query = (id: string, metricName: string): MetricDataQuery => ({
+      Id: id,
+      MetricStat: {
+        Metric: { Namespace: options.namespace, MetricName: metricName, Dimensions: [{ Name: 'service', Value: options.service ?? 'tracepool' }] },
+        Period: seconds,
+        Stat: 'Sum',
+      },
+      ReturnData: true,
+    });
+    const out = await options.cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(now - seconds * 1000),
+        EndTime: new Date(now),
+        MetricDataQueries: [query('clicks', LOSS_METRICS.clicks), query('events', LOSS_METRICS.events)],
+      }),
+    );
+    const sum = (id: string) => (out.MetricDataResults ?? []).filter((r) => r.Id === id).flatMap((r) => r.Values ?? []).reduce((a, b) => a + b, 0);
+    return { clicks: sum('clicks'), events: sum('events') };
   };
 }

@@ -1,9 +1,6 @@
 /**
- * Alerts: at most one open alert per type, opened and resolved by the health check.
- *
- * Keys in Ops:
- * - open alert:      pk `alert#<type>`, sk `open` (no TTL: it lives until resolved)
- * - resolved alert:  pk `alert#<type>`, sk `resolved#<resolvedAt ISO>`, TTL after the retention
+ * Alerts: at most one open alert per type, opened and resolved by the health check, kept in an
+ * AlertStore (the Ops table: ops-table.ts); resolved ones are kept for the history retention.
  *
  * Concurrency (two health checks at once, an invocation retried): every step is a conditional
  * write, so whatever interleaving happens, exactly one run opens an alert (put with
@@ -12,9 +9,7 @@
  * one notification per opening and per resolution; when sending fails the claim is released and
  * the next run sends it again, so a notification is never lost to a failed publish.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ALERT_TYPES, type AlertType, type HealthWarning, type Severity } from './thresholds';
-import { isConditionFailure } from '../shared/dynamo-errors';
 
 export interface AlertEvent {
   readonly kind: 'opened' | 'resolved';
@@ -34,8 +29,7 @@ export interface AlertPublisher {
 }
 
 export interface AlertDeps {
-  readonly doc: DynamoDBDocumentClient;
-  readonly opsTable: string;
+  readonly store: AlertStore;
   readonly publisher: AlertPublisher;
   /** Days a resolved alert is kept. @default 30 */
   readonly historyDays?: number;
@@ -53,6 +47,41 @@ export interface OpenAlert {
   readonly publishedAt?: string;
 }
 
+export interface ResolvedAlert extends OpenAlert {
+  readonly resolvedAt: string;
+}
+
+/** What an alert says, refreshed on every run that finds it still breached. */
+export type AlertFields = Pick<OpenAlert, 'type' | 'severity' | 'message' | 'recommendation' | 'value' | 'threshold' | 'lastSeenAt'>;
+
+/** The open alert of a type, or (with resolvedAt) one of its resolutions. */
+export interface AlertRef {
+  readonly type: AlertType;
+  readonly resolvedAt?: string;
+}
+
+/** Where alerts are kept. Every write is conditional and answers whether it happened. */
+export interface AlertStore {
+  /** Opens the alert unless one of its type is open. */
+  open(alert: OpenAlert): Promise<boolean>;
+  /** Updates the open alert of the type (openedAt kept); undefined when none is open. */
+  refresh(type: AlertType, fields: AlertFields): Promise<OpenAlert | undefined>;
+  /** Removes the open alert of the type, answering what it was; undefined when none was open. */
+  close(type: AlertType): Promise<OpenAlert | undefined>;
+  /** Adds a resolution to the history (once per type and resolvedAt), kept until expiresAt (epoch seconds). */
+  addResolved(alert: ResolvedAlert, expiresAt: number): Promise<void>;
+  /** Resolutions of the type whose announcement is still owed, newest first. */
+  unannounced(type: AlertType, limit: number): Promise<ResolvedAlert[]>;
+  /** Resolutions of the type, newest first. */
+  history(type: AlertType, limit: number): Promise<ResolvedAlert[]>;
+  /** Marks the alert announced at `at`; false when it already was, or is gone. */
+  claimAnnouncement(ref: AlertRef, at: string): Promise<boolean>;
+  /** Undoes this run's claim (`at`) after a failed publish. */
+  releaseAnnouncement(ref: AlertRef, at: string): Promise<void>;
+  /** Every open alert, in no order. */
+  allOpen(): Promise<OpenAlert[]>;
+}
+
 export interface ReconcileResult {
   readonly opened: AlertType[];
   readonly resolved: AlertType[];
@@ -61,19 +90,6 @@ export interface ReconcileResult {
   /** Notifications sent by this run (including retries of earlier failed ones). */
   readonly published: number;
   readonly publishErrors: { type: AlertType; kind: AlertEvent['kind']; error: string }[];
-}
-
-export const alertPk = (type: AlertType) => `alert#${type}`;
-export const OPEN_SK = 'open';
-export const RESOLVED_PREFIX = 'resolved#';
-
-async function conditional<T>(work: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -92,27 +108,14 @@ export async function reconcileAlerts(
   const breached = new Map<AlertType, HealthWarning>();
   for (const w of warnings) if ((ALERT_TYPES as string[]).includes(w.type) && checked.includes(w.type as AlertType)) breached.set(w.type as AlertType, w);
 
-  const notify = async (key: { pk: string; sk: string }, event: AlertEvent) => {
-    const claimed = await conditional(() =>
-      deps.doc.send(
-        new UpdateCommand({
-          TableName: deps.opsTable,
-          Key: key,
-          UpdateExpression: 'SET publishedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(publishedAt)',
-          ExpressionAttributeValues: { ':now': iso },
-        }),
-      ),
-    );
-    if (!claimed) return; // another run sent it, or it was already sent
+  const notify = async (ref: AlertRef, event: AlertEvent) => {
+    if (!(await deps.store.claimAnnouncement(ref, iso))) return; // another run sent it, or it was already sent
     try {
       await deps.publisher.publish(event);
       (result as { published: number }).published++;
     } catch (error) {
       result.publishErrors.push({ type: event.type, kind: event.kind, error: error instanceof Error ? error.message : String(error) });
-      await deps.doc
-        .send(new UpdateCommand({ TableName: deps.opsTable, Key: key, UpdateExpression: 'REMOVE publishedAt', ConditionExpression: 'publishedAt = :now', ExpressionAttributeValues: { ':now': iso } }))
-        .catch(() => undefined);
+      await deps.store.releaseAnnouncement(ref, iso).catch(() => undefined);
     }
   };
 
@@ -129,11 +132,9 @@ export async function reconcileAlerts(
   });
 
   for (const type of checked) {
-    const pk = alertPk(type);
-    const openKey = { pk, sk: OPEN_SK };
     const warning = breached.get(type);
     if (warning) {
-      const fields = {
+      const fields: AlertFields = {
         type,
         severity: warning.severity,
         message: warning.message,
@@ -142,102 +143,42 @@ export async function reconcileAlerts(
         threshold: warning.threshold,
         lastSeenAt: iso,
       };
-      const created = await conditional(() =>
-        deps.doc.send(new PutCommand({ TableName: deps.opsTable, Item: { ...openKey, ...fields, openedAt: iso }, ConditionExpression: 'attribute_not_exists(pk)' })),
-      );
       let current: OpenAlert | undefined;
-      if (created) {
+      if (await deps.store.open({ ...fields, openedAt: iso })) {
         result.opened.push(type);
         current = { ...fields, openedAt: iso };
       } else {
         // Already open: refresh what it says now (severity may have changed), keep openedAt.
-        const updated = await conditional(() =>
-          deps.doc.send(
-            new UpdateCommand({
-              TableName: deps.opsTable,
-              Key: openKey,
-              UpdateExpression: 'SET severity = :sev, message = :msg, recommendation = :rec, #v = :val, threshold = :thr, lastSeenAt = :now',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: { '#v': 'value' },
-              ExpressionAttributeValues: {
-                ':sev': fields.severity,
-                ':msg': fields.message,
-                ':rec': fields.recommendation,
-                ':val': fields.value,
-                ':thr': fields.threshold,
-                ':now': iso,
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          ),
-        );
-        current = updated?.Attributes as OpenAlert | undefined;
+        current = await deps.store.refresh(type, fields);
         if (current) result.stillOpen.push(type);
-        // else: resolved by a concurrent run between our put and update; the next run reopens it.
+        // else: resolved by a concurrent run between our open and refresh; the next run reopens it.
       }
-      if (current && !current.publishedAt) await notify(openKey, eventOf('opened', current));
+      if (current && !current.publishedAt) await notify({ type }, eventOf('opened', current));
     } else {
-      const deleted = await conditional(() =>
-        deps.doc.send(new DeleteCommand({ TableName: deps.opsTable, Key: openKey, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' })),
-      );
-      const old = deleted?.Attributes as OpenAlert | undefined;
+      const old = await deps.store.close(type);
       if (old) {
         result.resolved.push(type);
-        const historyKey = { pk, sk: `${RESOLVED_PREFIX}${iso}` };
         const { publishedAt: _p, ...rest } = old;
-        await conditional(() =>
-          deps.doc.send(
-            new PutCommand({
-              TableName: deps.opsTable,
-              Item: { ...rest, ...historyKey, resolvedAt: iso, expiresAt: Math.floor(now / 1000) + (deps.historyDays ?? 30) * 86_400 },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        );
+        await deps.store.addResolved({ ...rest, resolvedAt: iso }, Math.floor(now / 1000) + (deps.historyDays ?? 30) * 86_400);
         // An opening never announced (its publish kept failing) is not announced now either:
         // the resolution says everything.
       }
       // Resolutions whose notification is still owed (this one, or an earlier failed publish).
-      const pending = await deps.doc.send(
-        new QueryCommand({
-          TableName: deps.opsTable,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-          FilterExpression: 'attribute_not_exists(publishedAt)',
-          ExpressionAttributeValues: { ':pk': pk, ':r': RESOLVED_PREFIX },
-          ScanIndexForward: false,
-          Limit: 5,
-        }),
-      );
-      for (const item of pending.Items ?? []) {
-        await notify({ pk, sk: String(item.sk) }, eventOf('resolved', item as unknown as OpenAlert, String(item.resolvedAt)));
+      for (const item of await deps.store.unannounced(type, 5)) {
+        await notify({ type, resolvedAt: item.resolvedAt }, eventOf('resolved', item, item.resolvedAt));
       }
     }
   }
   return result;
 }
 
-/** Every open alert (one BatchGet: the set of types is fixed). */
-export async function openAlerts(deps: Pick<AlertDeps, 'doc' | 'opsTable'>): Promise<OpenAlert[]> {
-  let keys: Record<string, unknown>[] | undefined = ALERT_TYPES.map((t) => ({ pk: alertPk(t), sk: OPEN_SK }));
-  const found: OpenAlert[] = [];
-  for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
-    const out: BatchGetCommandOutput = await deps.doc.send(new BatchGetCommand({ RequestItems: { [deps.opsTable]: { Keys: keys } } }));
-    found.push(...((out.Responses?.[deps.opsTable] ?? []) as OpenAlert[]));
-    keys = out.UnprocessedKeys?.[deps.opsTable]?.Keys;
-  }
+/** Every open alert, critical first, then oldest first. */
+export async function openAlerts(store: AlertStore): Promise<OpenAlert[]> {
+  const found = await store.allOpen();
   return found.sort((a, b) => (a.severity === b.severity ? a.openedAt.localeCompare(b.openedAt) : a.severity === 'critical' ? -1 : 1));
 }
 
 /** Resolved alerts of one type, newest first. */
-export async function alertHistory(deps: Pick<AlertDeps, 'doc' | 'opsTable'>, type: AlertType, limit = 20): Promise<(OpenAlert & { resolvedAt: string })[]> {
-  const out = await deps.doc.send(
-    new QueryCommand({
-      TableName: deps.opsTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-      ExpressionAttributeValues: { ':pk': alertPk(type), ':r': RESOLVED_PREFIX },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (out.Items ?? []) as (OpenAlert & { resolvedAt: string })[];
+export async function alertHistory(store: AlertStore, type: AlertType, limit = 20): Promise<ResolvedAlert[]> {
+  return store.history(type, limit);
 }

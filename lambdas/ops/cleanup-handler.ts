@@ -1,24 +1,28 @@
 /** The daily Ops cleanup (EventBridge schedule): see lambdas/ops/cleanup.ts for what TTL leaves. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventHandler } from '../shared/middleware';
 import { dynamo } from '../shared/aws-clients';
-import { numberEnv, requireEnv } from '../shared/config';
 import { logger } from '../shared/powertools';
-import { tableEnv } from '../../lib/manifest/env';
-import { DEFAULT_RETENTION, defaultPruneTargets, runCleanup } from './cleanup';
-import { OPS_ENV } from './env';
+import { defaultPruneTargets, runCleanup, type CleanupDeps, type PruneTarget } from './cleanup';
+import { dynamoPruneStore } from './ops-table';
+import { readCleanupConfig, type CleanupConfig } from './config';
+import { builtOnFirstCall } from './wiring';
 
-const config = {
-  opsTable: requireEnv(tableEnv('Ops')),
-  retention: {
-    snapshots: numberEnv(OPS_ENV.snapshotRetentionDays, DEFAULT_RETENTION.snapshots),
-    alerts: numberEnv(OPS_ENV.alertRetentionDays, DEFAULT_RETENTION.alerts),
-    webhookLogs: numberEnv(OPS_ENV.webhookLogRetentionDays, DEFAULT_RETENTION.webhookLogs),
-  },
-};
-const targets = defaultPruneTargets(config.retention);
+export interface CleanupHandlerDeps {
+  readonly cleanup: CleanupDeps;
+  readonly targets: readonly PruneTarget[];
+}
 
-export const handler = eventHandler(async () => {
-  const result = await runCleanup({ doc: dynamo(), opsTable: config.opsTable, clock: Date.now }, targets);
-  logger.info('ops cleanup', { ...result });
-  return result;
-});
+export function makeDeps(config: CleanupConfig, clients: { doc: DynamoDBDocumentClient } = { doc: dynamo() }): CleanupHandlerDeps {
+  return { cleanup: { store: dynamoPruneStore({ doc: clients.doc, opsTable: config.opsTable }), clock: Date.now }, targets: defaultPruneTargets(config.retention) };
+}
+
+export function makeHandler(deps: CleanupHandlerDeps) {
+  return eventHandler(async () => {
+    const result = await runCleanup(deps.cleanup, deps.targets);
+    logger.info('ops cleanup', { ...result });
+    return result;
+  });
+}
+
+export const handler = builtOnFirstCall(() => makeHandler(makeDeps(readCleanupConfig())));

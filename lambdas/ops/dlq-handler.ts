@@ -9,39 +9,30 @@
  * Messages always go back to the DLQ's own source queue (its ARN is passed explicitly, so even a
  * message put on the DLQ by hand, which SQS could not trace to a source, is moved).
  */
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { httpHandler } from '../shared/middleware';
 import { json, type HttpEvent } from '../shared/http';
 import { sqs } from '../shared/aws-clients';
-import { requireEnv } from '../shared/config';
 import { AppError, BadRequestError, NotFoundError } from '../shared/errors';
 import { parseJsonBody } from '../shared/json-body';
 import { logger } from '../shared/powertools';
-import { dlqUrlEnv, queueUrlEnv } from '../../lib/manifest/env';
-import type { QueueId } from '../../lib/manifest/queues';
 import { redriveStatus, startRedrive } from './dlq-redrive';
+import { readRedriveConfig, REDRIVE_QUEUES, type RedriveConfig, type RedriveQueueName } from './config';
+import { builtOnFirstCall } from './wiring';
 
-const QUEUES: Record<'trace' | 'events', QueueId> = { trace: 'TraceRequests', events: 'Events' };
-type QueueName = keyof typeof QUEUES;
-const config = Object.fromEntries(
-  Object.entries(QUEUES).map(([name, id]) => [name, { queueUrl: requireEnv(queueUrlEnv(id)), dlqUrl: requireEnv(dlqUrlEnv(id)) }]),
-) as Record<QueueName, { queueUrl: string; dlqUrl: string }>;
-
-const arnCache = new Map<string, string>();
-async function queueArn(url: string): Promise<string> {
-  const cached = arnCache.get(url);
-  if (cached) return cached;
-  const out = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-  const arn = out.Attributes?.QueueArn;
-  if (!arn) throw new Error('queue has no ARN');
-  arnCache.set(url, arn);
-  return arn;
+export interface RedriveHandlerDeps {
+  readonly sqs: SQSClient;
+  readonly queues: RedriveConfig;
 }
 
-function queueName(value: unknown): QueueName {
+export function makeDeps(config: RedriveConfig, clients: { sqs: SQSClient } = { sqs: sqs() }): RedriveHandlerDeps {
+  return { sqs: clients.sqs, queues: config };
+}
+
+function queueName(value: unknown): RedriveQueueName {
   if (value === undefined) return 'trace';
-  if (typeof value !== 'string' || !(value in QUEUES)) throw new BadRequestError('queue must be "trace" or "events"');
-  return value as QueueName;
+  if (typeof value !== 'string' || !(value in REDRIVE_QUEUES)) throw new BadRequestError('queue must be "trace" or "events"');
+  return value as RedriveQueueName;
 }
 
 class MoveTaskRunning extends AppError {
@@ -50,7 +41,7 @@ class MoveTaskRunning extends AppError {
   }
 }
 
-async function redrive(event: HttpEvent) {
+function parseRedrive(event: HttpEvent): { name: RedriveQueueName; maxPerSecond?: number } {
   const body = (event.body ? parseJsonBody(event, 1024) : {}) as Record<string, unknown>;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('body must be a JSON object');
   const unknown = Object.keys(body).filter((k) => k !== 'queue' && k !== 'maxPerSecond');
@@ -60,25 +51,46 @@ async function redrive(event: HttpEvent) {
   if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 500)) {
     throw new BadRequestError('maxPerSecond must be an integer between 1 and 500');
   }
-  const { queueUrl, dlqUrl } = config[name];
-  const result = await startRedrive(sqs(), { dlqUrl, destinationArn: await queueArn(queueUrl), ...(max ? { maxPerSecond: max } : {}) });
-  logger.info('dlq redrive', { queue: name, status: result.status, approximateMessages: result.approximateMessages });
-  if (result.status === 'already_running') throw new MoveTaskRunning({ queue: name, task: result.task, approximateMessages: result.approximateMessages });
-  return json(result.status === 'started' ? 202 : 200, { queue: name, ...result });
+  return { name, ...(max ? { maxPerSecond: max } : {}) };
 }
 
-async function status(event: HttpEvent) {
-  const name = queueName(event.queryStringParameters?.queue);
-  return json(200, { queue: name, ...(await redriveStatus(sqs(), config[name].dlqUrl)) });
-}
-
-export const handler = httpHandler(async (event) => {
-  switch (event.routeKey) {
-    case 'POST /admin/dlq/redrive':
-      return redrive(event);
-    case 'GET /admin/dlq/redrive':
-      return status(event);
-    default:
-      throw new NotFoundError(`no route ${event.routeKey}`);
+export function makeHandler(deps: RedriveHandlerDeps) {
+  // A queue's ARN never changes: asked once per container.
+  const arnCache = new Map<string, string>();
+  async function queueArn(url: string): Promise<string> {
+    const cached = arnCache.get(url);
+    if (cached) return cached;
+    const out = await deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    const arn = out.Attributes?.QueueArn;
+    if (!arn) throw new Error('queue has no ARN');
+    arnCache.set(url, arn);
+    return arn;
   }
-});
+
+  async function redrive(event: HttpEvent) {
+    const { name, maxPerSecond } = parseRedrive(event);
+    const { queueUrl, dlqUrl } = deps.queues[name];
+    const result = await startRedrive(deps.sqs, { dlqUrl, destinationArn: await queueArn(queueUrl), ...(maxPerSecond ? { maxPerSecond } : {}) });
+    logger.info('dlq redrive', { queue: name, status: result.status, approximateMessages: result.approximateMessages });
+    if (result.status === 'already_running') throw new MoveTaskRunning({ queue: name, task: result.task, approximateMessages: result.approximateMessages });
+    return json(result.status === 'started' ? 202 : 200, { queue: name, ...result });
+  }
+
+  async function status(event: HttpEvent) {
+    const name = queueName(event.queryStringParameters?.queue);
+    return json(200, { queue: name, ...(await redriveStatus(deps.sqs, deps.queues[name].dlqUrl)) });
+  }
+
+  return httpHandler(async (event) => {
+    switch (event.routeKey) {
+      case 'POST /admin/dlq/redrive':
+        return redrive(event);
+      case 'GET /admin/dlq/redrive':
+        return status(event);
+      default:
+        throw new NotFoundError(`no route ${event.routeKey}`);
+    }
+  });
+}
+
+export const handler = builtOnFirstCall(() => makeHandler(makeDeps(readRedriveConfig())));

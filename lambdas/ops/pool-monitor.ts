@@ -7,7 +7,17 @@
  */
 import type { PoolStats } from '../lease/pool-admin';
 import type { TraceRecord, TraceStatus } from '../traces/trace-record';
-import { evaluateHealth, type DriftFinding, type Health, type HealthEvaluation, type HealthSnapshot, type HealthThresholds, type HealthWarning } from './thresholds';
+import {
+  evaluateHealth,
+  LOSS_WINDOW_MINUTES,
+  type DriftFinding,
+  type Health,
+  type HealthEvaluation,
+  type HealthSnapshot,
+  type HealthWarning,
+  type LossSnapshot,
+} from './thresholds';
+import type { HealthThresholds } from '../../contracts/ops';
 import type { LatestTrace } from './trace-drift';
 
 /** The fields of a finished trace the monitor reads (the adapter projects only these). */
@@ -40,10 +50,26 @@ export interface TraceSource {
   active(): Promise<{ running: number; queued: number; retryScheduled: number; capped: boolean }>;
 }
 
+/** A final Trackier URL2 update failure, one per pair (its latest). */
+export interface TrackierFailure {
+  readonly offerId: string;
+  readonly pairNumber: number;
+  readonly lastSeenAt: number;
+}
+
+/** Losses that are not trace records: each port is optional (a deployment without that store). */
+export interface LossSource {
+  /** Pairs whose URL2 update failed for good at or after `sinceMs`. */
+  trackierFailures?(sinceMs: number): Promise<TrackierFailure[]>;
+  /** ClickLost and EventLost since `sinceMs` (the functions' metrics: a lost click never reached a table). */
+  lostCounts?(sinceMs: number, now: number): Promise<{ clicks: number; events: number }>;
+}
+
 export interface MonitorDeps {
   readonly pool: PoolStatsSource;
   readonly queues: QueueDepthSource;
   readonly traces: TraceSource;
+  readonly losses?: LossSource;
   /** Drift findings for the latest good trace of each offer (read-only for GET, stored by the health check). */
   readonly drift?: (latest: LatestTrace[]) => Promise<DriftFinding[]>;
   readonly thresholds: HealthThresholds;
@@ -96,6 +122,17 @@ export interface PoolDocument {
     readonly dlqs: Record<string, { visible: number }> | null;
   };
   readonly performance: Performance | null;
+  /**
+   * Losses in the last `window_minutes` (null: not read, or not measured in this deployment).
+   * Optional: a deployment from before it answers without.
+   */
+  readonly losses?: {
+    readonly window_minutes: number;
+    readonly clicks_lost: number | null;
+    readonly events_lost: number | null;
+    readonly traces_dead_lettered: number | null;
+    readonly trackier_updates_failed: number | null;
+  };
   readonly warnings: HealthWarning[];
   readonly unavailable: string[];
 }
@@ -202,6 +239,19 @@ export async function buildPoolMonitor(deps: MonitorDeps, now: number, onSourceE
     guard('recent_traces', () => deps.traces.finished(now - 60 * MINUTE)),
     guard('active_traces', () => deps.traces.active()),
   ]);
+  const lossSince = now - LOSS_WINDOW_MINUTES * MINUTE;
+  const [trackierFailures, lostCounts] = await Promise.all([
+    deps.losses?.trackierFailures ? guard('trackier_failures', () => deps.losses!.trackierFailures!(lossSince)) : undefined,
+    deps.losses?.lostCounts ? guard('loss_metrics', () => deps.losses!.lostCounts!(lossSince, now)) : undefined,
+  ]);
+  const deadLettered = finished?.traces.filter((t) => t.status === 'dead_lettered' && t.statusAt >= lossSince);
+  const losses: LossSnapshot = {
+    ...(lostCounts ? { clicksLost: lostCounts.clicks, eventsLost: lostCounts.events } : {}),
+    ...(deadLettered ? { tracesDeadLettered: { count: deadLettered.length, traceIds: deadLettered.map((t) => t.traceId) } } : {}),
+    ...(trackierFailures
+      ? { trackierUpdatesFailed: { count: trackierFailures.length, pairs: trackierFailures.map((f) => `${f.offerId} pair ${f.pairNumber}`) } }
+      : {}),
+  };
   const performance = finished ? computePerformance(finished.traces, now, finished.capped) : undefined;
   const latestGood = finished ? latestGoodTraces(finished.traces) : [];
   const drift = finished && deps.drift && deps.thresholds.traceDrift ? await guard('drift', () => deps.drift!(latestGood)) : undefined;
@@ -230,6 +280,7 @@ export async function buildPoolMonitor(deps: MonitorDeps, now: number, onSourceE
         }
       : {}),
     ...(drift ? { drift } : {}),
+    losses,
     unavailable,
   };
   const evaluation = evaluateHealth(snapshot, deps.thresholds);
@@ -243,6 +294,13 @@ export async function buildPoolMonitor(deps: MonitorDeps, now: number, onSourceE
       dlqs: dlqs ? Object.fromEntries(Object.entries(dlqs).map(([k, v]) => [k, { visible: v }])) : null,
     },
     performance: performance ?? null,
+    losses: {
+      window_minutes: LOSS_WINDOW_MINUTES,
+      clicks_lost: losses.clicksLost ?? null,
+      events_lost: losses.eventsLost ?? null,
+      traces_dead_lettered: losses.tracesDeadLettered?.count ?? null,
+      trackier_updates_failed: losses.trackierUpdatesFailed?.count ?? null,
+    },
     warnings: evaluation.warnings,
     unavailable,
   };

@@ -1,17 +1,21 @@
 /**
- * Pool statistics snapshots in Ops (pk `poolstats`, sk ISO time, TTL `expiresAt`), written by the
- * health check every 5 minutes, and the figures it emits as CloudWatch metrics (EMF). The
- * CloudWatch alarms of lib/constructs/operations.ts watch PoolUtilization and TraceSuccessRate.
+ * Pool statistics snapshots (kept in Ops with a TTL: ops-table.ts), written by the health check
+ * every 5 minutes, and the figures it emits as CloudWatch metrics (EMF). The CloudWatch alarms of
+ * lib/constructs/operations.ts watch PoolUtilization and TraceSuccessRate.
  */
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PoolStats } from '../lease/pool-admin';
 import type { Performance } from './pool-monitor';
 
-export const SNAPSHOT_PK = 'poolstats';
+/** Where snapshots are kept. */
+export interface SnapshotStore {
+  /** Stores the snapshot (replacing one taken at the same time), kept until expiresAt (epoch seconds). */
+  put(snapshot: PoolSnapshot, expiresAt: number): Promise<void>;
+  /** Unexpired snapshots taken at or after sinceMs, newest first, at most `limit`. */
+  since(sinceMs: number, now: number, limit: number): Promise<PoolSnapshot[]>;
+}
 
 export interface SnapshotDeps {
-  readonly doc: DynamoDBDocumentClient;
-  readonly opsTable: string;
+  readonly store: SnapshotStore;
   /** @default 7 */
   readonly retentionDays?: number;
 }
@@ -59,7 +63,7 @@ export async function writePoolSnapshot(
     ...(performance ? { successRatePct: performance.successRatePct, tracesPerMinute: performance.traces_per_minute } : {}),
   };
   const expiresAt = Math.floor(now / 1000) + (deps.retentionDays ?? 7) * 86_400;
-  await deps.doc.send(new PutCommand({ TableName: deps.opsTable, Item: { pk: SNAPSHOT_PK, sk: snapshot.at, ...snapshot, expiresAt } }));
+  await deps.store.put(snapshot, expiresAt);
   const metrics: SnapshotMetric[] = [
     { name: 'PoolUtilization', unit: 'Percent', value: snapshot.utilizationPct },
     { name: 'AvailableIps', unit: 'Count', value: stats.byState.available },
@@ -71,29 +75,6 @@ export async function writePoolSnapshot(
 }
 
 /** Snapshots taken at or after `sinceMs`, newest first, at most `limit` (≤ 1000). */
-export async function recentSnapshots(deps: SnapshotDeps, sinceMs: number, now: number, limit = 288): Promise<PoolSnapshot[]> {
-  const out: PoolSnapshot[] = [];
-  const cap = Math.min(Math.max(1, limit), 1000);
-  let startKey: Record<string, unknown> | undefined;
-  const nowSeconds = Math.floor(now / 1000);
-  do {
-    const page = await deps.doc.send(
-      new QueryCommand({
-        TableName: deps.opsTable,
-        KeyConditionExpression: 'pk = :pk AND sk >= :since',
-        ExpressionAttributeValues: { ':pk': SNAPSHOT_PK, ':since': new Date(sinceMs).toISOString() },
-        ScanIndexForward: false,
-        Limit: cap - out.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      // TTL deletes lazily: an expired item may still be there.
-      if (typeof item.expiresAt === 'number' && item.expiresAt < nowSeconds) continue;
-      const { pk: _pk, sk: _sk, expiresAt: _e, ...snapshot } = item;
-      out.push(snapshot as PoolSnapshot);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && out.length < cap);
-  return out;
+export async function recentSnapshots(deps: Pick<SnapshotDeps, 'store'>, sinceMs: number, now: number, limit = 288): Promise<PoolSnapshot[]> {
+  return deps.store.since(sinceMs, now, Math.min(Math.max(1, limit), 1000));
 }

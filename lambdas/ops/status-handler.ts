@@ -1,23 +1,37 @@
 /** GET /admin/status: the read-only HTML status page (lambdas/ops/status-page.ts). */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '../shared/middleware';
 import { html } from '../shared/http';
 import { dynamo } from '../shared/aws-clients';
-import { optionalEnv, requireEnv } from '../shared/config';
 import { logger } from '../shared/powertools';
-import { ENV, tableEnv } from '../../lib/manifest/env';
-import { createPoolAdmin } from '../lease/pool-admin';
-import { dynamoTraceReader } from './adapters';
-import { openAlerts } from './alerts';
+import { createPoolAdmin, type PoolStats } from '../lease/pool-admin';
+import { dynamoTraceReader, type TraceReader } from './adapters';
+import { openAlerts, type OpenAlert } from './alerts';
 import { renderStatusPage, STATUS_PAGE_CSP } from './status-page';
+import { dynamoAlertStore } from './ops-table';
+import { readStatusConfig, type StatusConfig } from './config';
+import { builtOnFirstCall } from './wiring';
 
-const config = {
-  ipPoolTable: requireEnv(tableEnv('IpPool')),
-  opsTable: requireEnv(tableEnv('Ops')),
-  tracesTable: requireEnv(tableEnv('Traces')),
-  stage: optionalEnv(ENV.stage),
-};
-const admin = createPoolAdmin({ doc: dynamo(), tables: { ipPool: config.ipPoolTable, ops: config.opsTable }, clock: Date.now });
-const traces = dynamoTraceReader({ doc: dynamo(), tracesTable: config.tracesTable });
+export interface StatusHandlerDeps {
+  readonly poolStats: (now: number) => Promise<PoolStats>;
+  readonly traces: Pick<TraceReader, 'recent'>;
+  readonly openAlerts: () => Promise<OpenAlert[]>;
+  readonly stage?: string;
+  readonly clock: () => number;
+}
+
+export function makeDeps(config: StatusConfig, clients: { doc: DynamoDBDocumentClient } = { doc: dynamo() }): StatusHandlerDeps {
+  const admin = createPoolAdmin({ doc: clients.doc, tables: { ipPool: config.ipPoolTable, ops: config.opsTable }, clock: Date.now });
+  const alerts = dynamoAlertStore({ doc: clients.doc, opsTable: config.opsTable });
+  return {
+    poolStats: (now) => admin.poolStats(now),
+    traces: dynamoTraceReader({ doc: clients.doc, tracesTable: config.tracesTable }),
+    openAlerts: () => openAlerts(alerts),
+    ...(config.stage ? { stage: config.stage } : {}),
+    clock: Date.now,
+  };
+}
+
 const RECENT = 15;
 
 /** A section that cannot be read is shown as such; the rest of the page still renders. */
@@ -27,17 +41,21 @@ const orUndefined = <T>(name: string, work: Promise<T>): Promise<T | undefined> 
     return undefined;
   });
 
-export const handler = httpHandler(async () => {
-  const now = Date.now();
-  const [pool, recent, alerts] = await Promise.all([
-    orUndefined('pool', admin.poolStats(now)),
-    orUndefined('traces', traces.recent(RECENT, now - 3_600_000)),
-    orUndefined('alerts', openAlerts({ doc: dynamo(), opsTable: config.opsTable })),
-  ]);
-  const page = renderStatusPage({ now, ...(config.stage ? { stage: config.stage } : {}), pool, traces: recent, alerts });
-  return html(200, page, {
-    'content-security-policy': `${STATUS_PAGE_CSP}; frame-ancestors 'none'`,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+export function makeHandler(deps: StatusHandlerDeps) {
+  return httpHandler(async () => {
+    const now = deps.clock();
+    const [pool, recent, alerts] = await Promise.all([
+      orUndefined('pool', deps.poolStats(now)),
+      orUndefined('traces', deps.traces.recent(RECENT, now - 3_600_000)),
+      orUndefined('alerts', deps.openAlerts()),
+    ]);
+    const page = renderStatusPage({ now, ...(deps.stage ? { stage: deps.stage } : {}), pool, traces: recent, alerts });
+    return html(200, page, {
+      'content-security-policy': `${STATUS_PAGE_CSP}; frame-ancestors 'none'`,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
   });
-});
+}
+
+export const handler = builtOnFirstCall(() => makeHandler(makeDeps(readStatusConfig())));

@@ -18,104 +18,14 @@
  *                       each one is a trace that died without releasing).
  * - dlq_not_empty       warning > dlqMessages (0), critical >= dlqCriticalMessages (100).
  * - trace_drift         warning: an offer's landing page or its parameters changed.
+ * - Losses, each open while one happened in the last LOSS_WINDOW_MINUTES (any one is too many):
+ *   clicks_lost             critical: a click's trace request was neither queued nor parked (ClickLost).
+ *   trackier_updates_failed critical: a pair's URL2 campaign update failed for good.
+ *   traces_dead_lettered    warning: a trace used up its retries.
+ *   events_lost             warning: an analytics event could not be queued (EventLost).
  * - monitor_incomplete  warning: a data source could not be read; never an alert.
  */
-import { z } from 'zod';
-
-export interface HealthThresholds {
-  /** Leased / healthy IPs, percent. */
-  readonly poolUtilizationPct: number;
-  readonly poolUtilizationCriticalPct: number;
-  /** Visible messages in the trace queue. */
-  readonly queueDepth: number;
-  readonly queueDepthCritical: number;
-  /** Completed / finished traces, percent. */
-  readonly successRatePct: number;
-  readonly successRateCriticalPct: number;
-  /** Finished traces needed before the success rate is judged. */
-  readonly minSamples: number;
-  /** Unhealthy / enabled IPs, percent. */
-  readonly unhealthyIpPct: number;
-  readonly unhealthyIpCriticalPct: number;
-  readonly expiredLeases: number;
-  readonly dlqMessages: number;
-  readonly dlqCriticalMessages: number;
-  /** Report landing-page drift. */
-  readonly traceDrift: boolean;
-}
-
-export const DEFAULT_THRESHOLDS: HealthThresholds = Object.freeze({
-  poolUtilizationPct: 80,
-  poolUtilizationCriticalPct: 95,
-  queueDepth: 20,
-  queueDepthCritical: 100,
-  successRatePct: 90,
-  successRateCriticalPct: 50,
-  minSamples: 10,
-  unhealthyIpPct: 5,
-  unhealthyIpCriticalPct: 25,
-  expiredLeases: 0,
-  dlqMessages: 0,
-  dlqCriticalMessages: 100,
-  traceDrift: true,
-});
-
-const pct = z.number().min(0).max(100);
-const count = z.number().int().min(0);
-const schema = z
-  .strictObject({
-    poolUtilizationPct: pct,
-    poolUtilizationCriticalPct: pct,
-    queueDepth: count,
-    queueDepthCritical: count,
-    successRatePct: pct,
-    successRateCriticalPct: pct,
-    minSamples: count.min(1),
-    unhealthyIpPct: pct,
-    unhealthyIpCriticalPct: pct,
-    expiredLeases: count,
-    dlqMessages: count,
-    dlqCriticalMessages: count,
-    traceDrift: z.boolean(),
-  })
-  .partial();
-
-export class ThresholdsError extends Error {
-  override readonly name = 'ThresholdsError';
-}
-
-/** Defaults overridden by a partial object; unknown keys and bad values are errors, not ignored. */
-export function resolveThresholds(overrides: unknown = {}): HealthThresholds {
-  const parsed = schema.safeParse(overrides ?? {});
-  if (!parsed.success) {
-    throw new ThresholdsError(`invalid health thresholds: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
-  const t = { ...DEFAULT_THRESHOLDS, ...parsed.data };
-  const pairs: [keyof HealthThresholds, keyof HealthThresholds, 'above' | 'below'][] = [
-    ['poolUtilizationPct', 'poolUtilizationCriticalPct', 'above'],
-    ['queueDepth', 'queueDepthCritical', 'above'],
-    ['unhealthyIpPct', 'unhealthyIpCriticalPct', 'above'],
-    ['dlqMessages', 'dlqCriticalMessages', 'above'],
-    ['successRatePct', 'successRateCriticalPct', 'below'],
-  ];
-  for (const [warn, crit, dir] of pairs) {
-    const ok = dir === 'above' ? t[crit] >= t[warn] : t[crit] <= t[warn];
-    if (!ok) throw new ThresholdsError(`invalid health thresholds: ${crit} must be ${dir === 'above' ? '>=' : '<='} ${warn}`);
-  }
-  return Object.freeze(t);
-}
-
-/** From the HEALTH_THRESHOLDS variable (a JSON object); the defaults when absent. */
-export function parseThresholds(json: string | undefined): HealthThresholds {
-  if (json === undefined || json.trim() === '') return DEFAULT_THRESHOLDS;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new ThresholdsError('invalid health thresholds: not JSON');
-  }
-  return resolveThresholds(value);
-}
+import { DEFAULT_THRESHOLDS, type HealthThresholds } from '../../contracts/ops';
 
 export const WARNING_TYPES = [
   'no_healthy_ips',
@@ -126,6 +36,10 @@ export const WARNING_TYPES = [
   'expired_leases',
   'dlq_not_empty',
   'trace_drift',
+  'clicks_lost',
+  'events_lost',
+  'traces_dead_lettered',
+  'trackier_updates_failed',
   'monitor_incomplete',
 ] as const;
 export type WarningType = (typeof WARNING_TYPES)[number];
@@ -152,6 +66,20 @@ export interface DriftFinding {
   readonly changes: readonly ('landing' | 'params')[];
 }
 
+/** How far back a loss keeps its alert open (and shows in the monitor's warnings). */
+export const LOSS_WINDOW_MINUTES = 60;
+
+/** Losses in the last LOSS_WINDOW_MINUTES; a kind left undefined could not be read (or is not measured here). */
+export interface LossSnapshot {
+  /** ClickLost: clicks redirected whose trace request was neither queued nor parked. */
+  readonly clicksLost?: number;
+  /** EventLost: analytics events answered 204 but not queued. */
+  readonly eventsLost?: number;
+  readonly tracesDeadLettered?: { readonly count: number; readonly traceIds: readonly string[] };
+  /** Final Trackier URL2 update failures, by pair ("offer pair N"). */
+  readonly trackierUpdatesFailed?: { readonly count: number; readonly pairs: readonly string[] };
+}
+
 /** What the evaluation looks at; a section left undefined could not be read. */
 export interface HealthSnapshot {
   readonly pool?: {
@@ -172,6 +100,7 @@ export interface HealthSnapshot {
     readonly last1h: { readonly finished: number; readonly completed: number };
   };
   readonly drift?: readonly DriftFinding[];
+  readonly losses?: LossSnapshot;
   /** Names of the data sources that could not be read. */
   readonly unavailable?: readonly string[];
 }
@@ -301,6 +230,8 @@ export function evaluateHealth(s: HealthSnapshot, t: HealthThresholds = DEFAULT_
     }
   }
 
+  if (s.losses) evaluateLosses(s.losses, warn, checked);
+
   if (s.unavailable?.length) {
     warn({
       type: 'monitor_incomplete',
@@ -314,4 +245,63 @@ export function evaluateHealth(s: HealthSnapshot, t: HealthThresholds = DEFAULT_
 
   const health: Health = warnings.some((w) => w.severity === 'critical') ? 'critical' : warnings.length ? 'degraded' : 'healthy';
   return { health, warnings, checked };
+}
+
+const shown = (items: readonly string[]) => `${items.slice(0, 5).join(', ')}${items.length > 5 ? ', …' : ''}`;
+
+/** Every loss is a warning of its own type for as long as it is in the window; one is enough. */
+function evaluateLosses(l: LossSnapshot, warn: (w: HealthWarning) => void, checked: AlertType[]): void {
+  const window = `in the last ${LOSS_WINDOW_MINUTES} min`;
+  if (l.clicksLost !== undefined) {
+    checked.push('clicks_lost');
+    if (l.clicksLost > 0) {
+      warn({
+        type: 'clicks_lost',
+        severity: 'critical',
+        message: `${l.clicksLost} click(s) ${window} were redirected but their trace request was neither queued nor parked (SQS and DynamoDB both failed)`,
+        recommendation: 'The full requests are in the Click function\'s log at ERROR ("could not be queued nor parked"): replay them once SQS and DynamoDB answer again.',
+        value: l.clicksLost,
+        threshold: 0,
+      });
+    }
+  }
+  if (l.eventsLost !== undefined) {
+    checked.push('events_lost');
+    if (l.eventsLost > 0) {
+      warn({
+        type: 'events_lost',
+        severity: 'warning',
+        message: `${l.eventsLost} analytics event(s) ${window} could not be queued`,
+        recommendation: 'Each lost event is logged whole by the EventIngest function: check the events queue (SQS) and replay them from the log if they matter.',
+        value: l.eventsLost,
+        threshold: 0,
+      });
+    }
+  }
+  if (l.tracesDeadLettered !== undefined) {
+    checked.push('traces_dead_lettered');
+    if (l.tracesDeadLettered.count > 0) {
+      warn({
+        type: 'traces_dead_lettered',
+        severity: 'warning',
+        message: `${l.tracesDeadLettered.count} trace(s) ${window} used up their retries and were dead-lettered: ${shown(l.tracesDeadLettered.traceIds)}`,
+        recommendation: 'Read each trace (tracepool traces get <traceId>): its error class says whether the offer, the proxies or the pool is at fault; fix that, then click again or retrace.',
+        value: l.tracesDeadLettered.count,
+        threshold: 0,
+      });
+    }
+  }
+  if (l.trackierUpdatesFailed !== undefined) {
+    checked.push('trackier_updates_failed');
+    if (l.trackierUpdatesFailed.count > 0) {
+      warn({
+        type: 'trackier_updates_failed',
+        severity: 'critical',
+        message: `Trackier URL2 updates failed for good ${window} for ${l.trackierUpdatesFailed.count} pair(s): ${shown(l.trackierUpdatesFailed.pairs)}`,
+        recommendation: 'Those campaigns point at an old destination. Check the Trackier API key and the campaign ids (tracepool trackier stats), then send a test postback for the pair.',
+        value: l.trackierUpdatesFailed.count,
+        threshold: 0,
+      });
+    }
+  }
 }

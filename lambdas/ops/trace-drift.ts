@@ -1,17 +1,15 @@
 /**
  * Landing-page drift: per offer, the latest good trace (status completed, outcome resolved) is
  * compared with the offer's last good fingerprint — the final URL's origin + path and the set of
- * its parameter names (values differ per click, names should not). Stored in Ops at
- * pk `drift#<offerId>`, sk `fingerprint`.
+ * its parameter names (values differ per click, names should not). The state is kept in a
+ * DriftStore (the Ops table: ops-table.ts).
  *
  * A change is reported as drift until either the latest trace matches the stored fingerprint
  * again (a blip), or the new fingerprint has been seen on `adoptAfterTraces` distinct traces
  * spanning at least `adoptAfterMs`: then it is adopted as the new "last good" one and the warning
  * (and its alert) clears by itself. The operator is told once, through the alert.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DriftFinding } from './thresholds';
-import { isConditionFailure } from '../shared/dynamo-errors';
 
 export interface Fingerprint {
   /** origin + path, e.g. https://shop.example/landing */
@@ -100,13 +98,18 @@ export function stepDrift(state: DriftState | undefined, latest: LatestTrace, po
   };
 }
 
-export interface DriftDeps {
-  readonly doc: DynamoDBDocumentClient;
-  readonly opsTable: string;
-  readonly policy?: DriftPolicy;
+/** Where each offer's drift state is kept. */
+export interface DriftStore {
+  /** The states of those offers (absent: never seen). */
+  load(offerIds: readonly string[]): Promise<Map<string, DriftState>>;
+  /** Stores `next` if the offer's state is still `previous` (none: still absent); false when it changed. */
+  store(offerId: string, next: DriftState, previous: DriftState | undefined, now: number): Promise<boolean>;
 }
 
-export const driftKey = (offerId: string) => ({ pk: `drift#${offerId}`, sk: 'fingerprint' });
+export interface DriftDeps {
+  readonly store: DriftStore;
+  readonly policy?: DriftPolicy;
+}
 
 export interface DriftTracker {
   /** Read-only: what is drifting now, as GET /admin/pool shows it. */
@@ -120,18 +123,7 @@ const MAX_OFFERS = 100;
 export function createDriftTracker(deps: DriftDeps): DriftTracker {
   const policy = deps.policy ?? DEFAULT_DRIFT_POLICY;
 
-  async function load(offerIds: string[]): Promise<Map<string, DriftState>> {
-    const states = new Map<string, DriftState>();
-    for (let at = 0; at < offerIds.length; at += 100) {
-      let keys: Record<string, unknown>[] | undefined = offerIds.slice(at, at + 100).map(driftKey);
-      for (let attempt = 0; keys?.length && attempt < 5; attempt++) {
-        const out: BatchGetCommandOutput = await deps.doc.send(new BatchGetCommand({ RequestItems: { [deps.opsTable]: { Keys: keys } } }));
-        for (const item of out.Responses?.[deps.opsTable] ?? []) states.set(String(item.offerId), item.state as DriftState);
-        keys = out.UnprocessedKeys?.[deps.opsTable]?.Keys;
-      }
-    }
-    return states;
-  }
+  const load = (offerIds: string[]) => deps.store.load(offerIds);
 
   const newest = (latest: readonly LatestTrace[]) => {
     const byOffer = new Map<string, LatestTrace>();
@@ -148,23 +140,7 @@ export function createDriftTracker(deps: DriftDeps): DriftTracker {
     return traces.flatMap((t) => stepDrift(states.get(t.offerId), t, policy).finding ?? []);
   }
 
-  async function store(offerId: string, next: DriftState, previous: DriftState | undefined, now: number): Promise<boolean> {
-    try {
-      await deps.doc.send(
-        new PutCommand({
-          TableName: deps.opsTable,
-          Item: { ...driftKey(offerId), offerId, state: next, updatedAt: now },
-          ...(previous
-            ? { ConditionExpression: '#s.#v = :v', ExpressionAttributeNames: { '#s': 'state', '#v': 'version' }, ExpressionAttributeValues: { ':v': previous.version } }
-            : { ConditionExpression: 'attribute_not_exists(pk)' }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
+  const store = (offerId: string, next: DriftState, previous: DriftState | undefined, now: number) => deps.store.store(offerId, next, previous, now);
 
   async function update(latest: readonly LatestTrace[], now: number): Promise<DriftFinding[]> {
     const traces = newest(latest);

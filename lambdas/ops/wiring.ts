@@ -1,50 +1,55 @@
 /**
- * Configuration and wiring shared by the monitor, status and health-check handlers: which tables
- * and queues they read, built into the ports of pool-monitor.ts. Read once at cold start; a
- * missing variable throws (ConfigError), an invalid HEALTH_THRESHOLDS too.
+ * Wiring shared by the operations handlers: the monitor's ports built from its configuration and
+ * clients, and the module handler built from the environment.
  */
+import type { Context } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { optionalEnv, requireEnv } from '../shared/config';
-import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../lib/manifest/env';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { dynamo, sqs } from '../shared/aws-clients';
 import { createPoolAdmin } from '../lease/pool-admin';
-import { parseThresholds, type HealthThresholds } from './thresholds';
-import { dynamoTraceReader, sqsQueueDepth, type TraceReader } from './adapters';
-import { OPS_ENV } from './env';
+import { cloudWatchLossCounts, dynamoTraceReader, opsTrackierFailures, sqsQueueDepth, type TraceReader } from './adapters';
+import type { MonitorConfig } from './config';
 import type { MonitorDeps } from './pool-monitor';
 
-export interface MonitorConfig {
-  readonly ipPoolTable: string;
-  readonly opsTable: string;
-  readonly tracesTable: string;
-  readonly traceQueueUrl: string;
-  /** DLQ URLs by short name: "trace" always, "events" when the variable is set. */
-  readonly dlqUrls: Record<string, string>;
-  readonly thresholds: HealthThresholds;
+export interface MonitorClients {
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly cloudwatch?: CloudWatchClient;
 }
 
-export function readMonitorConfig(env: NodeJS.ProcessEnv = process.env): MonitorConfig {
-  const eventsDlq = optionalEnv(dlqUrlEnv('Events'), env);
-  return {
-    ipPoolTable: requireEnv(tableEnv('IpPool'), env),
-    opsTable: requireEnv(tableEnv('Ops'), env),
-    tracesTable: requireEnv(tableEnv('Traces'), env),
-    traceQueueUrl: requireEnv(queueUrlEnv('TraceRequests'), env),
-    dlqUrls: { trace: requireEnv(dlqUrlEnv('TraceRequests'), env), ...(eventsDlq ? { events: eventsDlq } : {}) },
-    thresholds: parseThresholds(optionalEnv(OPS_ENV.healthThresholds, env)),
-  };
+/** ClickLost and EventLost live only in CloudWatch (a lost click reached no table): a client there only when configured. */
+export function monitorClients(config: Pick<MonitorConfig, 'lossMetricsNamespace'>): MonitorClients {
+  return { doc: dynamo(), sqs: sqs(), ...(config.lossMetricsNamespace ? { cloudwatch: new CloudWatchClient({}) } : {}) };
 }
 
 export function monitorPorts(
   config: MonitorConfig,
-  clients: { doc: DynamoDBDocumentClient; sqs: SQSClient },
+  clients: MonitorClients,
   clock: () => number,
 ): Omit<MonitorDeps, 'drift'> & { traces: TraceReader } {
   const admin = createPoolAdmin({ doc: clients.doc, tables: { ipPool: config.ipPoolTable, ops: config.opsTable }, clock });
+  const metrics = config.lossMetricsNamespace && clients.cloudwatch ? { cloudwatch: clients.cloudwatch, namespace: config.lossMetricsNamespace } : undefined;
   return {
     pool: { poolStats: (now) => admin.poolStats(now) },
     queues: sqsQueueDepth({ sqs: clients.sqs, traceQueueUrl: config.traceQueueUrl, dlqUrls: config.dlqUrls }),
     traces: dynamoTraceReader({ doc: clients.doc, tracesTable: config.tracesTable }),
+    losses: {
+      trackierFailures: opsTrackierFailures({ doc: clients.doc, opsTable: config.opsTable }),
+      ...(metrics ? { lostCounts: cloudWatchLossCounts(metrics) } : {}),
+    },
     thresholds: config.thresholds,
   };
+}
+
+type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+/**
+ * The handler Lambda calls, built on the first invocation of the container and kept: importing a
+ * handler module (a test building its own from makeHandler) needs no environment, and a missing
+ * variable still fails the first invocation loudly.
+ */
+export function builtOnFirstCall<E, R>(build: () => LambdaHandler<E, R>): LambdaHandler<E, R> {
+  let built: LambdaHandler<E, R> | undefined;
+  return (event, context) => (built ??= build())(event, context);
 }

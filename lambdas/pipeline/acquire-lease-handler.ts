@@ -1,7 +1,14 @@
-/** AcquireLease: mark the trace running, lease an IP (NoIpAvailable → Step Functions retries), hand the tracers their target. */
+/**
+ * AcquireLease, a callback task (its token in the input): mark the trace running, then lease an IP
+ * and answer the token at once, or queue the trace for the next IP its country frees.
+ */
 import { eventHandler } from '../shared/middleware';
+import { metrics, MetricUnit } from '../shared/powertools';
 import { acquireLeaseDeps } from './pipeline-deps';
-import { acquireLease } from './tasks';
-import type { PipelineState } from './pipeline-state';
+import { acquireLease, type AcquireInput } from './tasks';
 
-export const handler = eventHandler(async (state: PipelineState) => acquireLease(acquireLeaseDeps(), state));
+export const handler = eventHandler(async (input: AcquireInput) => {
+  const outcome = await acquireLease(acquireLeaseDeps(), input);
+  if (outcome === 'queued') metrics.addMetric('LeaseQueued', MetricUnit.Count, 1);
+  return { outcome };
+});

@@ -25,7 +25,9 @@ export async function httpStep(url: string, options: HttpTraceOptions, target: P
   const run = await traceHttp(url, options);
   const result = run.result;
   const traceMs = Math.round(performance.now() - started);
-  if (target.mode === 'auto' && result.outcome === 'resolved' && run.needsBrowser?.needed) {
+  // Whatever HTTP's outcome: an error page a browser would still run (a refresh or a script on a
+  // 4xx/5xx) is handed over, as traceAuto does, rather than reported as HTTP saw it.
+  if (target.mode === 'auto' && run.needsBrowser?.needed) {
     // The cookies travel in the state: a chain can set thousands (every hop its 16 KB of headers).
     const { cookies, dropped } = boundCookies(toBrowserCookies(await run.cookieJar.getCookies(result.finalUrl).catch(() => [])));
     const marked = dropped ? { ...result, truncated: { ...result.truncated, cookies: dropped } } : result;

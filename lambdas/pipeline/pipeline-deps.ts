@@ -11,13 +11,15 @@ import { dynamo } from '../shared/aws-clients';
 import { ENV, tableEnv } from '../../lib/manifest/env';
 import type { TableId } from '../../lib/manifest/tables';
 import { createLeasePool, type LeasePool } from '../lease/lease-pool';
+import { createLeaseWaiters, DEFAULT_PATIENCE_MS, type LeaseWaiters } from '../lease/lease-waiters';
+import { stepFunctionsTaskTokens } from '../adapters/task-tokens';
 import { createProviderCredentials, secretsManagerSource, type ProviderCredentialsResolver } from '../lease/provider-credentials';
 import { TraceRepository } from '../traces/trace-repository';
 import { DynamoOfferRepository } from '../offers/offer-repository';
 import { CachedOfferStore } from '../offers/offer-cache';
 import { DynamoTracerMemory } from './tracer-memory';
 import { DEFAULT_BACKOFF_MS } from './retry-policy';
-import type { TaskDeps } from './tasks';
+import { grantToWaiter, type TaskDeps } from './tasks';
 import type { TraceTaskDeps } from './trace-tasks';
 
 const once = <T>(make: () => T): (() => T) => {
@@ -33,7 +35,10 @@ export const pipelineConfig = once(() => {
     cooldownMs: numberEnv(ENV.leaseCooldownMs, 60_000),
     unhealthyAfter: numberEnv(ENV.unhealthyAfter, 3),
     backoffMs: backoff ? backoff.split(',').map((v) => Number(v.trim())) : DEFAULT_BACKOFF_MS,
-    runningDeadlineMs: numberEnv(ENV.runningDeadlineMs, 15 * 60_000),
+    /** How long a trace waits for an IP before it ends as one with none (retried later). */
+    leasePatienceMs: numberEnv(ENV.leasePatienceMs, DEFAULT_PATIENCE_MS),
+    /** Above the execution's own timeout (patience + the trace's 13 minutes), so only ended executions are swept. */
+    runningDeadlineMs: numberEnv(ENV.runningDeadlineMs, DEFAULT_PATIENCE_MS + 15 * 60_000),
     httpDeadlineMs: numberEnv(ENV.httpDeadlineMs, 25_000),
     browserDeadlineMs: numberEnv(ENV.browserDeadlineMs, 55_000),
     traceTtlDays: numberEnv(ENV.traceTtlDays, 7),
@@ -66,7 +71,17 @@ export const tables = once(() => ({
 export const leasePool = once((): LeasePool => {
   const cfg = pipelineConfig();
   return createLeasePool(
-    { doc: dynamo(), tables: { ipPool: tables().ipPool, ops: tables().ops }, clock: Date.now },
+    // Ops (lease pointers, the country list) is read by acquire only: ReleaseLease holds no grant on it.
+    {
+      doc: dynamo(),
+      tables: {
+        ipPool: tables().ipPool,
+        get ops() {
+          return tables().ops;
+        },
+      },
+      clock: Date.now,
+    },
     { leaseMs: cfg.leaseMs, cooldownMs: cfg.cooldownMs, unhealthyAfter: cfg.unhealthyAfter },
   );
 });
@@ -89,16 +104,35 @@ export const providerCredentials = once(
 
 export const stepFunctions = once(() => ({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachineArn) }));
 
+/** Task tokens name no state machine: answering one needs no ARN, only the grant. */
+const taskTokens = once(() => stepFunctionsTaskTokens(new SFNClient({})));
+
+/** The lease-waiter queue (Ops), with the hand-off that records the lease on the trace. */
+export const leaseWaiters = once(
+  (): LeaseWaiters =>
+    createLeaseWaiters({
+      doc: dynamo(),
+      table: tables().ops,
+      clock: Date.now,
+      pool: leasePool(),
+      tokens: taskTokens(),
+      grant: grantToWaiter({ traces: traceRepository() }),
+      patienceMs: pipelineConfig().leasePatienceMs,
+    }),
+);
+
 // Each task's collaborators: what its use case picks, and nothing its function is not granted.
 type Deps<K extends keyof TaskDeps> = Pick<TaskDeps, K>;
 
 export const acquireLeaseDeps = once(
-  (): Deps<'clock' | 'traces' | 'pool' | 'offers' | 'memory'> => ({
+  (): Deps<'clock' | 'traces' | 'pool' | 'offers' | 'memory' | 'waiters' | 'tokens'> => ({
     clock: Date.now,
     traces: traceRepository(),
     pool: leasePool(),
     offers: offers(),
     memory: tracerMemory(),
+    waiters: leaseWaiters(),
+    tokens: taskTokens(),
   }),
 );
 
@@ -114,6 +148,8 @@ export const storeResultDeps = once(
   }),
 );
 
-export const releaseLeaseDeps = once((): Deps<'clock' | 'traces' | 'pool'> => ({ clock: Date.now, traces: traceRepository(), pool: leasePool() }));
+export const releaseLeaseDeps = once(
+  (): Deps<'clock' | 'traces' | 'pool' | 'waiters'> => ({ clock: Date.now, traces: traceRepository(), pool: leasePool(), waiters: leaseWaiters() }),
+);
 
 export const recordFailureDeps = once((): Deps<'clock' | 'traces' | 'config'> => ({ clock: Date.now, traces: traceRepository(), config: pipelineConfig() }));

@@ -4,6 +4,7 @@
  */
 import type { TraceRequest } from '../trace-requests/trace-request';
 import type { Lease } from '../lease/lease-pool';
+import type { ReleaseOutcome } from '../lease/ip-item';
 import type { TraceMode, TraceResult } from '../tracer/types';
 import type { BrowserCookie } from '../tracer/browser-tracer';
 import type { TraceStatus } from '../traces/trace-record';
@@ -40,7 +41,13 @@ export interface TraceTarget {
  * one ResultPath; a separate Pass state would cost a transition per trace). `target` is absent in
  * executions that acquired their lease before it existed.
  */
-export type LeaseState = Lease & { readonly acquiredAt: number; readonly target?: TraceTarget };
+export type LeaseState = Omit<Lease, 'reused'> & {
+  /** When the lease starts: the grant, or the end of the cooldown a reservation waits for. */
+  readonly acquiredAt: number;
+  /** acquiredAt as an ISO timestamp: the Wait state after AcquireLease waits until then. */
+  readonly notBefore?: string;
+  readonly target?: TraceTarget;
+};
 
 /** $.trace — TraceHttp's result, replaced by TraceBrowser's when the browser was needed. */
 export interface TraceState {
@@ -53,6 +60,20 @@ export interface TraceState {
   readonly traceMs: number;
 }
 
+/**
+ * $.release — ReleaseLease's result, which StoreResult reads: a lease that was lost (expired and
+ * granted to another trace before the release) means the trace ran partly without it.
+ */
+export interface ReleaseState {
+  readonly outcome: ReleaseOutcome;
+  readonly released: boolean;
+  /** Why nothing changed (released false): `lease_lost`, or `already_released` (a retried release). */
+  readonly reason?: 'lease_lost' | 'already_released';
+  readonly markedUnhealthy?: boolean;
+  /** When the release was made (epoch ms). */
+  readonly at?: number;
+}
+
 /** $.stored — StoreResult's (or RecordFailure's) verdict. */
 export interface StoredState {
   readonly status: TraceStatus | 'superseded';
@@ -60,6 +81,8 @@ export interface StoredState {
   readonly params?: Record<string, string>;
   /** The result's cuts: whoever uses finalUrl/params downstream (Trackier) must check them. */
   readonly truncated?: Truncation;
+  /** The lease was lost before the release: the result was not kept (class lease_lost). */
+  readonly leaseLost?: boolean;
 }
 
 /** $.error — what a Catch put there. */
@@ -71,6 +94,9 @@ export interface CaughtError {
 export interface PipelineState extends ExecutionInput {
   readonly lease?: LeaseState;
   readonly trace?: TraceState;
+  readonly release?: ReleaseState;
+  /** ReleaseLease failed after its retries (its Catch): whether the lease held is not known. */
+  readonly releaseError?: CaughtError;
   readonly stored?: StoredState;
   readonly error?: CaughtError;
 }

@@ -1,23 +1,23 @@
 /**
  * The pipeline's schedules.
- * - retries (every 5 minutes): due retries and timeouts re-enqueued; clicks the click path parked
- *   while SQS was down sent on. Send first, then mark: a crash in between only re-sends, and the
- *   execution name (trace + attempt) makes the second send a no-op.
+ * - retries (every 5 minutes): due retries and timeouts re-enqueued. Each trace is marked queued
+ *   first and sent second: the starter only starts a queued trace, so a message it receives before
+ *   the mark would be dropped as "already done" and the trace left for the sweep. A send that
+ *   fails puts the trace back as it was; a crash between mark and send leaves it queued, and the
+ *   maintenance sweep times it out and retries it. Clicks parked while SQS was down are drained by
+ *   parked-drain.ts in the same run.
  * - maintenance (every minute): traces stuck running (or queued) past the deadline become
  *   timeouts, which the retry schedule retries or dead-letters.
  */
-import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TraceRepository } from '../traces/trace-repository';
 import type { TraceRecord } from '../traces/trace-record';
 import type { TraceRequest } from '../trace-requests/trace-request';
-import { PARKED_PK, type TraceQueue } from '../adapters/trace-sink';
+import type { TraceQueue } from '../adapters/trace-sink';
 import { afterFailure } from './retry-policy';
 
 export interface RetryDeps {
   readonly traces: TraceRepository;
   readonly queue: TraceQueue;
-  readonly doc: DynamoDBDocumentClient;
-  readonly opsTable: string;
   readonly clock: () => number;
   /** @default 200 */
   readonly batchLimit?: number;
@@ -25,14 +25,13 @@ export interface RetryDeps {
 
 export interface RetryRunSummary {
   requeued: number;
-  parkedSent: number;
   errors: number;
 }
 
 export async function runRetries(deps: RetryDeps): Promise<RetryRunSummary> {
   const now = deps.clock();
   const limit = deps.batchLimit ?? 200;
-  const summary: RetryRunSummary = { requeued: 0, parkedSent: 0, errors: 0 };
+  const summary: RetryRunSummary = { requeued: 0, errors: 0 };
   const due = [
     ...(await deps.traces.byStatus('retry_scheduled', { before: now, limit })),
     ...(await deps.traces.byStatus('timeout', { before: now, limit })),
@@ -40,21 +39,16 @@ export async function runRetries(deps: RetryDeps): Promise<RetryRunSummary> {
   for (const record of due) {
     try {
       const request: TraceRequest = { ...record.request, source: 'retry', attempt: Math.max(record.attempts, record.request.attempt) + 1 };
-      await deps.queue.send(request);
-      if (await requeue(deps, record, now)) summary.requeued++;
-    } catch {
-      summary.errors++;
-    }
-  }
-
-  const parked = await deps.doc.send(
-    new QueryCommand({ TableName: deps.opsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARKED_PK }, Limit: limit }),
-  );
-  for (const item of parked.Items ?? []) {
-    try {
-      await deps.queue.send(item.request as TraceRequest);
-      await deps.doc.send(new DeleteCommand({ TableName: deps.opsTable, Key: { pk: PARKED_PK, sk: item.sk } }));
-      summary.parkedSent++;
+      if (!(await requeue(deps, record, now))) continue; // another run (or an operator) moved it on
+      try {
+        await deps.queue.send(request);
+        summary.requeued++;
+      } catch (error) {
+        summary.errors++;
+        // No message, so no starter: back to where it was, for the next run. (Should SQS have
+        // accepted it after all, a starter that already marked it running keeps it.)
+        await deps.traces.unqueue(record.traceId, now, { status: record.status, statusAt: record.statusAt }).catch(() => undefined);
+      }
     } catch {
       summary.errors++;
     }

@@ -1,13 +1,14 @@
 /**
- * A lean client for AWS services that speak the JSON 1.0 protocol (DynamoDB, SQS), for the click
- * function only. It is assembled from the AWS SDK's own parts: @smithy/signature-v4 signs,
- * @smithy/node-http-handler sends (keep-alive, connection and request timeouts), and the SDK's
- * standard retry strategy and error classification decide what to retry.
+ * A lean client for AWS services that speak the JSON 1.0 protocol (DynamoDB, SQS), for the
+ * functions whose cold start a user waits on: the click and event ingest. It is assembled from
+ * the AWS SDK's own parts: @smithy/signature-v4 signs, @smithy/node-http-handler sends (keep-alive,
+ * connection and request timeouts), and the SDK's standard retry strategy and error
+ * classification decide what to retry.
  *
  * Why not the generated DynamoDBClient and SQSClient: importing the two costs ~28 ms of every cold
  * start (middleware stacks, endpoint rule engines, operation schemas for ~80 operations), which
  * alone is more than a Node.js process takes to start. The click needs three operations; this
- * client imports in ~8 ms. Every other function uses the generated clients. `npm run bench:click`
+ * client imports in ~8 ms. The other functions use the generated clients. `npm run bench:click`
  * measures both.
  */
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -57,6 +58,22 @@ export function lambdaTraceHeader(env: NodeJS.ProcessEnv = process.env): () => s
   return () => (env.AWS_LAMBDA_FUNCTION_NAME && env._X_AMZN_TRACE_ID ? env._X_AMZN_TRACE_ID : undefined);
 }
 
+/** Per call. */
+export interface AwsJsonCallOptions {
+  /**
+   * Epoch ms after which no attempt may be signed: the attempt about to be signed later fails with
+   * SigningWindowPassed instead (never retried). Every attempt is signed at the time it checks, so a
+   * request that leaves later (the environment frozen in between) still carries that time, and AWS
+   * refuses it once its signature has expired.
+   */
+  readonly notSignedAfter?: number;
+}
+
+/** An attempt would have been signed after the call's `notSignedAfter`: nothing was sent. */
+export class SigningWindowPassed extends Error {
+  override readonly name = 'SigningWindowPassed';
+}
+
 /** An error answer from the service, shaped like the SDK's so its classifiers apply. */
 export class AwsServiceError extends Error {
   readonly $metadata: { httpStatusCode: number; requestId?: string };
@@ -99,11 +116,11 @@ export class AwsJsonClient {
   }
 
   /** One operation, e.g. `call('GetItem', {...})`; resolves to the parsed JSON answer. */
-  async call<T = Record<string, unknown>>(operation: string, input: object): Promise<T> {
+  async call<T = Record<string, unknown>>(operation: string, input: object, options: AwsJsonCallOptions = {}): Promise<T> {
     let token = await this.retries.acquireInitialRetryToken(this.service.signingName);
     for (;;) {
       try {
-        const output = await this.attempt<T>(operation, input);
+        const output = await this.attempt<T>(operation, input, options.notSignedAfter);
         this.retries.recordSuccess(token);
         return output;
       } catch (error) {
@@ -120,7 +137,7 @@ export class AwsJsonClient {
     this.http.destroy();
   }
 
-  private async attempt<T>(operation: string, input: object): Promise<T> {
+  private async attempt<T>(operation: string, input: object, notSignedAfter?: number): Promise<T> {
     const { endpoint } = this.options;
     const body = JSON.stringify(input);
     const traceHeader = this.options.traceHeader?.();
@@ -141,7 +158,11 @@ export class AwsJsonClient {
       },
       body,
     });
-    const { response } = await this.http.handle((await this.signer.sign(request)) as HttpRequest);
+    const signingDate = new Date();
+    if (notSignedAfter !== undefined && !(signingDate.getTime() <= notSignedAfter)) {
+      throw new SigningWindowPassed(`${operation} not signed: ${signingDate.toISOString()} is past the call's window`);
+    }
+    const { response } = await this.http.handle((await this.signer.sign(request, { signingDate })) as HttpRequest);
     const text = response.body ? Buffer.from(await streamCollector(response.body)).toString('utf8') : '';
     // Node gives response header names in lower case.
     const requestId = response.headers['x-amzn-requestid'];

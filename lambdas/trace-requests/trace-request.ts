@@ -23,6 +23,13 @@ export interface TraceRequest {
   readonly attempt: number;
   /** Set for Trackier webhooks: which pair's outbound campaign to update. */
   readonly pair?: { readonly offerId: string; readonly pairNumber: number };
+  /**
+   * Clicks on `auto` offers with no trusted country header: the clicker's address, which the
+   * starter turns into `country` (geo database) and then drops, so the trace record never holds it.
+   */
+  readonly clientIp?: string;
+  /** Clicks: the offer's trace budget when the click was made (the starter applies it). */
+  readonly maxTracesPerMinute?: number;
 }
 
 export const newTraceId = (): string => uuidv7();

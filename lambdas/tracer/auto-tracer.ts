@@ -55,7 +55,9 @@ export async function traceAuto(url: string, options: AutoTraceOptions = {}): Pr
 
   const run = await traceHttp(url, options);
   const http = run.result;
-  if (http.outcome !== 'resolved' || !run.needsBrowser?.needed) {
+  // HTTP mode either read the chain to its end as a browser would, or handed over the page it
+  // could not read (a 4xx/5xx page included: a browser still runs its scripts).
+  if (!run.needsBrowser?.needed) {
     if (http.outcome === 'resolved') await remember('http');
     return http;
   }

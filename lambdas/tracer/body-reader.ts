@@ -1,25 +1,24 @@
-// Bounded, charset-aware reading of an HTML response body: decompresses what we advertised,
-// sniffs the encoding like a browser (Content-Type, BOM, <meta charset> in the first 1 KB) and
-// stops as soon as the caller has what it needs or the byte cap is reached.
+// Bounded reading of a response body: decompresses what we advertised and stops at the byte cap,
+// or as soon as the caller has what it needs (every byte read through the proxy is paid for).
+// The bytes are returned as they are: the document's encoding is decided from them and the
+// headers (document-encoding.ts), as a browser decides it.
 import zlib from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
-import { scanHtml } from './html-scan';
+import { decodeDocument, documentEncoding } from './document-encoding';
 
-export interface BodyText {
-  text: string;
-  /** Decoded bytes consumed. */
-  bytes: number;
+export interface BodyBytes {
+  bytes: Buffer;
   /** The cap was reached before the end of the body. */
   truncated: boolean;
-  charset: string;
+  /** The caller's stopWhen ended the read early. */
+  stopped: boolean;
 }
 
 export interface ReadOptions {
-  contentType?: string;
   contentEncoding?: string;
   maxBytes: number;
-  /** Called after each chunk with the text so far; true stops reading. */
-  stopWhen?: (text: string) => boolean;
+  /** Called after each (decompressed) chunk, with a way to get every byte so far; true stops reading. */
+  stopWhen?: (chunk: Buffer, soFar: () => Buffer) => boolean;
 }
 
 function decompressor(encoding: string | undefined): Transform | null {
@@ -40,87 +39,43 @@ function decompressor(encoding: string | undefined): Transform | null {
   }
 }
 
-export function charsetFromContentType(contentType: string | undefined): string | undefined {
-  const m = /;\s*charset\s*=\s*(?:"([^"]+)"|([^\s;]+))/i.exec(contentType ?? '');
-  return (m?.[1] ?? m?.[2])?.trim();
-}
-
-function makeDecoder(label: string | undefined): { decoder: TextDecoder; charset: string } {
-  // HTML maps these legacy labels onto their supersets; TextDecoder knows the rest.
-  const normalized = label?.toLowerCase() === 'utf-16' ? 'utf-8' : label;
-  try {
-    if (normalized) {
-      const decoder = new TextDecoder(normalized);
-      return { decoder, charset: decoder.encoding };
-    }
-  } catch {
-    // unknown label: fall through
-  }
-  // Most undeclared pages today are UTF-8; invalid bytes decode to U+FFFD rather than throwing.
-  return { decoder: new TextDecoder('utf-8'), charset: 'utf-8' };
-}
-
-function sniffCharset(head: Buffer, declared: string | undefined): string | undefined {
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
-  if (declared) return declared;
-  return scanHtml(head.subarray(0, 1024).toString('latin1')).metaCharset;
-}
-
-export async function readBodyText(body: Readable, opts: ReadOptions): Promise<BodyText> {
+export async function readBody(body: Readable, opts: ReadOptions): Promise<BodyBytes> {
   const dec = decompressor(opts.contentEncoding);
   let source: Readable = body;
   if (dec) {
     body.on('error', (e) => dec.destroy(e));
     source = body.pipe(dec);
   }
-  const declared = charsetFromContentType(opts.contentType);
-  let decoder: TextDecoder | undefined;
-  let charset = 'utf-8';
-  const pending: Buffer[] = [];
-  let pendingLen = 0;
-  let text = '';
-  let bytes = 0;
+  const chunks: Buffer[] = [];
+  let length = 0;
   let truncated = false;
   let stopped = false;
-
-  const start = (): void => {
-    const head = Buffer.concat(pending);
-    const made = makeDecoder(sniffCharset(head, declared));
-    decoder = made.decoder;
-    charset = made.charset;
-    text += decoder.decode(head, { stream: true });
-    pending.length = 0;
-  };
-
   try {
     for await (const raw of source) {
       let chunk = raw as Buffer;
-      if (bytes + chunk.length > opts.maxBytes) {
-        chunk = chunk.subarray(0, opts.maxBytes - bytes);
+      if (length + chunk.length > opts.maxBytes) {
+        chunk = chunk.subarray(0, opts.maxBytes - length);
         truncated = true;
       }
-      bytes += chunk.length;
-      if (!decoder) {
-        pending.push(chunk);
-        pendingLen += chunk.length;
-        if (pendingLen >= 1024 || truncated) start();
-      } else {
-        text += decoder.decode(chunk, { stream: true });
-      }
-      if (decoder && opts.stopWhen?.(text)) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (truncated) break;
+      if (opts.stopWhen?.(chunk, () => Buffer.concat(chunks, length))) {
         stopped = true;
         break;
       }
-      if (truncated) break;
     }
-    if (!decoder) start();
-    if (!stopped && !truncated) text += decoder!.decode();
   } finally {
     // Stop the transfer: closing the stream frees the socket (and stops paying proxy bytes).
     if (!body.destroyed) body.destroy();
     if (dec && !dec.destroyed) dec.destroy();
   }
-  return { text, bytes, truncated, charset };
+  return { bytes: Buffer.concat(chunks, length), truncated, stopped };
+}
+
+/** The body as text, decoded as a browser would (BOM, Content-Type charset, <meta> prescan). */
+export async function readBodyText(body: Readable, opts: ReadOptions & { contentType?: string }): Promise<BodyBytes & { text: string; charset: string }> {
+  const read = await readBody(body, opts);
+  const { encoding } = documentEncoding(read.bytes, opts.contentType);
+  return { ...read, text: decodeDocument(read.bytes, encoding), charset: encoding };
 }

@@ -3,15 +3,17 @@
 // (proxy bytes cost money). Every request the browser makes leaves through the trace's egress
 // (browser-egress.ts), which holds the proxy's credentials and applies the SSRF guard: the
 // browser itself has neither credentials to give away nor a way around the guard.
-import type { BrowserContext, CDPSession, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
+import type { CDPSession, HTTPRequest, HTTPResponse } from 'puppeteer-core';
 import { acceptLanguage, USER_AGENTS } from './browser-headers';
-import { sharedBrowser, type BrowserProvider } from './chromium-launcher';
-import { parseDeclarativeRefresh } from './declarative-refresh';
+import { sharedBrowser, type BrowserProvider, type PreparedPage } from './chromium-launcher';
+import { MAX_REFRESH_WAIT_S } from './declarative-refresh';
+import { SETTLE_HORIZON_MS, SettleWatch } from './page-settle';
 import { splitTarget, startBrowserEgress, type BrowserEgress, type EgressPolicy } from './browser-egress';
 import { proxyTarget } from './dispatcher';
 import type { Failure } from './failure';
 import { buildResult, isWebUrl, REFUSED_SCHEMES } from './result';
 import type { Resolver } from './ssrf-guard';
+import { within } from '../shared/deadline';
 import { DEFAULTS, systemClock, type Hop, type HopKind, type TraceResult, type TracerOptions } from './types';
 
 export interface BrowserCookie {
@@ -25,7 +27,10 @@ export interface BrowserCookie {
 
 export interface BrowserTraceOptions extends TracerOptions {
   browser?: BrowserProvider;
-  /** Quiet time without a main-frame navigation after which the URL is considered settled. */
+  /**
+   * Quiet time that ends a settled page: loaded, no navigation requested or scheduled, no request
+   * in flight, no short timer pending (page-settle.ts), and nothing new for this long.
+   */
   settleMs?: number;
   /** Abort images, media and fonts (default true). */
   blockResources?: boolean;
@@ -37,10 +42,30 @@ export interface BrowserTraceOptions extends TracerOptions {
   resolver?: Resolver;
 }
 
-export const DEFAULT_SETTLE_MS = 1_000;
-const BLOCKED_TYPES = new Set(['image', 'media', 'font']);
-/** Wait for a delayed meta refresh only up to this many seconds. */
-const MAX_REFRESH_WAIT_S = 10;
+export const DEFAULT_SETTLE_MS = 30;
+export { SETTLE_HORIZON_MS };
+/**
+ * How long a requested navigation may take to become a request (one the browser refuses, to a
+ * data: URL, never does). Generous: on a loaded machine the request can come late, and a refused
+ * navigation is rare.
+ */
+const NAVIGATION_GRACE_MS = 2_000;
+/** How often a trace looks at its page while waiting for it to settle. */
+const POLL_MS = 10;
+/**
+ * How long the last look through the renderer's task queue may take: as long as a page's own work
+ * is waited for at most (a page that blocks its main thread for longer settles as it is).
+ */
+const FLUSH_MS = SETTLE_HORIZON_MS;
+
+/**
+ * Resolves once a task posted now to the page's main thread has run (or after `ms`): a message on
+ * a fresh channel, which the timer tracker does not count as a timer of the page's.
+ */
+async function throughRenderer(session: CDPSession, ms: number): Promise<void> {
+  const expression = 'new Promise((r) => { const c = new MessageChannel(); c.port1.onmessage = () => r(0); c.port2.postMessage(0); })';
+  await within(session.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }).catch(() => undefined), ms);
+}
 
 const REASON_KIND: Record<string, HopKind> = {
   scriptInitiated: 'js',
@@ -173,45 +198,60 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
   }
   const out = egress;
 
-  let context: BrowserContext | undefined;
-  let page: Page | undefined;
-  let cdp: CDPSession | undefined;
+  let prepared: PreparedPage | undefined;
   let internalFailure = false;
   try {
-    const browser = await withDeadline(provider.get(), remaining(), 'starting the browser');
-    context = await withDeadline(
-      // '<-loopback>' removes Chromium's implicit proxy bypass for localhost: every request,
-      // loopback included, goes through the egress.
-      browser.createBrowserContext({ proxyServer: out.url, proxyBypassList: ['<-loopback>'] }),
-      remaining(),
-      'creating a browser context',
-    );
-    const pg = await withDeadline(context.newPage(), remaining(), 'opening a page');
-    page = pg;
+    // A fresh context and page for this trace only (made ahead when the browser is warm), whose
+    // proxy relay now leads to this trace's egress and nowhere else.
+    const taking = provider.takePage();
+    prepared = await withDeadline(taking, remaining(), 'opening a page').catch(async (e: unknown) => {
+      void taking.then((late) => provider.release(late, true), () => undefined);
+      throw e;
+    });
+    prepared.relay.forwardTo(Number(new URL(out.url).port));
+    const context = prepared.context;
+    const pg = prepared.page;
+    const { session, mainFrameId, binding } = prepared;
     // No page.authenticate(): it answers every challenge, a site's 401 included. The browser has
-    // no credentials; with interception on, puppeteer cancels a site's challenge as a browser
-    // without saved passwords would.
-    // A service worker would answer navigations from its cache instead of the network the trace
-    // is meant to observe (its own fetches still leave through the egress).
-    await pg.setBypassServiceWorker(true);
-    await pg.setUserAgent({ userAgent: USER_AGENTS[device] });
-    await pg.setExtraHTTPHeaders({ 'accept-language': acceptLanguage(options.country) });
-    if (device === 'mobile') await pg.setViewport({ width: 412, height: 915, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-    if (options.cookies?.length) await context.setCookie(...options.cookies.map((c) => ({ ...c, path: c.path ?? '/' })));
-
-    cdp = await pg.createCDPSession();
-    await cdp.send('Page.enable');
-    const tree = await cdp.send('Page.getFrameTree');
-    const mainFrameId = tree.frameTree.frame.id;
+    // no credentials, and a headless browser without saved passwords cancels a site's challenge.
+    // The page comes with its events on and the default headers set; only what this trace needs
+    // differently is sent, the independent calls together (each is a round trip to the browser).
+    const userAgent = USER_AGENTS[device];
+    const language = acceptLanguage(options.country);
+    await Promise.all([
+      userAgent !== prepared.userAgent ? pg.setUserAgent({ userAgent }) : undefined,
+      language !== prepared.acceptLanguage ? pg.setExtraHTTPHeaders({ 'accept-language': language }) : undefined,
+      device === 'mobile' ? pg.setViewport({ width: 412, height: 915, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }) : undefined,
+      block ? undefined : prepared.blockResources(false),
+      options.cookies?.length ? context.setCookie(...options.cookies.map((c) => ({ ...c, path: c.path ?? '/' }))) : undefined,
+    ]);
+    const settle = new SettleWatch(clock, { quietMs: settleMs, horizonMs: SETTLE_HORIZON_MS, maxRefreshWaitS: MAX_REFRESH_WAIT_S, navigationGraceMs: NAVIGATION_GRACE_MS });
+    // The page's short timers, reported by a tracker that runs before the page's scripts.
+    session.on('Runtime.bindingCalled', (e) => {
+      if (e.name === binding) settle.timersPending(Math.min(Number(e.payload) || 0, SETTLE_HORIZON_MS));
+    });
+    session.on('Page.frameNavigated', (e) => {
+      if (e.frame.id === mainFrameId && !e.frame.parentId) settle.documentCommitted();
+    });
+    session.on('Page.loadEventFired', () => settle.loadFired());
+    session.on('Page.frameScheduledNavigation', (e) => {
+      if (e.frameId === mainFrameId) settle.navigationScheduled(e.delay);
+    });
+    session.on('Page.frameClearedScheduledNavigation', (e) => {
+      if (e.frameId === mainFrameId) settle.scheduleCleared();
+    });
     // Raw response heads: a 3xx to an app scheme is aborted by Chromium without a response
     // event, so this is where its Location is found.
     const rawHeads = new Map<string, { status: number; location?: string }>();
     const requestUrls = new Map<string, string>();
-    await cdp.send('Network.enable');
-    cdp.on('Network.requestWillBeSent', (e) => {
+    session.on('Network.requestWillBeSent', (e) => {
       if (e.type === 'Document') requestUrls.set(e.requestId, e.request.url);
+      // The main frame's own navigations are followed as hops; everything else the page loads counts as in flight.
+      if (!(e.type === 'Document' && e.frameId === mainFrameId)) settle.requestStarted(e.requestId);
     });
-    cdp.on('Network.responseReceivedExtraInfo', (e) => {
+    session.on('Network.loadingFinished', (e) => settle.requestEnded(e.requestId));
+    session.on('Network.loadingFailed', (e) => settle.requestEnded(e.requestId));
+    session.on('Network.responseReceivedExtraInfo', (e) => {
       const url = requestUrls.get(e.requestId);
       if (!url) return;
       const location = Object.entries(e.headers).find(([k]) => k.toLowerCase() === 'location')?.[1];
@@ -221,13 +261,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
     const hopOf = new Map<HTTPRequest, { hop: Hop; at: number }>();
     const visits = new Map<string, number>();
     let pendingReason: HopKind | undefined;
-    let lastActivity = clock.now();
     let pending = 0;
-    let loaded = false;
-    let refreshUntil = 0;
-    // Loads whose page has not yet been checked for a pending meta refresh: on a busy machine the
-    // check can take longer than the settle window, and the trace must not end before it answers.
-    let refreshChecks = 0;
 
     const deepLink = (url: URL, kind: HopKind): void => {
       if (end) return;
@@ -236,75 +270,53 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       else finish('resolved', url.href);
     };
 
-    cdp.on('Page.frameRequestedNavigation', (e) => {
+    session.on('Page.frameRequestedNavigation', (e) => {
       if (e.frameId !== mainFrameId) return;
-      lastActivity = clock.now();
+      settle.navigationRequested();
       pendingReason = REASON_KIND[e.reason] ?? 'browser';
       try {
         const u = new URL(e.url);
-        if (!isWebUrl(u)) deepLink(u, pendingReason);
+        // An app deep link ends the chain; javascript: runs in the page and data: is refused, so
+        // the page stays where it is.
+        if (!isWebUrl(u) && !REFUSED_SCHEMES.has(u.protocol)) deepLink(u, pendingReason);
       } catch {
         // Chromium will refuse it too
       }
     });
 
-    await pg.setRequestInterception(true);
+    // Navigations are observed, not held (only images, media and fonts are paused, to be aborted:
+    // chromium-launcher.ts). The egress applies the guard to every connection whatever is decided
+    // here, and once the answer is known the page is cut off from it (the finally below).
     pg.on('request', (req) => {
-      void (async () => {
-        if (req.isInterceptResolutionHandled()) return;
-        if (end) return void (await req.abort('aborted').catch(() => undefined));
-        if (block && BLOCKED_TYPES.has(req.resourceType())) return void (await req.abort('blockedbyclient').catch(() => undefined));
-        const isMain = req.isNavigationRequest() && req.frame() === pg.mainFrame();
-        let url: URL;
-        try {
-          url = new URL(req.url());
-        } catch {
-          return void (await req.abort('failed').catch(() => undefined));
-        }
-        if (!isWebUrl(url)) {
-          if (isMain) {
-            deepLink(url, req.redirectChain().length > 0 ? 'http' : (pendingReason ?? 'browser'));
-            return void (await req.abort('aborted').catch(() => undefined));
-          }
-          return void (await req.continue().catch(() => undefined));
-        }
-        if (isMain) {
-          const kind: HopKind = hops.length === 0 ? 'start' : req.redirectChain().length > 0 ? 'http' : (pendingReason ?? 'browser');
-          pendingReason = undefined;
-          lastActivity = clock.now();
-          const hop: Hop = { url: url.href, status: 0, kind, ms: 0 };
-          if (hops.length - 1 >= maxHops) {
-            finish('too_many_hops', hops[hops.length - 1]!.url, { outcome: 'too_many_hops', class: 'offer', message: `more than ${maxHops} navigations; stopped before ${url.href}` });
-            return void (await req.abort('aborted').catch(() => undefined));
-          }
-          const key = `${req.method()} ${url.href.replace(/#.*$/, '')}`;
-          const n = (visits.get(key) ?? 0) + 1;
-          visits.set(key, n);
-          hops.push(hop);
-          // Twice is allowed (cookie checks bounce back once); a third visit is a loop.
-          if (n > 2) {
-            finish('loop', url.href, { outcome: 'loop', class: 'offer', message: `navigation loop: ${url.href} visited ${n} times` });
-            return void (await req.abort('aborted').catch(() => undefined));
-          }
-          hopOf.set(req, { hop, at: clock.now() });
-          pending++;
-          loaded = false;
-        }
-        try {
-          await checkUrl(url);
-        } catch (e) {
-          if (isMain) {
-            const rec = hopOf.get(req);
-            if (rec) {
-              hopOf.delete(req);
-              pending--;
-            }
-            finish('blocked', url.href, { outcome: 'blocked', class: 'offer', message: (e as Error).message });
-          }
-          return void (await req.abort('blockedbyclient').catch(() => undefined));
-        }
-        await req.continue().catch(() => undefined);
-      })();
+      if (end || !req.isNavigationRequest() || req.frame() !== pg.mainFrame()) return;
+      let url: URL;
+      try {
+        url = new URL(req.url());
+      } catch {
+        return; // Chromium does not send it either
+      }
+      if (!isWebUrl(url)) return deepLink(url, req.redirectChain().length > 0 ? 'http' : (pendingReason ?? 'browser'));
+      const kind: HopKind = hops.length === 0 ? 'start' : req.redirectChain().length > 0 ? 'http' : (pendingReason ?? 'browser');
+      pendingReason = undefined;
+      settle.navigationStarted();
+      const hop: Hop = { url: url.href, status: 0, kind, ms: 0 };
+      if (hops.length - 1 >= maxHops) {
+        return finish('too_many_hops', hops[hops.length - 1]!.url, { outcome: 'too_many_hops', class: 'offer', message: `more than ${maxHops} navigations; stopped before ${url.href}` });
+      }
+      const key = `${req.method()} ${url.href.replace(/#.*$/, '')}`;
+      const n = (visits.get(key) ?? 0) + 1;
+      visits.set(key, n);
+      hops.push(hop);
+      // Twice is allowed (cookie checks bounce back once); a third visit is a loop.
+      if (n > 2) return finish('loop', url.href, { outcome: 'loop', class: 'offer', message: `navigation loop: ${url.href} visited ${n} times` });
+      hopOf.set(req, { hop, at: clock.now() });
+      pending++;
+      // The guard's verdict (already known for a name seen before): the egress refuses the
+      // connection, and the trace ends here with the reason.
+      checkUrl(url).catch((e: unknown) => {
+        if (hopOf.delete(req)) pending--;
+        finish('blocked', url.href, { outcome: 'blocked', class: 'offer', message: (e as Error).message });
+      });
     });
 
     pg.on('response', (res: HTTPResponse) => {
@@ -312,7 +324,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       if (!rec) return;
       hopOf.delete(res.request());
       pending--;
-      lastActivity = clock.now();
+      settle.navigationStarted();
       rec.hop.status = res.status();
       rec.hop.ms = clock.now() - rec.at;
       // A plain-http hop the egress could not carry comes back as its own 502: say why.
@@ -340,7 +352,7 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       if (!rec) return;
       hopOf.delete(req);
       pending--;
-      lastActivity = clock.now();
+      settle.navigationStarted();
       rec.hop.ms = clock.now() - rec.at;
       const text = req.failure()?.errorText ?? 'unknown error';
       const head = rawHeads.get(req.url());
@@ -353,27 +365,10 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
           return finish('error', rec.hop.url, { outcome: 'error', class: 'offer', message: `garbage Location header ${JSON.stringify(head.location.slice(0, 200))} at ${rec.hop.url}` });
         }
       }
-      // ERR_ABORTED: superseded by a newer navigation (or our own abort, already recorded).
+      // ERR_ABORTED: superseded by a newer navigation, which is followed instead.
       if (/ERR_ABORTED|ERR_BLOCKED_BY_CLIENT/.test(text)) return;
       const failure = classifyNetError(text, out, rec.hop.url);
       finish(failure.outcome, rec.hop.url, failure);
-    });
-
-    pg.on('load', () => {
-      loaded = true;
-      lastActivity = clock.now();
-      // A delayed meta refresh is a redirect too: keep waiting for it (bounded).
-      refreshChecks++;
-      pg.evaluate(() => Array.from(document.querySelectorAll('meta[http-equiv]'))
-        .filter((m) => m.getAttribute('http-equiv')?.trim().toLowerCase() === 'refresh')
-        .map((m) => m.getAttribute('content') ?? '')[0] ?? null)
-        .then((content) => {
-          if (!content) return;
-          const parsed = parseDeclarativeRefresh(content, pg.url());
-          if (parsed?.url && parsed.delaySeconds <= MAX_REFRESH_WAIT_S) refreshUntil = clock.now() + parsed.delaySeconds * 1000 + settleMs;
-        })
-        .catch(() => undefined)
-        .finally(() => refreshChecks--);
     });
 
     const navigation = pg.goto(start.href, { waitUntil: 'load', timeout: Math.max(1, remaining()) }).catch(() => undefined);
@@ -391,9 +386,19 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
         finish('timeout', stuck.hop.url, { outcome: 'timeout', class: 'network', message: `${stuck.hop.url} did not answer within ${hopTimeoutMs} ms` });
         break;
       }
-      const quiet = now - lastActivity;
-      if (pending === 0 && refreshChecks === 0 && hops.length > 0 && now >= refreshUntil && quiet >= settleMs && (loaded || quiet >= settleMs * 3)) break;
-      await sleep(Math.min(50, Math.max(5, settleMs / 4)));
+      if (hops.length > 0 && settle.settled(pending)) {
+        // The quiet time is wall-clock: on a loaded machine the renderer may not yet have run what
+        // it already has queued (a refresh due now, a timer's callback, the tracker's report). One
+        // task through the page's own queue first; anything that happens meanwhile restarts the wait.
+        const mark = settle.quietAt();
+        await throughRenderer(session, Math.min(FLUSH_MS, Math.max(1, deadlineAt - clock.now())));
+        if (end || settle.quietAt() !== mark || !settle.settled(pending)) continue;
+        break;
+      }
+      // Checked again when the quiet time runs out, or at the poll interval while something else
+      // holds the page (deadlines, a navigation in flight).
+      const quietIn = settle.quietAt() - clock.now();
+      await sleep(quietIn > 0 ? Math.min(quietIn, POLL_MS) : POLL_MS);
     }
     void navigation;
 
@@ -416,17 +421,14 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
     });
   } finally {
     // Each trace gets a fresh context (own cookies, own proxy); the browser itself stays warm.
-    const closed = await withDeadline(
-      (async () => {
-        await cdp?.detach().catch(() => undefined);
-        await page?.close().catch(() => undefined);
-        await context?.close();
-      })(),
-      3_000,
-      'closing the browser context',
-    ).then(() => true, () => false);
-    if (!closed || internalFailure) await provider.discard().catch(() => undefined);
+    // The answer is known: the page is cut off from the egress and the egress closes now (nothing
+    // more leaves); after the trace returns the next page is prepared, then this context closes.
+    prepared?.relay.seal();
     await egress.close();
+    const cleanup = prepared ? provider.release(prepared, internalFailure) : internalFailure ? provider.discard() : Promise.resolve();
+    // A browser that failed on our side is retired before the next trace may ask for one.
+    if (internalFailure) await cleanup.catch(() => undefined);
+    else void cleanup.catch(() => undefined);
   }
   return result();
 }

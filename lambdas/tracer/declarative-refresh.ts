@@ -2,6 +2,7 @@
 // header and <meta http-equiv="refresh" content="…">. Implemented step by step so odd inputs
 // (".5;url=x", "0 ; URL = 'x'", "3,x", unterminated quotes) behave exactly as in a browser.
 // https://html.spec.whatwg.org/multipage/semantics.html#shared-declarative-refresh-steps
+import { resolveUrl } from './url-encoding';
 
 export interface DeclarativeRefresh {
   /** Seconds before the refresh fires. */
@@ -14,11 +15,30 @@ const isAsciiWhitespace = (c: string | undefined): boolean =>
   c === '\t' || c === '\n' || c === '\f' || c === '\r' || c === ' ';
 const isAsciiDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
+/** A refresh value's parts before its URL is resolved; null when the value is ignored. */
+export interface RefreshValue {
+  delaySeconds: number;
+  /** The URL text; null when the value names no URL (a reload of the same document). */
+  urlText: string | null;
+}
+
+/** A trace waits for a refresh this long at most: a page that refreshes later is one a visitor reads (both modes agree on it). */
+export const MAX_REFRESH_WAIT_S = 10;
+
 /**
- * Parses a refresh value. Returns null on failure (the refresh is ignored).
- * `baseUrl` is the document's base URL; relative targets resolve against it.
+ * Parses a refresh value, resolving its URL against the document's base URL in the document's
+ * encoding. Returns null on failure (the refresh is ignored).
  */
-export function parseDeclarativeRefresh(input: string, baseUrl: string): DeclarativeRefresh | null {
+export function parseDeclarativeRefresh(input: string, baseUrl: string, encoding = 'utf-8'): DeclarativeRefresh | null {
+  const value = parseRefreshValue(input);
+  if (!value) return null;
+  if (value.urlText === null) return { delaySeconds: value.delaySeconds, url: null };
+  const resolved = resolveUrl(value.urlText, baseUrl, encoding);
+  return resolved.ok ? { delaySeconds: value.delaySeconds, url: resolved.href } : null;
+}
+
+/** The shared declarative refresh steps up to (not including) parsing the URL. */
+export function parseRefreshValue(input: string): RefreshValue | null {
   let pos = 0;
   const at = (): string | undefined => input[pos];
   const skipWhitespace = (): void => {
@@ -47,7 +67,7 @@ export function parseDeclarativeRefresh(input: string, baseUrl: string): Declara
     skipWhitespace();
   }
 
-  if (pos >= input.length) return { delaySeconds: time, url: null };
+  if (pos >= input.length) return { delaySeconds: time, urlText: null };
 
   let urlString = input.slice(pos);
   let quote = '';
@@ -77,9 +97,5 @@ export function parseDeclarativeRefresh(input: string, baseUrl: string): Declara
     }
   }
 
-  try {
-    return { delaySeconds: time, url: new URL(urlString, baseUrl).href };
-  } catch {
-    return null;
-  }
+  return { delaySeconds: time, urlText: urlString };
 }

@@ -1,188 +1,143 @@
-// A small, forgiving HTML scanner: just enough tokenizing to find what a redirect tracer needs
-// (meta refresh, <base>, inline scripts, forms, visible text) without building a DOM. It follows
-// the HTML tokenizer where it matters: comments, raw-text elements whose content is not markup
-// (script, style, noscript with scripting on…), quoted/unquoted attributes, character references.
+// Reads an HTML document with parse5, the HTML standard's tokenizer and tree builder, with
+// scripting on — as Chromium reads it: comments, <noscript> content (text when scripting is on),
+// <template> content (inert), raw-text elements, foreign content (a <meta> breaks out of <svg>, an
+// SVG <script> runs), character references in attributes (`&num=5` stays as written). What a
+// redirect tracer needs comes back as events in the order the parser meets them, because order
+// decides: a <base> applies only to what follows it, and the first script that navigates stops
+// the parser.
+import { parse, type DefaultTreeAdapterTypes } from 'parse5';
 
-export interface MetaRefreshTag {
-  content: string;
-  /** Inside <noscript>: a browser with scripting enabled ignores it. */
-  inNoscript: boolean;
-}
+type Element = DefaultTreeAdapterTypes.Element;
+type ChildNode = DefaultTreeAdapterTypes.ChildNode;
+type ParentNode = DefaultTreeAdapterTypes.ParentNode;
 
-export interface ScriptBlock {
-  /** Inline source ('' for external scripts). */
-  text: string;
-  src?: string;
-}
+const HTML_NS = 'http://www.w3.org/1999/xhtml';
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
-export interface FormTag {
-  action?: string;
-  method: string;
-  id?: string;
-  name?: string;
-}
+export type ScriptRuns = 'classic' | 'module' | 'no' | 'unknown';
+
+export type DocumentEvent =
+  | { kind: 'base'; at: number; href: string }
+  | { kind: 'meta-refresh'; at: number; content: string }
+  | { kind: 'meta-csp'; at: number }
+  | {
+      kind: 'script';
+      at: number;
+      runs: ScriptRuns;
+      /** Inline source; absent for an external script. */
+      text?: string;
+      src?: string;
+      async: boolean;
+      defer: boolean;
+      /** The end tag was read: only then does a browser run an inline script. */
+      complete: boolean;
+    }
+  | { kind: 'handler'; at: number; element: string; name: string; code: string }
+  | { kind: 'frame'; at: number; element: string; src?: string; srcdoc: boolean };
 
 export interface PageScan {
-  baseHref?: string;
-  metaRefresh: MetaRefreshTag[];
-  /** charset declared by <meta charset> or <meta http-equiv=content-type>. */
-  metaCharset?: string;
-  scripts: ScriptBlock[];
-  /** Inline event handlers on <body>/<html>/<frameset> (onload=…). */
-  bodyHandlers: string[];
-  forms: FormTag[];
+  events: DocumentEvent[];
+  forms: number;
   links: number;
-  /** Visible text length (whitespace collapsed), capped. */
+  /** Text a visitor would see (scripts, styles and <noscript> excluded), whitespace collapsed, capped. */
   textLength: number;
 }
 
-const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript', 'plaintext']);
-const JS_TYPES = /^(?:|text\/javascript|application\/javascript|module|text\/ecmascript|application\/ecmascript|text\/jscript)$/i;
-
-const NAMED_REFS: Record<string, string> = { amp: '&', quot: '"', apos: "'", lt: '<', gt: '>', nbsp: '\u00a0', sol: '/', equals: '=', quest: '?', num: '#', colon: ':', semi: ';', percnt: '%' };
-
-/** Decodes the character references that show up in attribute values (numeric and common named). */
-export function decodeEntities(value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(/&(#[xX][0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);?/g, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
-      if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\ufffd';
-      return String.fromCodePoint(code);
-    }
-    return NAMED_REFS[ref.toLowerCase()] ?? whole;
-  });
-}
-
-/** Parses the attributes of a start tag body (the text between the tag name and '>'). */
-export function parseAttributes(source: string): Map<string, string> {
-  const attrs = new Map<string, string>();
-  const re = /([^\s"'<>/=][^\s"'<>/=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
-  for (const m of source.matchAll(re)) {
-    const name = (m[1] ?? '').toLowerCase();
-    if (attrs.has(name)) continue; // the first occurrence wins, as in the tokenizer
-    attrs.set(name, decodeEntities(m[2] ?? m[3] ?? m[4] ?? ''));
-  }
-  return attrs;
-}
-
+/** The HTML standard's JavaScript MIME type essences. */
+const JS_TYPES = new Set([
+  'application/ecmascript', 'application/javascript', 'application/x-ecmascript', 'application/x-javascript', 'text/ecmascript',
+  'text/javascript', 'text/javascript1.0', 'text/javascript1.1', 'text/javascript1.2', 'text/javascript1.3', 'text/javascript1.4',
+  'text/javascript1.5', 'text/jscript', 'text/livescript', 'text/x-ecmascript', 'text/x-javascript',
+]);
+const trimAscii = (s: string): string => s.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '');
 const MAX_TEXT = 10_000;
 
-export function scanHtml(html: string): PageScan {
-  const scan: PageScan = { metaRefresh: [], scripts: [], bodyHandlers: [], forms: [], links: 0, textLength: 0 };
-  let pos = 0;
-  let text = 0;
-  const addText = (s: string): void => {
-    if (text >= MAX_TEXT) return;
-    const t = decodeEntities(s).replace(/\s+/g, ' ').trim();
-    text += t.length;
-  };
-
-  while (pos < html.length) {
-    const lt = html.indexOf('<', pos);
-    if (lt === -1) {
-      addText(html.slice(pos));
-      break;
-    }
-    addText(html.slice(pos, lt));
-    if (html.startsWith('<!--', lt)) {
-      const end = html.indexOf('-->', lt + 4);
-      pos = end === -1 ? html.length : end + 3;
-      continue;
-    }
-    if (html[lt + 1] === '!' || html[lt + 1] === '?') {
-      const end = html.indexOf('>', lt);
-      pos = end === -1 ? html.length : end + 1;
-      continue;
-    }
-    const tagMatch = /^<(\/?)([a-zA-Z][^\s/>]*)/.exec(html.slice(lt, lt + 64));
-    if (!tagMatch) {
-      addText('<');
-      pos = lt + 1;
-      continue;
-    }
-    const closing = tagMatch[1] === '/';
-    const name = (tagMatch[2] ?? '').toLowerCase();
-    // Find the end of the tag, skipping '>' inside quoted attribute values.
-    let i = lt + tagMatch[0].length;
-    let quote = '';
-    for (; i < html.length; i++) {
-      const c = html[i];
-      if (quote) {
-        if (c === quote) quote = '';
-      } else if (c === '"' || c === "'") {
-        // Only a quote right after '=' opens a value; elsewhere it is part of a name.
-        if (/=\s*$/.test(html.slice(Math.max(lt, i - 8), i))) quote = c;
-      } else if (c === '>') break;
-    }
-    const attrSource = html.slice(lt + tagMatch[0].length, i);
-    pos = i + 1;
-    if (closing) continue;
-    const attrs = parseAttributes(attrSource);
-    handleStartTag(scan, name, attrs, false);
-
-    if (RAW_TEXT.has(name)) {
-      const endRe = new RegExp(`</${name}[\\s/>]`, 'i');
-      const rest = html.slice(pos);
-      const m = endRe.exec(rest);
-      const content = m ? rest.slice(0, m.index) : rest;
-      pos = m ? pos + m.index + m[0].length : html.length;
-      if (name === 'script') {
-        const type = (attrs.get('type') ?? '').trim();
-        if (JS_TYPES.test(type)) {
-          const src = attrs.get('src');
-          scan.scripts.push(src !== undefined ? { text: '', src } : { text: content });
-        }
-      } else if (name === 'noscript') {
-        // With scripting enabled its content is raw text, but a noscript meta refresh is still a
-        // useful fallback for a tracer that does not run scripts: scan it, flagged.
-        const inner = scanHtml(content);
-        for (const m2 of inner.metaRefresh) scan.metaRefresh.push({ content: m2.content, inNoscript: true });
-      } else if (name === 'title' || name === 'textarea') {
-        addText(content);
-      }
-    }
-  }
-  scan.textLength = Math.min(text, MAX_TEXT);
-  return scan;
+function attr(el: Element, name: string): string | undefined {
+  return el.attrs.find((a) => a.name === name && !a.prefix)?.value;
 }
 
-function handleStartTag(scan: PageScan, name: string, attrs: Map<string, string>, inNoscript: boolean): void {
-  switch (name) {
-    case 'meta': {
-      const equiv = (attrs.get('http-equiv') ?? '').trim().toLowerCase();
-      const content = attrs.get('content');
-      if (equiv === 'refresh' && content !== undefined && content !== '') scan.metaRefresh.push({ content, inNoscript });
-      if (scan.metaCharset === undefined) {
-        const charset = attrs.get('charset');
-        if (charset) scan.metaCharset = charset.trim();
-        else if (equiv === 'content-type' && content) {
-          const m = /charset\s*=\s*["']?([^\s"';]+)/i.exec(content);
-          if (m?.[1]) scan.metaCharset = m[1];
-        }
-      }
-      break;
-    }
-    case 'base':
-      if (scan.baseHref === undefined && attrs.has('href')) scan.baseHref = attrs.get('href');
-      break;
-    case 'form':
-      scan.forms.push({
-        action: attrs.get('action'),
-        method: (attrs.get('method') ?? 'get').toLowerCase(),
-        id: attrs.get('id'),
-        name: attrs.get('name'),
-      });
-      break;
-    case 'a':
-      if (attrs.has('href')) scan.links++;
-      break;
-    case 'body':
-    case 'html':
-    case 'frameset':
-      for (const [k, v] of attrs) if (k.startsWith('on') && v) scan.bodyHandlers.push(v);
-      break;
-    default:
-      break;
+/** Whether and how a <script> runs, from its type and language attributes. */
+export function scriptRuns(el: Element): ScriptRuns {
+  const type = attr(el, 'type');
+  let runs: ScriptRuns;
+  if (type !== undefined) {
+    const t = trimAscii(type).toLowerCase();
+    if (t === '' || JS_TYPES.has(t)) runs = 'classic';
+    else if (t === 'module' && el.namespaceURI === HTML_NS) runs = 'module';
+    // A type with parameters is not a script per the standard; not worth betting a trace on.
+    else if (t.includes(';') && JS_TYPES.has(trimAscii(t.split(';')[0]!))) runs = 'unknown';
+    else runs = 'no';
+  } else {
+    const language = attr(el, 'language');
+    runs = language === undefined || language === '' || JS_TYPES.has(`text/${language.toLowerCase()}`) ? 'classic' : 'no';
   }
+  // Chromium runs modules, so it skips classic scripts marked nomodule.
+  if (runs === 'classic' && el.namespaceURI === HTML_NS && attr(el, 'nomodule') !== undefined) runs = 'no';
+  return runs;
+}
+
+const isElement = (n: ChildNode): n is Element => 'tagName' in n;
+
+export function scanHtml(html: string): PageScan {
+  const document = parse(html, { sourceCodeLocationInfo: true, scriptingEnabled: true });
+  const scan: PageScan = { events: [], forms: 0, links: 0, textLength: 0 };
+  let text = 0;
+
+  const visit = (node: ParentNode, hidden: boolean): void => {
+    for (const child of node.childNodes) {
+      if (child.nodeName === '#text') {
+        if (!hidden && text < MAX_TEXT) text += (child as DefaultTreeAdapterTypes.TextNode).value.replace(/\s+/g, ' ').trim().length;
+        continue;
+      }
+      if (!isElement(child)) continue;
+      const el = child;
+      const at = el.sourceCodeLocation?.startOffset ?? -1;
+      const tag = el.tagName;
+      const html = el.namespaceURI === HTML_NS;
+      for (const a of el.attrs) {
+        if (!a.prefix && a.name.startsWith('on') && a.name.length > 2) scan.events.push({ kind: 'handler', at, element: tag, name: a.name, code: a.value });
+      }
+      if (html && tag === 'meta') {
+        const equiv = attr(el, 'http-equiv')?.toLowerCase();
+        const content = attr(el, 'content');
+        // Matched case-insensitively but not trimmed: " refresh " is no refresh in Chromium.
+        if (equiv === 'refresh' && content !== undefined) scan.events.push({ kind: 'meta-refresh', at, content });
+        if (equiv === 'content-security-policy' && content !== undefined) scan.events.push({ kind: 'meta-csp', at });
+      } else if (html && tag === 'base') {
+        const href = attr(el, 'href');
+        if (href !== undefined) scan.events.push({ kind: 'base', at, href });
+      } else if (tag === 'script' && (html || el.namespaceURI === SVG_NS)) {
+        const src = html ? attr(el, 'src') : (attr(el, 'href') ?? el.attrs.find((a) => a.name === 'href' && a.prefix === 'xlink')?.value);
+        const inline = el.childNodes.map((c) => (c.nodeName === '#text' ? (c as DefaultTreeAdapterTypes.TextNode).value : '')).join('');
+        scan.events.push({
+          kind: 'script',
+          at,
+          runs: scriptRuns(el),
+          ...(src !== undefined ? { src } : { text: inline }),
+          async: html && attr(el, 'async') !== undefined,
+          defer: html && attr(el, 'defer') !== undefined,
+          complete: Boolean(el.sourceCodeLocation?.endTag),
+        });
+        continue;
+      } else if (html && (tag === 'iframe' || tag === 'frame')) {
+        const src = attr(el, 'src');
+        const srcdoc = tag === 'iframe' && attr(el, 'srcdoc') !== undefined;
+        if (srcdoc || (src !== undefined && trimAscii(src) !== '' && trimAscii(src).toLowerCase() !== 'about:blank')) {
+          scan.events.push({ kind: 'frame', at, element: tag, ...(src !== undefined ? { src } : {}), srcdoc });
+        }
+      } else if (html && (tag === 'object' || tag === 'embed')) {
+        const src = attr(el, tag === 'object' ? 'data' : 'src');
+        if (src !== undefined && trimAscii(src) !== '') scan.events.push({ kind: 'frame', at, element: tag, src, srcdoc: false });
+      } else if (html && tag === 'form') scan.forms++;
+      else if (html && (tag === 'a' || tag === 'area') && attr(el, 'href') !== undefined) scan.links++;
+      // <template> content lives in its own fragment, never visited: it is inert.
+      visit(el, hidden || (html && (tag === 'style' || tag === 'noscript' || tag === 'script')));
+    }
+  };
+  visit(document, false);
+  scan.textLength = Math.min(text, MAX_TEXT);
+  // The tree puts some elements elsewhere than where they were read (foster parenting); the
+  // parser met them in source order.
+  scan.events.sort((a, b) => a.at - b.at);
+  return scan;
 }

@@ -3,11 +3,11 @@
 import { request } from 'undici';
 import { CookieJar } from 'tough-cookie';
 import { fetchSite, navigationHeaders, refererFor } from './browser-headers';
-import { readBodyText } from './body-reader';
+import { readBody } from './body-reader';
 import { createTraceDispatcher } from './dispatcher';
 import { classifyError, failure, TraceFailure, type Failure } from './failure';
 import type { NeedsBrowserVerdict } from './needs-browser';
-import { analyzePage, redirectIsKnown } from './page-analysis';
+import { analyzePage, bodyMatters, type PageInput } from './page-analysis';
 import { buildResult, isWebUrl, REFUSED_SCHEMES } from './result';
 import { assertHostResolvesAllowed, assertUrlAllowed, type SsrfPolicy } from './ssrf-guard';
 import { DEFAULTS, systemClock, type Hop, type HopKind, type TraceResult, type TracerOptions } from './types';
@@ -21,6 +21,10 @@ export interface HttpTraceOptions extends TracerOptions {
 }
 
 export interface HttpTraceRun {
+  /**
+   * When HTTP mode handed the page on (`needsBrowser`), this is the chain up to that page: outcome
+   * `resolved` on a 2xx page, `error` on a 4xx/5xx page a browser would still run.
+   */
   result: TraceResult;
   /** Set when the trace stopped on a page only a browser can resolve. */
   needsBrowser?: NeedsBrowserVerdict;
@@ -28,7 +32,8 @@ export interface HttpTraceRun {
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const HTMLISH = /^(?:text\/html|application\/xhtml\+xml|text\/plain)?$/i;
+/** How often a body still arriving is checked for a script redirect that ends the page early. */
+const MAX_EARLY_CHECKS = 8;
 
 interface RequestSpec {
   method: string;
@@ -135,32 +140,45 @@ export async function traceHttp(startUrl: string, options: HttpTraceOptions = {}
           await res.body.dump({ limit: 16 * 1024 }).catch(() => undefined);
           const location = header('location');
           if (location === undefined || location.trim() === '') throw failure('error', 'offer', `${res.statusCode} without a Location header at ${current.href}`);
-          next = { url: resolveLocation(location, current), kind: 'http' };
+          next = { url: inheritFragment(resolveLocation(location, current), current), kind: 'http' };
           if (res.statusCode === 303 ? spec.method !== 'HEAD' : (res.statusCode === 301 || res.statusCode === 302) && spec.method === 'POST') {
             spec = { method: 'GET' }; // browsers turn these into a body-less GET
           }
         } else {
-          const refresh = header('refresh');
-          const contentType = (header('content-type') ?? '').split(';')[0]!.trim();
-          let html = '';
-          if (HTMLISH.test(contentType) && spec.method !== 'HEAD' && res.statusCode !== 204) {
-            const page = current.href;
-            const body = await readBodyText(res.body, {
-              contentType: header('content-type'),
+          const page: PageInput = {
+            url: current.href,
+            contentType: header('content-type'),
+            contentDisposition: header('content-disposition'),
+            refreshHeader: header('refresh'),
+            csp: (header('content-security-policy') ?? '').trim() !== '',
+          };
+          if (bodyMatters(page.contentType) && spec.method !== 'HEAD' && res.statusCode !== 204 && res.statusCode !== 304) {
+            // Read it all (a later <meta> or script can change the answer), except when a script
+            // that navigates has already been read: Chromium's parser stops there too.
+            let checks = 0;
+            const body = await readBody(res.body, {
               contentEncoding: header('content-encoding'),
               maxBytes: maxBodyBytes,
-              stopWhen: (text) => redirectIsKnown(page, text, refresh),
+              stopWhen: (chunk, soFar) => {
+                if (checks >= MAX_EARLY_CHECKS || !/<\/script/i.test(chunk.toString('latin1'))) return false;
+                checks++;
+                return analyzePage({ ...page, body: soFar(), partial: true }).kind !== 'undecided';
+              },
             });
-            html = body.text;
+            page.body = body.bytes;
+            page.truncated = body.truncated;
           } else {
-            res.body.destroy(); // not a document we can read redirects from (image, JSON, download…)
+            // Nothing in it a browser would act on (image, JSON, download…): stop the transfer.
+            res.body.on('error', () => undefined);
+            res.body.destroy();
           }
-          const analysis = analyzePage(current.href, html, refresh);
-          if (analysis.next) next = { url: analysis.next.url, kind: analysis.next.kind };
-          else if (res.statusCode >= 200 && res.statusCode < 300) needs = analysis.needsBrowser.needed ? analysis.needsBrowser : undefined;
-          if (next) {
+          const decision = analyzePage(page);
+          if (decision.kind === 'navigate') {
+            next = { url: decision.next.url, kind: decision.next.kind };
             referrerSource = current;
             spec = { method: 'GET' };
+          } else if (decision.kind === 'browser') {
+            needs = decision.verdict;
           }
         }
         hop.ms = clock.now() - hopStart;
@@ -198,6 +216,11 @@ export async function traceHttp(startUrl: string, options: HttpTraceOptions = {}
   } finally {
     await disp.close().catch(() => undefined);
   }
+}
+
+/** A redirect without a fragment keeps the one of the URL it came from, as in a browser. */
+function inheritFragment(url: string, from: URL): string {
+  return from.hash && !url.includes('#') ? `${url}${from.hash}` : url;
 }
 
 /** Resolves a Location value the way a browser does (relative, protocol-relative, with spaces trimmed). */

@@ -45,8 +45,9 @@ export { traceBrowser, type BrowserTraceOptions, type BrowserCookie, DEFAULT_SET
 export { traceAuto, InMemoryModeMemory, type ModeMemory, type AutoTraceOptions } from './auto-tracer';
 export { createBrowserProvider, sharedBrowser, launchChromium, resolveExecutablePath, chromiumArgs, type BrowserProvider } from './chromium-launcher';
 export { parseDeclarativeRefresh, type DeclarativeRefresh } from './declarative-refresh';
-export { detectJsRedirect, type JsRedirectScan } from './js-redirect';
-export { needsBrowser, type NeedsBrowserVerdict } from './needs-browser';
+export { analyzeScript, type ScriptVerdict, type StaticNavigation } from './js-redirect';
+export { analyzePage, type PageDecision, type PageInput } from './page-analysis';
+export { type NeedsBrowserVerdict, type NeedsBrowserReason } from './needs-browser';
 export { classifyAddress, checkAddress, assertUrlAllowed, assertHostResolvesAllowed, SsrfBlockedError, type SsrfPolicy } from './ssrf-guard';
 export { adsCompatibility } from './ads-compatibility';
 export { trackClickIds, STANDARD_CLICK_IDS } from './click-ids';

@@ -104,6 +104,10 @@ export const DEFAULTS = {
   hopTimeoutMs: 10_000,
   deadlineMs: 25_000,
   maxHops: 20,
-  /** Never read more than this much of a response body (decoded). */
-  maxBodyBytes: 256 * 1024,
+  /**
+   * Never read more than this much of a response body (decompressed). A page cut here goes to the
+   * browser (its end could still change where it leads), so it is generous: redirectors are small,
+   * but some carry hundreds of KB of inline script before the redirect.
+   */
+  maxBodyBytes: 1024 * 1024,
 } as const;

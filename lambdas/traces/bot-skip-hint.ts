@@ -3,9 +3,10 @@
  * because they looked automated (counted by the click function, lambdas/click/bot-skips.ts), in
  * the current and the previous UTC hour, and a hint naming the cause and the way round it.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BOT_SKIPS_PK_PREFIX, botSkipsKey, hourBucket } from '../click/bot-skips';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BOT_SKIPS_PK_PREFIX, hourBucket } from '../click/bot-skips';
 import { queryItems } from '../shared/dynamo-query';
+import { TRACE_SKIPS_PK_PREFIX } from '../adapters/admission-table';
 
 export interface BotSkips {
   readonly count: number;
@@ -15,26 +16,73 @@ export interface BotSkips {
 
 const HOUR_MS = 3_600_000;
 
-/** Bot-skipped clicks since the start of the previous UTC hour: for one offer, or for all. */
+/**
+ * Bot-skipped clicks since the start of the previous UTC hour: for one offer, or for all. Each
+ * click environment keeps its own item per offer and hour (its running total), so an hour's count
+ * is the sum of its items: one Query per hour.
+ */
 export async function readBotSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, opsTable: string, now: number, offerId?: string): Promise<BotSkips> {
   const hours = [hourBucket(now - HOUR_MS), hourBucket(now)];
   const since = `${hours[0]}:00:00.000Z`;
   let count = 0;
-  if (offerId) {
-    const out = await doc.send(new BatchGetCommand({ RequestItems: { [opsTable]: { Keys: hours.map((h) => botSkipsKey(h, offerId)) } } }));
-    for (const item of out.Responses?.[opsTable] ?? []) count += Number(item.skipped ?? 0);
-  } else {
-    for (const hour of hours) {
-      // One item per offer that saw a bot in the hour; a bounded read is plenty for a hint.
-      const { items } = await queryItems<{ skipped?: number }>(
-        doc,
-        { TableName: opsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `${BOT_SKIPS_PK_PREFIX}${hour}` }, ProjectionExpression: 'skipped' },
-        { limit: 1000 },
-      );
-      for (const item of items) count += Number(item.skipped ?? 0);
-    }
+  for (const hour of hours) {
+    // A bounded read is plenty for a hint.
+    const { items } = await queryItems<{ sk: string; skipped?: number }>(
+      doc,
+      {
+        TableName: opsTable,
+        KeyConditionExpression: offerId ? 'pk = :pk AND begins_with(sk, :offer)' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${BOT_SKIPS_PK_PREFIX}${hour}`, ...(offerId ? { ':offer': offerId } : {}) },
+        ProjectionExpression: 'sk, skipped',
+      },
+      { limit: 1000 },
+    );
+    // `<offerId>#<instance>`; a bare `<offerId>` is an item of the earlier one-item-per-offer layout.
+    for (const item of items) if (!offerId || item.sk === offerId || item.sk.startsWith(`${offerId}#`)) count += Number(item.skipped ?? 0);
   }
   return { count, since };
+}
+
+/** Clicks redirected but not traced by the starter's admission, since the start of the previous UTC hour. */
+export interface TraceSkips {
+  /** Beyond the offer's trace budget (`tracePolicy.maxTracesPerMinute`). */
+  readonly budget: number;
+  /** A click id already traced on the offer within the last 10 minutes. */
+  readonly duplicate: number;
+  readonly since: string;
+}
+
+/** The starter's counts (lambdas/adapters/admission-table.ts): one item per offer and hour. */
+export async function readTraceSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, opsTable: string, now: number, offerId?: string): Promise<TraceSkips> {
+  const hours = [hourBucket(now - HOUR_MS), hourBucket(now)];
+  let budget = 0;
+  let duplicate = 0;
+  for (const hour of hours) {
+    const { items } = await queryItems<{ skipped_budget?: number; skipped_duplicate?: number }>(
+      doc,
+      {
+        TableName: opsTable,
+        KeyConditionExpression: offerId ? 'pk = :pk AND sk = :offer' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${TRACE_SKIPS_PK_PREFIX}${hour}`, ...(offerId ? { ':offer': offerId } : {}) },
+        ProjectionExpression: 'skipped_budget, skipped_duplicate',
+      },
+      { limit: 1000 },
+    );
+    for (const item of items) {
+      budget += Number(item.skipped_budget ?? 0);
+      duplicate += Number(item.skipped_duplicate ?? 0);
+    }
+  }
+  return { budget, duplicate, since: `${hours[0]}:00:00.000Z` };
+}
+
+export function traceSkipHint(skips: TraceSkips, offerId?: string): string {
+  const where = offerId ? ` on offer ${offerId}` : '';
+  const parts = [
+    ...(skips.budget ? [`${skips.budget} beyond the offer's trace budget (tracePolicy.maxTracesPerMinute, default 60)`] : []),
+    ...(skips.duplicate ? [`${skips.duplicate} repeating a click id traced in the last 10 minutes`] : []),
+  ];
+  return `Clicks${where} since ${skips.since.slice(11, 16)} UTC redirected but not traced: ${parts.join('; ')}.`;
 }
 
 /** The user agent the printed demo line sends: a current desktop Chrome, which isbot lets through. */

@@ -10,8 +10,12 @@ import type { Truncation } from '../tracer/limits';
 export const TRACE_STATUSES = ['queued', 'running', 'completed', 'failed', 'retry_scheduled', 'dead_lettered', 'timeout'] as const;
 export type TraceStatus = (typeof TRACE_STATUSES)[number];
 
-/** Why a trace did not complete. `no_ip`: the pool had nothing free; `timeout`: the deadline passed. */
-export type FailureClass = 'proxy' | 'offer' | 'network' | 'internal' | 'no_ip' | 'timeout';
+/**
+ * Why a trace did not complete. `no_ip`: the pool had nothing free; `timeout`: the deadline passed;
+ * `lease_lost`: the IP's lease expired and was granted to another trace before this one was done
+ * with it, so its result is not kept (retried).
+ */
+export type FailureClass = 'proxy' | 'offer' | 'network' | 'internal' | 'no_ip' | 'timeout' | 'lease_lost';
 
 export interface TraceTimings {
   /** Click (or retry) → execution start. */

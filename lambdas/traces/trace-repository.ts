@@ -7,7 +7,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { TraceRequest } from '../trace-requests/trace-request';
 import type { FailureClass, TraceRecord, TraceStatus, TraceTimings } from './trace-record';
 import type { TraceResult } from '../tracer/types';
-import { isConditionFailure } from '../shared/dynamo-errors';
+import { conditionalWrite } from '../shared/conditional-write';
 import { queryItems } from '../shared/dynamo-query';
 
 export interface TraceRepositoryDeps {
@@ -60,22 +60,20 @@ export class TraceRepository {
       updatedAt: now,
       expiresAt: this.expiresAt(now),
     };
-    try {
-      await this.deps.doc.send(
+    const written = await conditionalWrite(() =>
+      this.deps.doc.send(
         new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(traceId)' }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (written.ok) return true;
     const existing = await this.get(request.traceId);
     return existing?.status === 'queued';
   }
 
   /** queued → running for this attempt's execution. False when another attempt owns the trace. */
   async markRunning(traceId: string, attempt: number, executionName: string, now: number): Promise<boolean> {
-    try {
-      await this.deps.doc.send(
+    const written = await conditionalWrite(() =>
+      this.deps.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { traceId },
@@ -85,12 +83,9 @@ export class TraceRepository {
           ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
           ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':now': now, ':attempt': attempt, ':exec': executionName },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written.ok;
   }
 
   /** Records the lease of the running attempt; the fence guards the result written later. */
@@ -108,8 +103,9 @@ export class TraceRepository {
   }
 
   async recordRelease(traceId: string, fence: number, now: number): Promise<void> {
-    try {
-      await this.deps.doc.send(
+    // Under another fence the trace has a newer lease: this release is not its to note.
+    await conditionalWrite(() =>
+      this.deps.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { traceId },
@@ -117,10 +113,8 @@ export class TraceRepository {
           ConditionExpression: 'ip.fence = :fence',
           ExpressionAttributeValues: { ':now': now, ':fence': fence },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -137,8 +131,8 @@ export class TraceRepository {
   ): Promise<boolean> {
     // An earlier attempt's error or cuts must not stick to this attempt's result.
     const removals = [...(next.error ? [] : ['#e']), ...(result.truncated ? [] : ['truncated'])];
-    try {
-      await this.deps.doc.send(
+    const written = await conditionalWrite(() =>
+      this.deps.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { traceId },
@@ -170,12 +164,9 @@ export class TraceRepository {
             ...(result.truncated ? { ':truncated': result.truncated } : {}),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written.ok;
   }
 
   /**
@@ -196,8 +187,8 @@ export class TraceRepository {
       condition += ' AND executionName = :exec';
       values[':exec'] = from.executionName;
     }
-    try {
-      await this.deps.doc.send(
+    const written = await conditionalWrite(() =>
+      this.deps.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { traceId },
@@ -206,18 +197,15 @@ export class TraceRepository {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written.ok;
   }
 
-  /** retry_scheduled → queued, once the retry's message is on the queue. */
+  /** retry_scheduled → queued, just before the retry's message is sent. */
   async requeue(traceId: string, dueAt: number, now: number): Promise<boolean> {
-    try {
-      await this.deps.doc.send(
+    const written = await conditionalWrite(() =>
+      this.deps.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { traceId },
@@ -226,12 +214,29 @@ export class TraceRepository {
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':queued': 'queued', ':retry': 'retry_scheduled', ':due': dueAt, ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written.ok;
+  }
+
+  /**
+   * Undoes a requeue whose message could not be sent: queued (since `queuedAt`) → `back`. Nothing
+   * changes once a starter has moved the trace on.
+   */
+  async unqueue(traceId: string, queuedAt: number, back: { status: TraceStatus; statusAt: number }): Promise<boolean> {
+    const written = await conditionalWrite(() =>
+      this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { traceId },
+          UpdateExpression: 'SET #s = :back, statusAt = :backAt',
+          ConditionExpression: '#s = :queued AND statusAt = :queuedAt',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':back': back.status, ':backAt': back.statusAt, ':queued': 'queued', ':queuedAt': queuedAt },
+        }),
+      ),
+    );
+    return written.ok;
   }
 
   /** Traces in `status` whose statusAt is at most `before`, oldest first (GSI byStatus). */

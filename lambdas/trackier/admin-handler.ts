@@ -2,7 +2,7 @@
  * The Trackier admin routes (IAM-authorized in AWS, bearer token locally):
  *   POST   /admin/trackier/offers                          create (or resume creating) N pairs
  *   GET    /admin/trackier/offers/{id}                     the offer's settings and pairs
- *   PATCH  /admin/trackier/offers/{id}/pairs/{n}           name, enabled, subIdMapping
+ *   PATCH  /admin/trackier/offers/{id}/pairs/{n}           name, enabled, subIdMapping, requireSignature
  *   DELETE /admin/trackier/offers/{id}/pairs/{n}           soft disable (not pair 1)
  *   POST   /admin/trackier/offers/{id}/pairs/{n}/test      a simulated webhook for that pair
  *   GET    /admin/trackier/offers/{id}/stats               totals and the latest webhook
@@ -27,8 +27,8 @@ import { PairRepository } from './pair-repository';
 import { MAX_PAIRS, parsePairNumber, subIdMappingSchema } from './pair';
 import { createTrackierOffer } from './create-offer';
 import { disablePair, getTrackierOffer, offerPairsCsv, offerStats, patchPair, testPair } from './pair-admin';
-import { OpsWebhookLog, repositoryLookup, type WebhookDeps } from './webhook';
-import { readTrackierConfig, trackierClient } from './runtime';
+import { OpsWebhookLog, type AcceptDeps } from './webhook';
+import { readTrackierConfig, signingMaster, trackierClient } from './runtime';
 
 const tables = {
   catalog: requireEnv(tableEnv('Catalog')),
@@ -40,9 +40,9 @@ const config = readTrackierConfig();
 const pairs = new PairRepository(dynamo(), tables.catalog);
 const offers = new DynamoOfferRepository(dynamo(), tables.catalog);
 const api = trackierClient(config);
-const adminDeps = { pairs, clock: Date.now };
-const webhookDeps: WebhookDeps = {
-  lookup: repositoryLookup(pairs),
+const adminDeps = { pairs, clock: Date.now, signingMaster: signingMaster(config) };
+// The test route accepts a postback for a named pair: no routing, signature or rate limit.
+const webhookDeps: AcceptDeps = {
   pairs,
   offers,
   sink: new DurableTraceSink(new SqsTraceQueue(fastSqs(), queueUrl), new ParkingTable(dynamo(), tables.ops), Date.now),

@@ -21,4 +21,12 @@ export const TRACKIER_ENV = {
   updateBackoffMs: 'TRACKIER_UPDATE_BACKOFF_MS',
   /** Days a webhook log entry is kept in Ops (shared with the operations functions). @default 14 */
   webhookLogRetentionDays: 'OPS_WEBHOOK_LOG_RETENTION_DAYS',
+  /** Accepted postbacks per pair per window. @default 60 */
+  webhookRatePerPair: 'TRACKIER_WEBHOOK_RATE_PER_PAIR',
+  /** Accepted postbacks per source address (IPv6: /64) per window. @default 600 */
+  webhookRatePerAddress: 'TRACKIER_WEBHOOK_RATE_PER_ADDRESS',
+  /** The rate limits' fixed window, seconds. @default 60 */
+  webhookRateWindowS: 'TRACKIER_WEBHOOK_RATE_WINDOW_S',
+  /** Every miss (unknown token, closed route, bad signature…) answers this long after it arrived, ms. @default 200 */
+  webhookMissFloorMs: 'TRACKIER_WEBHOOK_MISS_FLOOR_MS',
 } as const;

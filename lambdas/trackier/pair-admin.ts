@@ -1,24 +1,41 @@
 /**
- * Pair management: read an offer with its pairs, PATCH a pair (name, enabled, mapping), DELETE
- * (soft disable; pair 1 cannot be disabled, it is what legacy webhooks route to), a simulated
- * webhook for one pair, aggregate stats, and the CSV of every pair.
+ * Pair management: read an offer with its pairs, PATCH a pair (name, enabled, mapping, signed
+ * postbacks), DELETE (soft disable; pair 1 cannot be disabled, it is what legacy webhooks route
+ * to), a simulated webhook for one pair, aggregate stats, and the CSV of every pair.
+ *
+ * A pair that requires signed postbacks shows its signing key (derived from the master in the
+ * Trackier secret, never stored) in the pair view, the one place operators read webhook URLs and
+ * tokens from; the CSV export leaves it out.
  */
 import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors';
 import type { PairRepository } from './pair-repository';
 import { subIdMappingSchema, type TrackierOfferSettings, type TrackierPair } from './pair';
 import { pairsCsv } from './csv-export';
-import { simulateWebhook, type WebhookDeps, type WebhookOutcome } from './webhook';
+import { simulateWebhook, type AcceptDeps, type WebhookOutcome } from './webhook';
+import { pairSigningKey, type SigningMasterSource } from './webhook-signature';
 
 export interface AdminDeps {
   readonly pairs: PairRepository;
   readonly clock: () => number;
+  /** The signing master; without it no pair can require signatures. */
+  readonly signingMaster?: SigningMasterSource;
 }
+
+/** A pair as the admin API shows it: with its signing key when it requires signed postbacks. */
+export type PairView = TrackierPair & { signingKey?: string };
 
 export interface TrackierOfferView {
   readonly offerId: string;
   readonly settings: TrackierOfferSettings;
-  readonly pairs: TrackierPair[];
+  readonly pairs: PairView[];
+}
+
+async function withSigningKeys(deps: AdminDeps, pairs: TrackierPair[]): Promise<PairView[]> {
+  if (!pairs.some((p) => p.requireSignature)) return pairs;
+  // The pairs are still worth showing when the secret cannot be read: without their keys then.
+  const master = await deps.signingMaster?.().catch(() => undefined);
+  return pairs.map((p) => (p.requireSignature && master ? { ...p, signingKey: pairSigningKey(master, p.offerId, p.pairNumber) } : p));
 }
 
 export async function getTrackierOffer(deps: AdminDeps, offerId: string): Promise<TrackierOfferView> {
@@ -27,7 +44,7 @@ export async function getTrackierOffer(deps: AdminDeps, offerId: string): Promis
   return {
     offerId,
     settings: settings ?? ({ offerId, pairCount: pairs.length, status: 'ready' } as TrackierOfferSettings),
-    pairs,
+    pairs: await withSigningKeys(deps, pairs),
   };
 }
 
@@ -37,11 +54,13 @@ export const pairPatchSchema = z
     enabled: z.boolean().optional(),
     /** null: follow the offer's mapping again. */
     subIdMapping: subIdMappingSchema.nullable().optional(),
+    /** Postbacks must be signed with the pair's key (`ts` + `sig`); unsigned ones are misses. */
+    requireSignature: z.boolean().optional(),
   })
   .strict()
-  .refine((p) => p.name !== undefined || p.enabled !== undefined || p.subIdMapping !== undefined, 'nothing to change');
+  .refine((p) => Object.values(p).some((v) => v !== undefined), 'nothing to change');
 
-export async function patchPair(deps: AdminDeps, offerId: string, pairNumber: number, body: unknown): Promise<TrackierPair> {
+export async function patchPair(deps: AdminDeps, offerId: string, pairNumber: number, body: unknown): Promise<PairView> {
   const parsed = pairPatchSchema.safeParse(body);
   if (!parsed.success) {
     throw new BadRequestError(
@@ -50,9 +69,13 @@ export async function patchPair(deps: AdminDeps, offerId: string, pairNumber: nu
     );
   }
   if (pairNumber === 1 && parsed.data.enabled === false) throw new ConflictError('pair 1 cannot be disabled (legacy webhooks route to it)');
+  // Requiring signatures nobody can produce would silently turn every postback into a miss.
+  if (parsed.data.requireSignature && !(await deps.signingMaster?.())) {
+    throw new ConflictError('signed postbacks need a webhookSigningKey (32+ characters) in the Trackier secret');
+  }
   const updated = await deps.pairs.patchPair(offerId, pairNumber, parsed.data, deps.clock());
   if (!updated) throw new NotFoundError(`pair ${pairNumber} of offer ${offerId} not found`);
-  return updated;
+  return (await withSigningKeys(deps, [updated]))[0]!;
 }
 
 export async function disablePair(deps: AdminDeps, offerId: string, pairNumber: number): Promise<TrackierPair> {
@@ -64,7 +87,7 @@ export async function disablePair(deps: AdminDeps, offerId: string, pairNumber: 
 
 /** A simulated postback for one pair: the trace runs and, when it completes, URL2 is updated. */
 export async function testPair(
-  deps: AdminDeps & { webhook: WebhookDeps },
+  deps: AdminDeps & { webhook: AcceptDeps },
   offerId: string,
   pairNumber: number,
   params: Readonly<Record<string, string | undefined>>,

@@ -20,6 +20,7 @@ import {
   type TrackierPair,
 } from './pair';
 import { isConditionFailure } from '../shared/dynamo-errors';
+import { conditionalWrite } from '../shared/conditional-write';
 import { queryItems } from '../shared/dynamo-query';
 
 export const WEBHOOK_TOKEN_INDEX = 'byWebhookToken';
@@ -29,9 +30,12 @@ export type CampaignSlot = 'url1' | 'url2';
 const slotField = (slot: CampaignSlot) => (slot === 'url1' ? 'url1CampaignId' : 'url2CampaignId');
 const intentField = (slot: CampaignSlot) => (slot === 'url1' ? 'url1Intent' : 'url2Intent');
 
+export type UpdateClaim = 'claimed' | 'superseded' | 'busy' | 'missing';
+
 export interface PairPatch {
   name?: string;
   enabled?: boolean;
+  requireSignature?: boolean;
   /** null clears the pair's own mapping (it then follows the offer's). */
   subIdMapping?: SubIdMapping | null;
 }
@@ -93,8 +97,8 @@ export class PairRepository {
 
   /** One creation run per offer at a time; an abandoned lock expires after ttlMs. */
   async acquireCreationLock(offerId: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    const written = await conditionalWrite(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: trackierKey(offerId),
@@ -102,17 +106,14 @@ export class PairRepository {
           ConditionExpression: 'attribute_not_exists(lockUntil) OR lockUntil < :now OR lockOwner = :owner',
           ExpressionAttributeValues: { ':owner': owner, ':until': now + ttlMs, ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written.ok;
   }
 
   async releaseCreationLock(offerId: string, owner: string): Promise<void> {
-    try {
-      await this.db.send(
+    await conditionalWrite(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: trackierKey(offerId),
@@ -120,10 +121,8 @@ export class PairRepository {
           ConditionExpression: 'lockOwner = :owner',
           ExpressionAttributeValues: { ':owner': owner },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   // -- pairs ---------------------------------------------------------------------------------
@@ -276,25 +275,71 @@ export class PairRepository {
   }
 
   /**
-   * update_count + 1, last_update_at and sub_id_values, once per trace: a repeated call for the
-   * same trace (Step Functions retrying the task, a side-effect retry racing the task) is a no-op.
+   * Takes the pair's URL2 update slot for an update of this order: refused when an update of the
+   * same or a newer webhook was already recorded ('superseded'), or while another update holds the
+   * slot ('busy'). The slot is what keeps two Trackier calls for one pair from crossing in flight;
+   * it expires after holdMs, which must outlast any one update call (the update function's
+   * timeout), so a crashed holder cannot block the pair for longer.
    */
-  async recordUpdate(offerId: string, pairNumber: number, traceId: string, values: Record<string, string>, now: number): Promise<boolean> {
-    try {
-      await this.db.send(
+  async claimUpdate(offerId: string, pairNumber: number, order: string, owner: string, now: number, holdMs: number): Promise<UpdateClaim> {
+    const claimed = await conditionalWrite(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: pairKey(offerId, pairNumber),
-          UpdateExpression: 'ADD update_count :one SET last_update_at = :now, sub_id_values = :values, lastUpdateTraceId = :trace',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUpdateTraceId) OR lastUpdateTraceId <> :trace)',
-          ExpressionAttributeValues: { ':one': 1, ':now': now, ':values': values, ':trace': traceId },
+          UpdateExpression: 'SET updateLockOwner = :owner, updateLockUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(lastUpdateOrder) OR lastUpdateOrder < :order) AND ' +
+            '(attribute_not_exists(updateLockUntil) OR updateLockUntil < :now OR updateLockOwner = :owner)',
+          ExpressionAttributeValues: { ':owner': owner, ':until': now + holdMs, ':order': order, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    if (claimed.ok) return 'claimed';
+    if (!claimed.old) return 'missing';
+    const recorded = typeof claimed.old.lastUpdateOrder === 'string' ? claimed.old.lastUpdateOrder : undefined;
+    return recorded !== undefined && recorded >= order ? 'superseded' : 'busy';
+  }
+
+  /** Gives the slot back (after a failed call), if this owner still holds it. */
+  async releaseUpdate(offerId: string, pairNumber: number, owner: string): Promise<void> {
+    await conditionalWrite(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pairKey(offerId, pairNumber),
+          UpdateExpression: 'REMOVE updateLockOwner, updateLockUntil',
+          ConditionExpression: 'updateLockOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * update_count + 1, last_update_at and sub_id_values, once per trace: a repeated call for the
+   * same trace (Step Functions retrying the task, a side-effect retry racing the task) is a no-op.
+   * With an order (updateOrderKey), only when no newer update is recorded; it also frees the slot
+   * claimUpdate took.
+   */
+  async recordUpdate(offerId: string, pairNumber: number, traceId: string, values: Record<string, string>, now: number, order?: string): Promise<boolean> {
+    const written = await conditionalWrite(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pairKey(offerId, pairNumber),
+          UpdateExpression:
+            'ADD update_count :one SET last_update_at = :now, sub_id_values = :values, lastUpdateTraceId = :trace' +
+            (order ? ', lastUpdateOrder = :order REMOVE updateLockOwner, updateLockUntil' : ''),
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(lastUpdateTraceId) OR lastUpdateTraceId <> :trace)' +
+            (order ? ' AND (attribute_not_exists(lastUpdateOrder) OR lastUpdateOrder < :order)' : ''),
+          ExpressionAttributeValues: { ':one': 1, ':now': now, ':values': values, ':trace': traceId, ...(order ? { ':order': order } : {}) },
+        }),
+      ),
+    );
+    return written.ok;
   }
 
   /** Applies a patch to an existing pair; undefined when the pair does not exist. */
@@ -312,13 +357,17 @@ export class PairRepository {
       sets.push('enabled = :enabled');
       values[':enabled'] = patch.enabled;
     }
+    if (patch.requireSignature !== undefined) {
+      sets.push('requireSignature = :signed');
+      values[':signed'] = patch.requireSignature;
+    }
     if (patch.subIdMapping === null) removes.push('subIdMapping');
     else if (patch.subIdMapping !== undefined) {
       sets.push('subIdMapping = :mapping');
       values[':mapping'] = patch.subIdMapping;
     }
-    try {
-      const out = await this.db.send(
+    const written = await conditionalWrite(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: pairKey(offerId, pairNumber),
@@ -328,17 +377,14 @@ export class PairRepository {
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return out.Attributes ? toPair(out.Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return written.ok && written.value.Attributes ? toPair(written.value.Attributes) : undefined;
   }
 }
 
 function toPair(item: Record<string, unknown>): TrackierPair {
-  const pair = stripKeys<TrackierPair & { url1Intent?: unknown; url2Intent?: unknown }>(item);
+  const { updateLockOwner: _lo, updateLockUntil: _lu, ...pair } = stripKeys<TrackierPair & { updateLockOwner?: unknown; updateLockUntil?: unknown }>(item);
   return {
     ...pair,
     webhook_count: Number(pair.webhook_count ?? 0),

@@ -91,6 +91,8 @@ export interface TrackierPair {
   googleAdsTemplate?: string;
   /** Overrides the offer's mapping for this pair. */
   subIdMapping?: SubIdMapping;
+  /** Postbacks must carry a valid `ts` + `sig` under the pair's signing key (webhook-signature.ts). */
+  requireSignature?: boolean;
   webhook_count: number;
   update_count: number;
   last_webhook_at?: number;
@@ -99,6 +101,8 @@ export interface TrackierPair {
   sub_id_values?: Record<string, string>;
   /** The trace whose values were last written to URL2 (makes the task's bookkeeping idempotent). */
   lastUpdateTraceId?: string;
+  /** updateOrderKey of that update: an update from an older webhook never replaces it. */
+  lastUpdateOrder?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -123,6 +127,19 @@ export interface TrackierOfferSettings {
 /** The mapping that applies to a pair: its own, else the offer's, else the default. */
 export function effectiveMapping(pair: Pick<TrackierPair, 'subIdMapping'>, offer?: Pick<TrackierOfferSettings, 'subIdMapping'>): SubIdMapping {
   return pair.subIdMapping ?? offer?.subIdMapping ?? DEFAULT_SUB_ID_MAPPING;
+}
+
+/** Every parameter name a mapping reads (the only caller parameters a webhook lets through). */
+export function mappedNames(mapping: SubIdMapping): Set<string> {
+  return new Set(SUB_FIELDS.flatMap((field) => mapping[field] ?? []));
+}
+
+/**
+ * The order of a URL2 update: when its webhook was received, then its trace id (UUIDv7) to break
+ * ties. Zero-padded, so DynamoDB's string comparison orders it as a number.
+ */
+export function updateOrderKey(receivedAt: number, traceId: string): string {
+  return `${String(Math.max(0, Math.floor(receivedAt))).padStart(15, '0')}#${traceId}`;
 }
 
 export function stripKeys<T>(item: Record<string, unknown>): T {

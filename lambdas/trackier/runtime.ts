@@ -8,6 +8,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, numberEnv, optionalEnv, requireEnv } from '../shared/config';
 import { secretsManagerSource } from '../lease/provider-credentials';
 import { TrackierClient, trackierCredentialsFromSecret } from './trackier-api';
+import { signingMasterFromSecret, type SigningMasterSource } from './webhook-signature';
+import { DEFAULT_WEBHOOK_LIMITS, type WebhookLimits } from './webhook-limits';
 import { PairRepository } from './pair-repository';
 import { SideEffectStore } from './side-effects';
 import { DEFAULT_UPDATE_BACKOFF_MS, type UpdateDeps } from './update-campaign';
@@ -36,6 +38,35 @@ export function readTrackierConfig(env: NodeJS.ProcessEnv = process.env): Tracki
     webhookLogRetentionDays: numberEnv(TRACKIER_ENV.webhookLogRetentionDays, 14, env),
     publicBaseUrl: optionalEnv(TRACKIER_ENV.publicBaseUrl, env),
   };
+}
+
+export interface WebhookGuardConfig {
+  readonly limits: WebhookLimits;
+  readonly rateWindowMs: number;
+  readonly missFloorMs: number;
+}
+
+export function readWebhookGuardConfig(env: NodeJS.ProcessEnv = process.env): WebhookGuardConfig {
+  const positive = (name: string, fallback: number) => {
+    const value = numberEnv(name, fallback, env);
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer`);
+    return value;
+  };
+  const missFloorMs = numberEnv(TRACKIER_ENV.webhookMissFloorMs, 200, env);
+  if (!Number.isFinite(missFloorMs) || missFloorMs < 0) throw new ConfigError(`${TRACKIER_ENV.webhookMissFloorMs} must be >= 0`);
+  return {
+    limits: {
+      perPair: positive(TRACKIER_ENV.webhookRatePerPair, DEFAULT_WEBHOOK_LIMITS.perPair),
+      perAddress: positive(TRACKIER_ENV.webhookRatePerAddress, DEFAULT_WEBHOOK_LIMITS.perAddress),
+    },
+    rateWindowMs: positive(TRACKIER_ENV.webhookRateWindowS, 60) * 1000,
+    missFloorMs,
+  };
+}
+
+/** The master of the pairs' webhook signing keys: the Trackier secret's `webhookSigningKey`. */
+export function signingMaster(config: Pick<TrackierRuntimeConfig, 'secretId'>): SigningMasterSource {
+  return signingMasterFromSecret({ source: secretsManagerSource(new SecretsManagerClient({})), clock: Date.now }, { secretId: config.secretId });
 }
 
 export function trackierClient(config: TrackierRuntimeConfig): TrackierClient {

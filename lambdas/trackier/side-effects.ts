@@ -7,7 +7,7 @@
  * The sideEffectId reported to callers is `trackier-update#<traceId>`.
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../shared/dynamo-errors';
+import { conditionalWrite } from '../shared/conditional-write';
 import { pairSk } from './pair';
 
 export const SIDE_EFFECT_PK = 'sidefx#trackier-update';
@@ -30,6 +30,8 @@ export interface FailedUpdate {
   readonly campaignId: string;
   readonly url: string;
   readonly values: Record<string, string>;
+  /** The update's order (pair.ts updateOrderKey); absent on items written before updates had one. */
+  readonly order?: string;
   /** 'pending' awaits a retry at dueAt; 'failed' gave up (final error or attempts exhausted). */
   readonly status: 'pending' | 'failed';
   /** Update attempts made so far (the task's own attempt is 1). */
@@ -99,8 +101,8 @@ export class SideEffectStore {
 
   /** Claims a due item for one retry run: moves dueAt on, unless another run got there first. */
   async claim(item: FailedUpdate, now: number, holdMs: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    const written = await conditionalWrite(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: SIDE_EFFECT_PK, sk: item.traceId },
@@ -109,12 +111,9 @@ export class SideEffectStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':pending': 'pending', ':seen': item.dueAt, ':hold': now + holdMs },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written.ok;
   }
 
   async remove(traceId: string): Promise<void> {

@@ -18,6 +18,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import type { SecretSource } from '../lease/provider-credentials';
+import { cachedPromise } from '../shared/cached-promise';
 
 export interface EndpointDef {
   readonly method: 'GET' | 'POST';
@@ -134,7 +135,6 @@ export function trackierCredentialsFromSecret(
   config: { secretId: string; ttlMs?: number },
 ): CredentialsProvider {
   const ttlMs = config.ttlMs ?? 300_000;
-  let cached: { value: Promise<TrackierCredentials>; until: number } | undefined;
   const load = async (): Promise<TrackierCredentials> => {
     const raw = await deps.source.getSecretString(config.secretId);
     if (raw === undefined) throw new TrackierConfigError('the Trackier secret does not exist');
@@ -151,14 +151,7 @@ export function trackierCredentialsFromSecret(
     }
     return new TrackierCredentials(parsed.data.baseUrl.replace(/\/+$/, ''), parsed.data.apiKey);
   };
-  return () => {
-    const now = deps.clock();
-    if (cached && cached.until > now) return cached.value;
-    const value = load();
-    cached = { value, until: now + ttlMs };
-    value.catch(() => (cached = undefined));
-    return value;
-  };
+  return cachedPromise(load, ttlMs, deps.clock);
 }
 
 // ---------------------------------------------------------------------------------------------

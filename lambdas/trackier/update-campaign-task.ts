@@ -1,7 +1,7 @@
 /**
  * UpdateTrackierCampaign (Step Functions task, after ReleaseLease when the request had a pair).
- * Input `{ traceId, pair: { offerId, pairNumber }, finalUrl, params }` — or the whole pipeline
- * state, from which the same fields are taken. Output `{ updated, sideEffectId?, reason? }`.
+ * Input `{ traceId, pair: { offerId, pairNumber }, finalUrl, params, receivedAt? }` — or the whole
+ * pipeline state, from which the same fields are taken (receivedAt: the request's clickedAt). Output `{ updated, sideEffectId?, reason? }`.
  * Trackier failures never throw (they become failed side effects); only our own infrastructure
  * failing (DynamoDB) does, and the state machine's Catch ends the execution normally then.
  */
@@ -24,7 +24,7 @@ const deps = updateDeps(
 );
 
 interface PipelineLike {
-  request?: { traceId?: string; pair?: { offerId: string; pairNumber: number } };
+  request?: { traceId?: string; clickedAt?: number; pair?: { offerId: string; pairNumber: number } };
   stored?: { finalUrl?: string; params?: Record<string, string>; truncated?: UpdateCampaignInput['truncated'] };
 }
 
@@ -41,6 +41,8 @@ export function normalizeInput(event: UpdateCampaignInput | PipelineLike): Updat
     pair: s.request.pair,
     finalUrl: s.stored.finalUrl,
     params: s.stored.params ?? {},
+    // When the webhook arrived (a retried trace keeps it): what orders this pair's URL2 updates.
+    ...(typeof s.request.clickedAt === 'number' ? { receivedAt: s.request.clickedAt } : {}),
     ...(s.stored.truncated ? { truncated: s.stored.truncated } : {}),
   };
 }

@@ -3,10 +3,15 @@
  * pair's URL2 campaign at the result. A failed update never fails the trace: it becomes a failed
  * side effect in Ops, retried with exponential backoff when the error is transient (408, 429,
  * 5xx, timeouts, connection failures, a missing secret) and otherwise final, with an alert.
+ *
+ * Updates land in webhook order: each carries updateOrderKey(receivedAt, traceId), and a pair's
+ * URL2 is only ever written under its update slot (PairRepository.claimUpdate), by an update newer
+ * than the one recorded. A slow trace of an older webhook therefore finds the newer update
+ * recorded and stops ('superseded'); two updates in flight at once are serialized by the slot.
  */
 import { TrackierApiError, type TrackierApi } from './trackier-api';
 import type { PairRepository } from './pair-repository';
-import { effectiveMapping } from './pair';
+import { effectiveMapping, updateOrderKey } from './pair';
 import { mapSubIds, url2Destination } from './sub-id-mapping';
 import { sideEffectIdOf, type FailedUpdate, type SideEffectError, type SideEffectStore } from './side-effects';
 import { finalParams } from '../tracer/click-ids';
@@ -20,6 +25,8 @@ export interface UpdateCampaignInput {
   readonly params: Readonly<Record<string, string>>;
   /** The trace result's cuts (limits.ts), when the input comes from the pipeline. */
   readonly truncated?: Truncation;
+  /** When the webhook behind this trace was received (its trace request's clickedAt). @default now */
+  readonly receivedAt?: number;
 }
 
 /** The task output; `reason` says why nothing was updated (or that a retry is scheduled). */
@@ -42,7 +49,16 @@ export interface UpdateDeps {
   readonly inCallAttempts?: number;
   /** Called once per final failure (metrics, logs); the alert record is written regardless. */
   readonly onFinalFailure?: (record: FailedUpdate) => void;
+  /** How long an update holds the pair's slot; must outlast one update call. @default 60000 */
+  readonly slotHoldMs?: number;
+  /** How long the task waits for a busy slot before deferring to the retry schedule. @default 5000 */
+  readonly slotWaitMs?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const SLOT_POLL_MS = 250;
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** 1 min, 5 min, 15 min, 1 h, 3 h: six attempts over ~4.3 hours. */
 export const DEFAULT_UPDATE_BACKOFF_MS: readonly number[] = [60_000, 300_000, 900_000, 3_600_000, 10_800_000];
@@ -88,30 +104,63 @@ export async function updatePairCampaign(deps: UpdateDeps, input: UpdateCampaign
   const values = mapSubIds(params, effectiveMapping(pair, settings)) as Record<string, string>;
   const url = url2Destination(input.finalUrl, values);
   if (!url) return { updated: false, reason: 'final_url_not_web' };
+  const order = updateOrderKey(input.receivedAt ?? deps.clock(), input.traceId);
+  // A newer webhook's values are already in URL2 (claimUpdate checks again, atomically).
+  if (pair.lastUpdateOrder !== undefined && pair.lastUpdateOrder >= order) return { updated: false, reason: 'superseded' };
+
+  const failure = (error: unknown, now: number, attempts: number): FailedUpdate => ({
+    traceId: input.traceId,
+    offerId,
+    pairNumber,
+    campaignId: pair.url2CampaignId!,
+    url,
+    values,
+    order,
+    status: 'pending',
+    attempts,
+    dueAt: now,
+    createdAt: now,
+    updatedAt: now,
+    lastError: describeError(error),
+  });
+
+  const claim = await claimSlot(deps, offerId, pairNumber, order, input.traceId);
+  if (claim === 'superseded') return { updated: false, reason: 'superseded' };
+  if (claim === 'missing') return { updated: false, reason: 'pair_not_found' };
+  if (claim === 'busy') {
+    // Another update of this pair is still in flight: the retry schedule tries again (in order).
+    const now = deps.clock();
+    const delay = nextRetryDelay(1, deps.backoffMs ?? DEFAULT_UPDATE_BACKOFF_MS, deps.random) ?? 60_000;
+    await deps.sideEffects.put({ ...failure({ name: 'pair_busy', message: 'another URL2 update of this pair was in flight' }, now, 0), dueAt: now + delay });
+    return { updated: false, sideEffectId: sideEffectIdOf(input.traceId), reason: 'retry_scheduled' };
+  }
 
   try {
     await deps.api.updateCampaignUrl(pair.url2CampaignId, url, { maxAttempts: deps.inCallAttempts ?? 2 });
   } catch (error) {
+    await deps.pairs.releaseUpdate(offerId, pairNumber, input.traceId);
     const now = deps.clock();
-    const record: FailedUpdate = {
-      traceId: input.traceId,
-      offerId,
-      pairNumber,
-      campaignId: pair.url2CampaignId,
-      url,
-      values,
-      status: 'pending',
-      attempts: 1,
-      dueAt: now,
-      createdAt: now,
-      updatedAt: now,
-      lastError: describeError(error),
-    };
-    const outcome = await settleFailure(deps, record, error, now);
+    const outcome = await settleFailure(deps, failure(error, now, 1), error, now);
     return { updated: false, sideEffectId: sideEffectIdOf(input.traceId), reason: outcome };
   }
-  await deps.pairs.recordUpdate(offerId, pairNumber, input.traceId, values, deps.clock());
+  // Recording frees the slot; a record refused (a repeat of this trace) must free it too.
+  if (!(await deps.pairs.recordUpdate(offerId, pairNumber, input.traceId, values, deps.clock(), order))) {
+    await deps.pairs.releaseUpdate(offerId, pairNumber, input.traceId);
+  }
   return { updated: true };
+}
+
+/** The pair's update slot, waiting a little while another update holds it. */
+async function claimSlot(deps: UpdateDeps, offerId: string, pairNumber: number, order: string, owner: string) {
+  const sleep = deps.sleep ?? defaultSleep;
+  const holdMs = deps.slotHoldMs ?? 60_000;
+  let waited = 0;
+  for (;;) {
+    const claim = await deps.pairs.claimUpdate(offerId, pairNumber, order, owner, deps.clock(), holdMs);
+    if (claim !== 'busy' || waited >= (deps.slotWaitMs ?? 5_000)) return claim;
+    await sleep(SLOT_POLL_MS);
+    waited += SLOT_POLL_MS;
+  }
 }
 
 /** Schedules the next retry or gives up (final error, or schedule exhausted) with an alert. */
@@ -164,15 +213,33 @@ export async function retryDueSideEffects(deps: UpdateDeps, now: number, options
         continue;
       }
       const pair = await deps.pairs.getPair(item.offerId, item.pairNumber);
-      // Never overwrite newer values with older ones: a later trace already updated URL2.
-      if (!pair || !pair.enabled || pair.url2CampaignId !== item.campaignId || (pair.last_update_at ?? -1) > item.createdAt) {
+      // Never overwrite newer values with older ones: an update of a later webhook already reached
+      // URL2. (Items written before updates carried an order fall back to the update time.)
+      const newer = item.order
+        ? pair?.lastUpdateOrder !== undefined && pair.lastUpdateOrder >= item.order
+        : (pair?.last_update_at ?? -1) > item.createdAt;
+      if (!pair || !pair.enabled || pair.url2CampaignId !== item.campaignId || newer) {
         await deps.sideEffects.remove(item.traceId);
         summary.superseded++;
         continue;
       }
+      if (item.order) {
+        const claim = await deps.pairs.claimUpdate(item.offerId, item.pairNumber, item.order, item.traceId, now, deps.slotHoldMs ?? 60_000);
+        if (claim === 'superseded' || claim === 'missing') {
+          await deps.sideEffects.remove(item.traceId);
+          summary.superseded++;
+          continue;
+        }
+        // Busy: the claim above already hid the item until a later run.
+        if (claim === 'busy') {
+          summary.skipped++;
+          continue;
+        }
+      }
       try {
         await deps.api.updateCampaignUrl(item.campaignId, item.url, { maxAttempts: 1 });
       } catch (error) {
+        if (item.order) await deps.pairs.releaseUpdate(item.offerId, item.pairNumber, item.traceId);
         const outcome = await settleFailure(
           deps,
           { ...item, attempts: item.attempts + 1, lastError: describeError(error) },
@@ -183,7 +250,9 @@ export async function retryDueSideEffects(deps: UpdateDeps, now: number, options
         else summary.failed++;
         continue;
       }
-      await deps.pairs.recordUpdate(item.offerId, item.pairNumber, item.traceId, item.values, now);
+      if (!(await deps.pairs.recordUpdate(item.offerId, item.pairNumber, item.traceId, item.values, now, item.order)) && item.order) {
+        await deps.pairs.releaseUpdate(item.offerId, item.pairNumber, item.traceId);
+      }
       await deps.sideEffects.remove(item.traceId);
       summary.succeeded++;
     } catch {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -18,7 +18,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventBus, EventField, Rule, RuleTargetInput, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
-import { Grant, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -28,8 +28,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../manifest/env';
-import { resolveThresholds, type HealthThresholds } from '../../lambdas/ops/thresholds';
-import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE, OPS_ENV } from '../../lambdas/ops/env';
+import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE, OPS_ENV, resolveThresholds, type HealthThresholds } from '../../contracts/ops';
 
 /** A work queue and its dead-letter queue. */
 export interface OperationsQueue {
@@ -44,7 +43,7 @@ export interface OperationsQueue {
   readonly maxAgeSeconds?: number;
 }
 
-/** The health-check thresholds (lambdas/ops/thresholds.ts) plus the alarm-only ones. */
+/** The health-check thresholds (contracts/ops.ts) plus the alarm-only ones. */
 export interface OperationsThresholds extends Partial<HealthThresholds> {
   /** Click p99 latency alarm, milliseconds. @default 200 */
   readonly clickP99Ms?: number;
@@ -72,7 +71,7 @@ export interface OperationsProps {
   readonly alarmEmail?: string;
   /** An HTTPS endpoint subscribed to the alarm topic (SNS confirms it first). @default - none */
   readonly alarmWebhookUrl?: string;
-  /** @default DEFAULT_THRESHOLDS of lambdas/ops/thresholds.ts, clickP99Ms 200, api5xxPer5Min 1 */
+  /** @default DEFAULT_THRESHOLDS of contracts/ops.ts, clickP99Ms 200, api5xxPer5Min 1 */
   readonly thresholds?: OperationsThresholds;
   /**
    * The bus the health check publishes alert events to (source `tracepool.ops`).
@@ -84,6 +83,28 @@ export interface OperationsProps {
 }
 
 const PERIOD = Duration.minutes(5);
+/** Where the functions' metrics are (Powertools' namespace, set on every function). */
+export const METRICS_NAMESPACE = 'Tracepool';
+
+/** Alarm id, the metric the functions emit per loss, and what to do. */
+const LOSS_ALARMS: readonly (readonly [string, string, string])[] = [
+  [
+    'ClicksLost',
+    'ClickLost',
+    'A click was redirected but its trace request was neither queued nor parked (SQS and DynamoDB both failed). The whole request is in the Click log at ERROR ("could not be queued nor parked"): replay it once both answer.',
+  ],
+  ['EventsLost', 'EventLost', 'Analytics events could not be queued. Each is logged whole by EventIngest: check the events queue and replay them from the log if they matter.'],
+  [
+    'TracesDeadLettered',
+    'TraceDeadLettered',
+    'Traces used up their retries. GET /admin/pool lists them (warning traces_dead_lettered); their error class says whether the offer, the proxies or the pool is at fault.',
+  ],
+  [
+    'TrackierUpdatesFailed',
+    'TrackierUpdateFailedFinal',
+    "A pair's Trackier URL2 update failed for good: its campaign points at an old destination. Check the API key and the campaign ids (tracepool trackier stats), then send a test postback.",
+  ],
+];
 /** CloudWatch's limits on a composite alarm's rule: 100 child alarms, 10,240 characters. */
 const COMPOSITE_MAX_CHILDREN = 100;
 const COMPOSITE_MAX_RULE_CHARS = 10_240;
@@ -261,7 +282,7 @@ export class Operations extends Construct {
       `Click redirects are slow (p99 > ${clickP99Ms} ms) in 2 of the last 3 periods. Check the offer cache hit rate, DynamoDB and SQS latency, and ClickParked metrics.`,
       { evaluationPeriods: 3, datapointsToAlarm: 2 },
     );
-    const custom = (metricName: string, statistic: string) => new Metric({ namespace: 'Tracepool', metricName, dimensionsMap: SERVICE_DIMENSION, period: PERIOD, statistic });
+    const custom = (metricName: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE_DIMENSION, period: PERIOD, statistic });
     alarm(
       'PoolUtilization',
       custom('PoolUtilization', 'Maximum'),
@@ -278,6 +299,13 @@ export class Operations extends Construct {
       `Fewer than ${this.thresholds.successRatePct} % of traces succeed for 10 minutes. GET /admin/pool shows the failure classes: proxy points at IPs, offer at the affiliate chain.`,
       { evaluationPeriods: 2 },
     );
+
+    // --- losses: each one is one too many ---------------------------------------------------------
+    // The same losses open alerts through the health check; the alarms page even when DynamoDB,
+    // where alerts live, is the thing that failed.
+    for (const [alarmId, metricName, description] of LOSS_ALARMS) {
+      alarm(alarmId, custom(metricName, 'Sum'), 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, description);
+    }
 
     // --- the one alarm that pages ----------------------------------------------------------------
     const children = Object.values(this.alarms);
@@ -353,6 +381,9 @@ export class Operations extends Construct {
           ]
         : []),
     );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Losses', left: LOSS_ALARMS.map(([alarmId, metricName]) => custom(metricName, 'Sum').with({ label: alarmId })), width: 8 }),
+    );
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [this.compositeAlarm, ...Object.values(this.alarms)], width: 24 }));
   }
 
@@ -366,9 +397,19 @@ export class Operations extends Construct {
     this.bindThresholds(fn);
   }
 
-  /** HEALTH_THRESHOLDS for a function that evaluates health without publishing (GET /admin/pool). */
+  /**
+   * For a function that evaluates health (GET /admin/pool, and the health check): HEALTH_THRESHOLDS,
+   * and the loss metrics it reads from CloudWatch (ClickLost, EventLost: a lost click reaches no
+   * table, so its metric is the only record of it).
+   */
   bindThresholds(fn: LambdaFunction): void {
     fn.addEnvironment(OPS_ENV.healthThresholds, JSON.stringify(this.thresholds));
+    fn.addEnvironment(OPS_ENV.lossMetricsNamespace, METRICS_NAMESPACE);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData accepts no resource (IAM cannot scope it to a namespace or metric); the role can read metrics, nothing else.',
+    });
   }
 
   /**
@@ -381,9 +422,9 @@ export class Operations extends Construct {
       actions: ['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask'],
       resourceArns: this.queues.map((q) => q.dlq.queueArn),
     });
-    for (const q of this.queues) {
-      q.dlq.grantConsumeMessages(grantee);
-      q.queue.grantSendMessages(grantee);
-    }
+    // SQS moves the messages with the caller's permissions: receive and delete on the DLQ, send
+    // on the queue it came from — exactly those (CDK's consume/send grants would add more).
+    Grant.addToPrincipal({ grantee, actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'], resourceArns: this.queues.map((q) => q.dlq.queueArn) });
+    Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage'], resourceArns: this.queues.map((q) => q.queue.queueArn) });
   }
 }

@@ -6,22 +6,33 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { architectureOf, type FunctionDef, type QueueAccess, type TableAccess } from '../manifest/functions';
+import { architectureOf, type FunctionDef, type QueueAccess, type TableAction } from '../manifest/functions';
 import { TABLES, type TableId } from '../manifest/tables';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { QueueId } from '../manifest/queues';
 import { BUNDLE, nodeOptions } from '../manifest/bundling';
 import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../manifest/env';
 
-const DDB_READ = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
-const DDB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/**
+ * A manifest table grant split into the actions on the table's ARN and the indexes queried. An
+ * index the table does not have is a manifest error: thrown at synth, never a silent no-op grant.
+ */
+export function tableGrants(tableId: TableId, actions: readonly TableAction[]): { onTable: string[]; onIndexes: string[] } {
+  const onTable = new Set<string>();
+  const onIndexes = new Set<string>();
+  for (const action of actions) {
+    const index = /^Query:(.+)$/.exec(action)?.[1];
+    if (index === undefined) {
+      onTable.add(action);
+      continue;
+    }
+    if (!TABLES[tableId].indexes.some((ix) => ix.indexName === index)) {
+      throw new Error(`Manifest: table ${tableId} has no index "${index}" (it has: ${TABLES[tableId].indexes.map((ix) => ix.indexName).join(', ') || 'none'})`);
+    }
+    onIndexes.add(index);
+  }
+  return { onTable: [...onTable], onIndexes: [...onIndexes] };
+}
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -97,29 +108,32 @@ export class ServiceFunction extends NodejsFunction {
     this.def = def;
   }
 
-  bindTable(tableId: TableId, table: ITableV2, access: TableAccess): this {
-    // Explicit index ARNs rather than CDK's `<table>/index/*`: least privilege without a wildcard.
-    const resources = [table.tableArn, ...TABLES[tableId].indexes.map((ix) => `${table.tableArn}/index/${ix.indexName}`)];
-    this.addToRolePolicy(
-      new PolicyStatement({ actions: access === 'read' ? DDB_READ : [...DDB_READ, ...DDB_WRITE], resources }),
-    );
+  bindTable(tableId: TableId, table: ITableV2, actions: readonly TableAction[]): this {
+    const { onTable, onIndexes } = tableGrants(tableId, actions);
+    if (onTable.length) {
+      this.addToRolePolicy(new PolicyStatement({ actions: onTable.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }));
+    }
+    // Explicit index ARNs rather than CDK's `<table>/index/*`: only the indexes the function queries.
+    if (onIndexes.length) {
+      this.addToRolePolicy(
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: onIndexes.map((ix) => `${table.tableArn}/index/${ix}`) }),
+      );
+    }
     this.addEnvironment(tableEnv(tableId), table.tableName);
     return this;
   }
 
   bindQueue(queueId: QueueId, queue: IQueue, dlq: IQueue, access: QueueAccess): this {
-    if (access === 'send' || access === 'sendAndConsume') queue.grantSendMessages(this);
-    if (access === 'consume' || access === 'sendAndConsume') queue.grantConsumeMessages(this);
-    if (access === 'monitor') {
+    // Exactly the calls made (CDK's grantSendMessages adds GetQueueUrl and GetQueueAttributes too).
+    if (access === 'send') this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    // Redrive's move-task permissions come from Operations.grantRedrive; its status reads both sizes.
+    if (access === 'monitor' || access === 'admin') {
       this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [queue.queueArn, dlq.queueArn] }));
-      this.addEnvironment(dlqUrlEnv(queueId), dlq.queueUrl);
     }
-    if (access === 'admin') {
-      // Redrive: the move task's permissions come from Operations.grantRedrive.
-      this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [queue.queueArn, dlq.queueArn] }));
-      this.addEnvironment(dlqUrlEnv(queueId), dlq.queueUrl);
-    }
-    this.addEnvironment(queueUrlEnv(queueId), queue.queueUrl);
+    if (access === 'monitorDlq') this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [dlq.queueArn] }));
+    if (access !== 'send') this.addEnvironment(dlqUrlEnv(queueId), dlq.queueUrl);
+    if (access !== 'monitorDlq') this.addEnvironment(queueUrlEnv(queueId), queue.queueUrl);
     return this;
   }
+
 }

@@ -3,9 +3,13 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
+  IntegrationPattern,
+  JsonPath,
+  TaskInput,
+  Wait,
+  WaitTime,
   Condition,
   DefinitionBody,
-  JitterType,
   LogLevel,
   StateMachine,
   StateMachineType,
@@ -15,6 +19,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ENV } from '../manifest/env';
 import type { ServiceFunction } from './service-function';
 
@@ -39,12 +44,23 @@ export interface TracePipelineProps {
    */
   readonly type?: 'STANDARD' | 'EXPRESS';
   /**
-   * The whole execution's deadline. Must stay below the maintenance sweep's running deadline
-   * (15 min) so a trace is only declared a timeout once its execution has certainly ended.
-   * @default Duration.minutes(13)
+   * The whole execution's deadline. The maintenance sweep's running deadline is set 2 minutes
+   * above it, so a trace is only declared a timeout once its execution has certainly ended.
+   * @default leasePatience + 13 minutes
    */
   readonly executionTimeout?: Duration;
+  /**
+   * How long AcquireLease's callback task waits in the lease-waiter queue. The minute sweep ends
+   * a waiter past it with NoIpAvailable; the task's own timeout, a few minutes later, is the backstop.
+   * @default Duration.minutes(15)
+   */
+  readonly leasePatience?: Duration;
 }
+
+/** What a trace may take after its lease starts: trace, release, store, Trackier update, with room. */
+const TRACE_PATH = Duration.minutes(13);
+/** The running deadline's margin over the execution timeout: only ended executions are swept. */
+const SWEEP_MARGIN = Duration.minutes(2);
 
 /** Task timeout: at least the Lambda timeout, plus room for the invoke itself. */
 const taskTimeout = (fn: ServiceFunction) => Timeout.duration(Duration.seconds((fn.def.timeoutSeconds ?? 10) + 5));
@@ -57,10 +73,17 @@ const taskTimeout = (fn: ServiceFunction) => Timeout.duration(Duration.seconds((
 export class TracePipeline extends Construct {
   public readonly stateMachine: StateMachine;
   public readonly logs: LogGroup;
+  public readonly leasePatience: Duration;
+  /** The lease wait plus the trace's own path. */
+  public readonly executionTimeout: Duration;
+  /** When the maintenance sweep may declare a running trace a timeout: after its execution surely ended. */
+  public readonly runningDeadline: Duration;
 
   constructor(scope: Construct, id: string, props: TracePipelineProps) {
     super(scope, id);
     const f = props.functions;
+    this.executionTimeout = props.executionTimeout ?? (props.leasePatience ?? Duration.minutes(15)).plus(TRACE_PATH);
+    this.runningDeadline = this.executionTimeout.plus(SWEEP_MARGIN);
 
     const invoke = (name: string, fn: ServiceFunction, resultPath: string) =>
       new LambdaInvoke(this, name, {
@@ -86,17 +109,24 @@ export class TracePipeline extends Construct {
     releaseAfterError.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.releaseError' });
     releaseAfterError.next(recordFailure);
 
-    const acquire = invoke('AcquireLease', f.acquireLease, '$.lease');
-    acquire.addRetry({
-      errors: ['NoIpAvailable'],
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 8,
-      maxDelay: Duration.seconds(60),
-      jitterStrategy: JitterType.FULL,
+    // A callback task: the function answers its own token when an IP is free, or queues the trace
+    // and a release (or the minute sweep) answers it with the next IP of its country. Waiting
+    // costs no state transitions; NoIpAvailable comes only when the patience runs out.
+    const patience = props.leasePatience ?? Duration.minutes(15);
+    this.leasePatience = patience;
+    const acquire = new LambdaInvoke(this, 'AcquireLease', {
+      stateName: 'AcquireLease',
+      lambdaFunction: f.acquireLease,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ taskToken: JsonPath.taskToken, state: JsonPath.entirePayload }),
+      resultPath: '$.lease',
+      taskTimeout: Timeout.duration(patience.plus(Duration.minutes(3))),
+      retryOnServiceExceptions: true,
     });
     acquire.addCatch(superseded, { errors: ['TraceSuperseded'], resultPath: '$.error' });
     acquire.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    // A reserved IP is still cooling down: its lease starts when the cooldown ends (free IPs: now).
+    const waitForLease = new Wait(this, 'LeaseStarts', { stateName: 'LeaseStarts', time: WaitTime.timestampPath('$.lease.notBefore') });
 
     const traceHttp = invoke('TraceHttp', f.traceHttp, '$.trace');
     const traceBrowser = invoke('TraceBrowser', f.traceBrowser, '$.trace');
@@ -123,16 +153,18 @@ export class TracePipeline extends Construct {
         .when(Condition.and(Condition.isPresent('$.request.pair'), Condition.stringEquals('$.stored.status', 'completed')), update.next(done))
         .otherwise(done);
     }
-    // An unreleased lease simply expires: a failed release must not lose the result.
+    // An unreleased lease simply expires: a failed release goes on to StoreResult, which then
+    // judges by the clock whether the lease can still have held ($.releaseError).
     release.addCatch(store, { errors: ['States.ALL'], resultPath: '$.releaseError' });
 
-    // The IP goes back as soon as the tracer is done with it (its health judged from the result);
-    // storing the result needs no lease: the trace record's fence guards it.
+    // The IP goes back as soon as the tracer is done with it (its health judged from the result),
+    // and the release's outcome ($.release) is the fence: StoreResult keeps the result only if the
+    // conditional release found the lease still this trace's (not lease_lost).
     const needsBrowser = new Choice(this, 'NeedsBrowser?', { stateName: 'NeedsBrowser?' })
       .when(Condition.booleanEquals('$.trace.needsBrowser', true), traceBrowser)
       .otherwise(release);
     traceBrowser.next(release);
-    const definition = acquire.next(traceHttp).next(needsBrowser);
+    const definition = acquire.next(waitForLease).next(traceHttp).next(needsBrowser);
     release.next(store);
     store.next(afterRelease);
 
@@ -140,7 +172,7 @@ export class TracePipeline extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),
       stateMachineType: props.type === 'EXPRESS' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
-      timeout: props.executionTimeout ?? Duration.minutes(13),
+      timeout: this.executionTimeout,
       tracingEnabled: true,
       logs: { destination: this.logs, level: LogLevel.ALL, includeExecutionData: false },
     });
@@ -157,6 +189,20 @@ export class TracePipeline extends Construct {
         reason: 'Step Functions may invoke any version or alias of this one task function; no other function.',
       });
     }
+  }
+
+  /**
+   * Lets a function answer task tokens (the lease-waiter hand-off). SendTaskSuccess and
+   * SendTaskFailure accept no resource scope in IAM: the unguessable token is the capability.
+   */
+  grantTaskResponse(fn: ServiceFunction): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }));
+    fn.addEnvironment(ENV.leasePatienceMs, String(this.leasePatience.toMilliseconds()));
+    fn.addEnvironment(ENV.runningDeadlineMs, String(this.runningDeadline.toMilliseconds()));
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'states:SendTaskSuccess/SendTaskFailure accept no resource scope; the task token is the capability (lease-waiter hand-off).',
+    });
   }
 
   /** Lets a function start executions (the starter; the Trackier test route). */

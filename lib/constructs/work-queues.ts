@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUEUES, QUEUE_IDS, type QueueId } from '../manifest/queues';
+import { MAX_MESSAGE_BYTES, QUEUES, QUEUE_IDS, type QueueId } from '../manifest/queues';
 
 export interface QueuePair {
   readonly queue: Queue;
@@ -27,6 +27,7 @@ export class WorkQueues extends Construct {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
+        maxMessageSizeBytes: MAX_MESSAGE_BYTES,
         removalPolicy,
       });
       Validations.of(dlq).acknowledge({
@@ -39,6 +40,7 @@ export class WorkQueues extends Construct {
         visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
         retentionPeriod: Duration.days(def.retentionDays),
         deadLetterQueue: { queue: dlq, maxReceiveCount: def.maxReceiveCount },
+        maxMessageSizeBytes: MAX_MESSAGE_BYTES,
         removalPolicy,
       });
       this.queues[queueId] = { queue, dlq };

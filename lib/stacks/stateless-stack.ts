@@ -3,8 +3,9 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FUNCTIONS } from '../manifest/functions';
-import { ENV } from '../manifest/env';
+import { ENV, type TrustableCountryHeader } from '../manifest/env';
 import type { TableId } from '../manifest/tables';
 import { QUEUE_IDS, type QueueId } from '../manifest/queues';
 import type { DataTables } from '../constructs/data-tables';
@@ -29,6 +30,23 @@ export interface StatelessStackProps extends StackProps {
   /** @default 30000 */
   readonly offerCacheTtlMs?: number;
   /**
+   * How old a cached offer the click still serves when DynamoDB fails or is slow.
+   * @default 86400000 (24 h)
+   */
+  readonly offerMaxStaleMs?: number;
+  /**
+   * The click's time budget: it answers by then whatever DynamoDB and SQS do, and finishes the
+   * trace hand-off as best it can.
+   * @default 1000
+   */
+  readonly clickBudgetMs?: number;
+  /**
+   * The viewer-country header the click believes (set only when a proxy in front of the API sets
+   * it, overwriting the client's). Any client can send these headers.
+   * @default - none: the country comes from the client address
+   */
+  readonly trustedCountryHeader?: TrustableCountryHeader;
+  /**
    * Concurrent invocations per SQS-driven function id (e.g. { TraceStarter: 10 }): keep the
    * starter near what the IP pool can serve.
    * @default - the manifest's value (5)
@@ -36,11 +54,17 @@ export interface StatelessStackProps extends StackProps {
   readonly sqsMaxConcurrency?: Readonly<Record<string, number>>;
   /** @default 'STANDARD' (see TracePipelineProps.type) */
   readonly stateMachineType?: 'STANDARD' | 'EXPRESS';
+  /**
+   * How long a trace waits in the lease-waiter queue for an IP of its country before it ends as
+   * one with no IP (a failure of class no_ip, retried later).
+   * @default Duration.minutes(15)
+   */
+  readonly leasePatience?: Duration;
   /** E-mail subscribed to alarms and alerts. @default - none */
   readonly alarmEmail?: string;
   /** HTTPS endpoint subscribed to alarms and alerts. @default - none */
   readonly alarmWebhookUrl?: string;
-  /** Health thresholds (lambdas/ops/thresholds.ts). @default the documented defaults */
+  /** Health thresholds (contracts/ops.ts). @default the documented defaults */
   readonly healthThresholds?: OperationsThresholds;
   /**
    * Origins allowed to send analytics events from browsers (`/event/{type}` answers them with
@@ -78,18 +102,20 @@ export class StatelessStack extends Stack {
 
     for (const def of FUNCTIONS) {
       const fn = new ServiceFunction(this, def.id, { def, environment: shared });
-      for (const [tableId, access] of Object.entries(def.tables ?? {})) {
-        if (access) fn.bindTable(tableId as TableId, props.data.tables[tableId as TableId], access);
+      for (const [tableId, actions] of Object.entries(def.tables ?? {})) {
+        if (actions?.length) fn.bindTable(tableId as TableId, props.data.tables[tableId as TableId], actions);
       }
       for (const [queueId, access] of Object.entries(def.queues ?? {})) {
         const pair = props.work.queues[queueId as QueueId];
         if (access) fn.bindQueue(queueId as QueueId, pair.queue, pair.dlq, access);
       }
+      // GetSecretValue alone: CDK's grantRead adds DescribeSecret, which no function calls.
+      const readSecret = (secret: ISecret) => fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
       if (def.providerSecrets) {
-        for (const secret of Object.values(props.proxyCredentials.secrets)) secret.grantRead(fn);
+        for (const secret of Object.values(props.proxyCredentials.secrets)) readSecret(secret);
       }
       if (def.trackierSecret) {
-        props.trackierSecret.grantRead(fn);
+        readSecret(props.trackierSecret);
         fn.addEnvironment(ENV.trackierSecretArn, props.trackierSecret.secretArn);
       }
       this.functions[def.id] = fn;
@@ -97,6 +123,7 @@ export class StatelessStack extends Stack {
 
     this.pipeline = new TracePipeline(this, 'Pipeline', {
       type: props.stateMachineType,
+      leasePatience: props.leasePatience,
       functions: {
         acquireLease: this.fn('AcquireLease'),
         traceHttp: this.fn('TraceHttp'),
@@ -109,6 +136,7 @@ export class StatelessStack extends Stack {
     });
     for (const fn of Object.values(this.functions)) {
       if (fn.def.startsExecutions) this.pipeline.grantStart(fn);
+      if (fn.def.answersTaskTokens) this.pipeline.grantTaskResponse(fn);
       const source = fn.def.sqsSource;
       if (source) {
         const maxConcurrency = props.sqsMaxConcurrency?.[fn.def.id] ?? source.maxConcurrency ?? 5;
@@ -136,6 +164,16 @@ export class StatelessStack extends Stack {
       }
       this.fn('EventIngest').addEnvironment(ENV.corsOrigins, props.eventCorsOrigins.join(','));
     }
+
+    const click = this.fn('Click');
+    const clickBudgetMs = props.clickBudgetMs ?? 1_000;
+    // Past the function's timeout the budget would never be reached: Lambda would cut the click off first.
+    if (!(clickBudgetMs >= 200 && clickBudgetMs < (click.def.timeoutSeconds ?? 10) * 1000)) {
+      throw new Error(`StatelessStack: clickBudgetMs must be at least 200 and below the Click function's timeout (${click.def.timeoutSeconds ?? 10} s)`);
+    }
+    click.addEnvironment(ENV.clickBudgetMs, String(clickBudgetMs));
+    click.addEnvironment(ENV.offerMaxStaleMs, String(props.offerMaxStaleMs ?? 24 * 3_600_000));
+    if (props.trustedCountryHeader) click.addEnvironment(ENV.trustedCountryHeader, props.trustedCountryHeader);
 
     // The click routes humans wait on (HEAD is only ever a bot's): their own latency is alarmed on.
     const clickRoutes = (this.fn('Click').def.routes ?? []).filter((r) => r.method === 'GET').map((r) => `${r.method} ${r.path}`);

@@ -15,7 +15,7 @@
  */
 import { readIamRecords, recordFileFromEnv, type CallRecord, type IamRecord, type RunRecord } from './record';
 
-export type UnusedReason = 'logs' | 'xray' | 'event-source' | 'unused';
+export type UnusedReason = 'logs' | 'xray' | 'event-source' | 'message-move' | 'unused';
 
 export interface UnusedGrant {
   readonly action: string;
@@ -55,11 +55,17 @@ export const REASONS: Record<UnusedReason, string> = {
   logs: 'Lambda writes the function logs with it (AWSLambdaBasicExecutionRole)',
   xray: 'Lambda sends the X-Ray segments with it (active tracing)',
   'event-source': "Lambda's SQS event source polls with the function's role",
+  'message-move': "SQS moves a DLQ's messages back with the caller's permissions (StartMessageMoveTask)",
   unused: 'never called: a least-privilege finding',
 };
 
 /** Lambda's SQS event source mapping needs these on the queue, with the function's role. */
 const EVENT_SOURCE_ACTIONS = new Set(['sqs:receivemessage', 'sqs:deletemessage', 'sqs:getqueueattributes']);
+/**
+ * What a message move task does with the permissions of whoever started it: receive and delete on
+ * the DLQ, send on the queue the messages go back to. No local endpoint sees those calls.
+ */
+const MESSAGE_MOVE_ACTIONS = new Set(['sqs:receivemessage', 'sqs:deletemessage', 'sqs:sendmessage']);
 
 /** IAM's wildcards: `*` any run of characters, `?` one. */
 function wildcard(pattern: string, flags = ''): RegExp {
@@ -115,10 +121,11 @@ export function buildIamReport(records: readonly IamRecord[]): IamReport {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([functionId, grants]) => {
       const usedKeys = used.get(functionId) ?? new Set<string>();
+      const movesMessages = [...grants.values()].some((g) => g.action.toLowerCase() === 'sqs:startmessagemovetask');
       const unused: UnusedGrant[] = [];
       for (const [key, g] of grants) {
         if (usedKeys.has(key)) continue;
-        unused.push({ ...g, reason: reasonFor(g.action, g.resource, eventSources.get(functionId)) });
+        unused.push({ ...g, reason: reasonFor(g.action, g.resource, eventSources.get(functionId), movesMessages) });
       }
       const counts = callCounts.get(functionId) ?? { calls: 0, denied: 0 };
       return { functionId, granted: grants.size, used: usedKeys.size, calls: counts.calls, denied: counts.denied, unused };
@@ -135,11 +142,12 @@ export function buildIamReport(records: readonly IamRecord[]): IamReport {
   };
 }
 
-function reasonFor(action: string, resource: string, eventSources: ReadonlySet<string> | undefined): UnusedReason {
+function reasonFor(action: string, resource: string, eventSources: ReadonlySet<string> | undefined, movesMessages: boolean): UnusedReason {
   const lower = action.toLowerCase();
   if (lower.startsWith('logs:')) return 'logs';
   if (lower.startsWith('xray:')) return 'xray';
   if (EVENT_SOURCE_ACTIONS.has(lower) && eventSources?.has(resource)) return 'event-source';
+  if (movesMessages && MESSAGE_MOVE_ACTIONS.has(lower)) return 'message-move';
   return 'unused';
 }
 

@@ -4,7 +4,8 @@
  * 6 MB response, SQS's 256 KiB message, DynamoDB's 400 KB item. The slow and runaway handlers are
  * test-only functions registered beside the app's (the shipped manifest is untouched).
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import http from 'node:http';
+import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import type { FunctionDef } from '../../lib/manifest/functions';
@@ -71,8 +72,43 @@ test('SQS refuses a message over 256 KiB', async () => {
   await expect(send(SQS_MESSAGE_BYTES + 1)).rejects.toMatchObject({ message: expect.stringMatching(/Message must be shorter than 262144 bytes/) });
 });
 
+test('SQS counts the size in UTF-8 bytes, as AWS does, not in characters', async () => {
+  const send = (body: string) => stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.queues.TraceRequests, MessageBody: body }));
+  const accented = 'é'.repeat(140_000); // 140,000 characters, 280,000 bytes
+  await expect(send(accented)).rejects.toMatchObject({ message: expect.stringMatching(/Message must be shorter than 262144 bytes/) });
+  // Under the limit in bytes, the message is stored exactly as sent.
+  const fits = 'é'.repeat(100_000);
+  await expect(send(fits)).resolves.toMatchObject({ MessageId: expect.any(String) });
+  const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.queues.TraceRequests, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  expect(got.Messages?.map((m) => m.Body)).toEqual([fits]);
+  // In a batch, the entry over the limit fails alone.
+  const batch = await stack.sqs.send(
+    new SendMessageBatchCommand({ QueueUrl: stack.queues.queues.TraceRequests, Entries: [{ Id: 'big', MessageBody: accented }, { Id: 'small', MessageBody: 'é' }] }),
+  );
+  expect(batch.Successful?.map((e) => e.Id)).toEqual(['small']);
+  expect(batch.Failed).toEqual([expect.objectContaining({ Id: 'big', Message: expect.stringMatching(/Message must be shorter than 262144 bytes/) })]);
+});
+
 test('DynamoDB (Local) refuses an item over 400 KB', async () => {
   const put = (bytes: number) => stack.doc.send(new PutCommand({ TableName: stack.tables.Ops, Item: { pk: 'limits', sk: String(bytes), blob: 'x'.repeat(bytes) } }));
   await expect(put(390 * 1024)).resolves.toBeDefined();
   await expect(put(400 * 1024)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/Item size has exceeded the maximum allowed size/) });
+});
+
+test('the local stack answers only to its own Host (127.0.0.1 or localhost on its port): DNS rebinding gets 403', async () => {
+  const get = (host: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: stack.port, path: '/health', headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  expect((await get(`127.0.0.1:${stack.port}`)).status).toBe(200);
+  expect((await get(`localhost:${stack.port}`)).status).toBe(200);
+  expect(await get(`attacker.example:${stack.port}`)).toEqual({ status: 403, body: JSON.stringify({ message: 'Forbidden: unknown Host header' }) });
+  expect((await get('127.0.0.1')).status).toBe(403); // another port's origin
+  expect((await get(`127.0.0.1:${stack.port}.attacker.example`)).status).toBe(403);
 });

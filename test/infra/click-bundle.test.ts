@@ -1,7 +1,7 @@
 /**
  * The click bundle stays lean: built exactly as the CDK builds it, it must not contain the SDK's
  * generated clients (their import alone costs more than the whole cold-start budget; see
- * lambdas/shared/aws-json-client.ts and `npm run bench:click`), nor eagerly the geo database reader.
+ * lambdas/shared/aws-json-client.ts and `npm run bench:click`), nor the geo database reader (TraceStarter's).
  */
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
@@ -39,6 +39,10 @@ it('contains none of the SDK generated clients', () => {
 it('signs and sends with the SDK building blocks', () => {
   const packages = new Set(inputs().map((p) => p.match(/node_modules\/(@[^/]+\/[^/]+|[^/]+)\//)?.[1]).filter(Boolean));
   expect([...packages]).toEqual(expect.arrayContaining(['@smithy/signature-v4', '@smithy/node-http-handler', '@aws-sdk/util-dynamodb']));
+});
+
+it('holds no country database reader: clicks carry the address, the starter resolves it', () => {
+  expect(inputs().filter((p) => /mmdb-lib|lambdas\/geo\//.test(p))).toEqual([]);
 });
 
 it('stays small', () => {

@@ -192,10 +192,48 @@ describe('Operations construct', () => {
     });
   });
 
+  it('alarms on every loss: a lost click or event, a dead-lettered trace, a final Trackier update failure — one is enough', () => {
+    const losses = { ClicksLost: 'ClickLost', EventsLost: 'EventLost', TracesDeadLettered: 'TraceDeadLettered', TrackierUpdatesFailed: 'TrackierUpdateFailedFinal' };
+    for (const [alarm, metric] of Object.entries(losses)) {
+      expect(alarmProps(f.template, alarm)).toMatchObject({
+        Namespace: 'Tracepool',
+        MetricName: metric,
+        // Powertools' dimension on every metric the functions emit.
+        Dimensions: [{ Name: 'service', Value: 'tracepool' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(String(alarmProps(f.template, alarm).AlarmDescription).length).toBeGreaterThan(60); // says what to do
+      // Part of the one page.
+      const logicalId = Object.entries(f.template.findResources('AWS::CloudWatch::Alarm')).find(([, a]) => a.Properties.AlarmName === `OpsTest-${alarm}`)![0];
+      const composite = Object.values(f.template.findResources('AWS::CloudWatch::CompositeAlarm'))[0]!.Properties;
+      expect(JSON.stringify(composite.AlarmRule)).toContain(`"${logicalId}","Arn"`);
+    }
+    const body = JSON.stringify(Object.values(f.template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
+    for (const metric of Object.values(losses)) expect(body).toContain(metric);
+  });
+
+  it('lets the health check read the loss metrics that never reach a table (ClickLost, EventLost) from CloudWatch', () => {
+    const fns = f.template.findResources('AWS::Lambda::Function');
+    const [healthId, health] = Object.entries(fns).find(([id]) => id.startsWith('HealthCheckFn'))!;
+    expect(health.Properties.Environment.Variables).toMatchObject({ LOSS_METRICS_NAMESPACE: 'Tracepool' });
+    const policy = Object.values(f.template.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes(healthId.replace(/[0-9A-F]{8}$/, '')))!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([{ Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' }]),
+    );
+    // The click function (not a monitor) gets neither.
+    const click = Object.entries(fns).find(([id]) => id.startsWith('ClickFn'))![1];
+    expect(click.Properties.Environment?.Variables?.LOSS_METRICS_NAMESPACE).toBeUndefined();
+  });
+
   it('pages once: a composite alarm over every alarm is the only one that notifies the topic, on ALARM and OK', () => {
     const alarms = f.template.findResources('AWS::CloudWatch::Alarm');
-    // DLQs, oldest-message ages, failed and timed-out executions, errors + throttles per function, 5xx, latency, pool, success rate.
-    expect(Object.keys(alarms)).toHaveLength(2 + 2 + 2 + 2 * 2 + 1 + 1 + 2);
+    // DLQs, oldest-message ages, failed and timed-out executions, errors + throttles per function, 5xx, latency, pool, success rate, 4 losses.
+    expect(Object.keys(alarms)).toHaveLength(2 + 2 + 2 + 2 * 2 + 1 + 1 + 2 + 4);
     expect(Object.keys(f.ops.alarms)).toHaveLength(Object.keys(alarms).length);
     for (const a of Object.values(alarms)) {
       expect(a.Properties.AlarmActions).toBeUndefined();

@@ -12,10 +12,17 @@ const blob = (bytes: number) => 'x'.repeat(bytes);
 describe('trace pipeline and the state quota', () => {
   test('on the synthesized trace state machine: a TraceHttp result over the quota is not caught — no release, no failure record', async () => {
     const calls: string[] = [];
-    const sfn = new LocalStepFunctions(synthesizedDefinition(), {
-      invokeTask: async (def) => {
+    const sfn: LocalStepFunctions = new LocalStepFunctions(synthesizedDefinition(), {
+      invokeTask: async (def, input) => {
         calls.push(def.id);
-        if (def.id === 'AcquireLease') return { ipId: 'ip', fence: 1, leaseId: 'l', provider: 'local', country: 'us', acquiredAt: 1 };
+        if (def.id === 'AcquireLease') {
+          const lease = { ipId: 'ip', fence: 1, leaseId: 'l', provider: 'local', country: 'us', acquiredAt: 1, notBefore: new Date(0).toISOString() };
+          // A callback task: the function answers its own token when an IP is free.
+          const { taskToken } = input as { taskToken?: string };
+          if (taskToken === undefined) return lease;
+          sfn.sendTaskSuccess(taskToken, JSON.stringify(lease));
+          return null;
+        }
         if (def.id === 'TraceHttp') return { needsBrowser: false, traceMs: 1, result: { outcome: 'error', finalUrl: blob(300 * 1024) } };
         return {};
       },

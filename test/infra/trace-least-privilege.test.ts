@@ -10,6 +10,7 @@ import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { synthApp } from '../support/cdk-app';
 import type { TableId } from '../../lib/manifest/tables';
+import { FUNCTIONS } from '../../lib/manifest/functions';
 
 // Two providers, so "exactly the provider secrets" means both and nothing more.
 const built = synthApp({ proxyProviders: 'alpha,beta' });
@@ -173,5 +174,63 @@ describe('the other tasks around the learned mode', () => {
       AttributeDefinitions: [{ AttributeName: 'offerId', AttributeType: 'S' }],
       GlobalSecondaryIndexes: Match.absent(),
     });
+  });
+});
+
+/** "Table" or "Table/index/name" → the DynamoDB actions granted there, over all the role's statements. */
+function dynamoGrantsByArn(functionId: string): Record<string, string[]> {
+  const grants: Record<string, Set<string>> = {};
+  for (const s of statementsOf(functionId)) {
+    const ddb = actionsOf(s).filter((a) => a.startsWith('dynamodb:'));
+    for (const r of ddb.length ? resourcesOf(s) : []) {
+      const t = targetOf(r);
+      const key = t.kind === 'table' ? (t.index ? `${t.table}/index/${t.index}` : t.table) : JSON.stringify(r);
+      for (const a of ddb) (grants[key] ??= new Set()).add(a);
+    }
+  }
+  return Object.fromEntries(Object.entries(grants).map(([k, v]) => [k, [...v].sort()]));
+}
+
+/** What the manifest says the function calls, in the same shape. */
+function manifestGrants(functionId: string): Record<string, string[]> {
+  const def = FUNCTIONS.find((f) => f.id === functionId)!;
+  const grants: Record<string, Set<string>> = {};
+  for (const [table, actions] of Object.entries(def.tables ?? {})) {
+    for (const action of actions ?? []) {
+      const index = /^Query:(.+)$/.exec(action)?.[1];
+      (grants[index ? `${table}/index/${index}` : table] ??= new Set()).add(index ? 'dynamodb:Query' : `dynamodb:${action}`);
+    }
+  }
+  return Object.fromEntries(Object.entries(grants).map(([k, v]) => [k, [...v].sort()]));
+}
+
+describe.each(FUNCTIONS.map((f) => f.id))("%s's role", (fn) => {
+  it('holds exactly the DynamoDB calls its manifest entry lists, on exactly those tables and indexes', () => {
+    expect(dynamoGrantsByArn(fn)).toEqual(manifestGrants(fn));
+  });
+
+  it('holds no table-wide or index-wide wildcard and no action the code never makes', () => {
+    const actions = statementsOf(fn).flatMap(actionsOf);
+    expect(actions.filter((a) => /^dynamodb:(DescribeTable|ConditionCheckItem|\*)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('secretsmanager:') && a !== 'secretsmanager:GetSecretValue')).toEqual([]);
+    expect(actions.filter((a) => /^sqs:(GetQueueUrl|ChangeMessageVisibility|PurgeQueue|\*)$/.test(a) && !FUNCTIONS.find((f) => f.id === fn)!.sqsSource)).toEqual([]);
+  });
+});
+
+describe('the click, on the public edge', () => {
+  it('may send to the trace queue and nothing else of SQS', () => {
+    const sqs = statementsOf('Click').filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
+    expect(sqs.flatMap(resourcesOf)).toHaveLength(1);
+  });
+
+  it('writes Ops only by PutItem (parked clicks, its bot-skip count): no update, delete or read', () => {
+    expect(dynamoGrantsByArn('Click').Ops).toEqual(['dynamodb:PutItem']);
+    expect(Object.keys(dynamoGrantsByArn('Click')).sort()).toEqual(['Catalog', 'Ops']);
+  });
+
+  it('reads offers by key only: no Query, no Scan, no index of the Catalog', () => {
+    expect(dynamoGrantsByArn('Click').Catalog).toEqual(['dynamodb:GetItem']);
+    expect(Object.keys(dynamoGrantsByArn('Click')).filter((k) => k.includes('/index/'))).toEqual([]);
   });
 });

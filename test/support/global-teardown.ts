@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { DynamoDbLocal } from '../../local/dynamodb-local';
 import type { SqsLocal } from '../../local/sqs-local';
 
@@ -6,4 +7,5 @@ export default async function globalTeardown(): Promise<void> {
     | { ddb: DynamoDbLocal; sqs: SqsLocal }
     | undefined;
   await Promise.all([local?.ddb.stop(), local?.sqs.stop()]);
+  if (process.env.TEST_RUN_DIR) rmSync(process.env.TEST_RUN_DIR, { recursive: true, force: true });
 }

@@ -165,7 +165,7 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
     if (p === '/cookie-then-computed') return redirect(res, 302, '/needs-cookie-js', { 'set-cookie': 'seen=1; Path=/' });
     if (p === '/needs-cookie-js') {
       if (!/(?:^|;\s*)seen=1/.test(String(req.headers.cookie ?? ''))) return html(res, page('no cookie, no offer'), 403);
-      return html(res, page('', `<script>location.href = '/land' + 'ing?cookie=carried';</script>`));
+      return html(res, page('', `<script>var to = ['/land', 'ing?cookie=carried']; location.href = to.join('');</script>`));
     }
     if (p === '/ua-gate') {
       if (!/Mozilla\/5\.0 .*Chrome\/\d+/.test(ua) || /HeadlessChrome/.test(ua)) return html(res, page('bots not welcome'), 403);

@@ -15,6 +15,8 @@ export interface WorkerTrace {
   result: TraceResult;
   /** Lookups per name made through the scripted resolver. */
   resolverCalls: Record<string, number>;
+  /** HTTP mode only: set when it handed the page it stopped on to the browser. */
+  needsBrowser?: { needed: boolean; reason?: string };
 }
 
 export interface TraceWorker {
@@ -31,7 +33,7 @@ export function startTraceWorker(): TraceWorker {
   const waiting = new Map<number, { resolve: (r: WorkerTrace) => void; reject: (e: Error) => void }>();
   let next = 1;
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    let msg: { id: number; result?: TraceResult; resolverCalls?: Record<string, number>; error?: string };
+    let msg: { id: number; result?: TraceResult; resolverCalls?: Record<string, number>; needsBrowser?: WorkerTrace['needsBrowser']; error?: string };
     try {
       msg = JSON.parse(line) as typeof msg;
     } catch {
@@ -40,7 +42,7 @@ export function startTraceWorker(): TraceWorker {
     const w = waiting.get(msg.id);
     if (!w) return;
     waiting.delete(msg.id);
-    if (msg.result) w.resolve({ result: msg.result, resolverCalls: msg.resolverCalls ?? {} });
+    if (msg.result) w.resolve({ result: msg.result, resolverCalls: msg.resolverCalls ?? {}, ...(msg.needsBrowser ? { needsBrowser: msg.needsBrowser } : {}) });
     else w.reject(new Error(msg.error ?? 'worker error'));
   });
   child.on('exit', (code) => {

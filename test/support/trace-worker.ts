@@ -2,7 +2,7 @@
 // not transform, so browser and auto traces run here (one warm browser for the whole test file)
 // and results travel back as JSON lines. Run with `node --import tsx test/support/trace-worker.ts`.
 import { createInterface } from 'node:readline';
-import { InMemoryModeMemory, sharedBrowser, trace, type TraceOptions } from '../../lambdas/tracer/index';
+import { InMemoryModeMemory, sharedBrowser, trace, traceHttp, type TraceOptions, type TraceResult } from '../../lambdas/tracer/index';
 import type { Resolver } from '../../lambdas/tracer/ssrf-guard';
 
 interface WorkerRequest {
@@ -44,8 +44,11 @@ lines.on('line', (line) => {
     if (!memories.has(memory)) memories.set(memory, new InMemoryModeMemory());
     options.modeMemory = memories.get(memory);
   }
-  const job = trace(req.url, options)
-    .then((result) => process.stdout.write(`${JSON.stringify({ id: req.id, result, resolverCalls })}\n`))
+  // HTTP mode also says whether it handed the page on (the differential suite checks it).
+  const run: Promise<{ result: TraceResult; needsBrowser?: unknown }> =
+    options.mode === 'http' ? traceHttp(req.url, options).then((r) => ({ result: r.result, needsBrowser: r.needsBrowser })) : trace(req.url, options).then((result) => ({ result }));
+  const job = run
+    .then(({ result, needsBrowser }) => process.stdout.write(`${JSON.stringify({ id: req.id, result, resolverCalls, needsBrowser })}\n`))
     .catch((e: unknown) => process.stdout.write(`${JSON.stringify({ id: req.id, error: String(e) })}\n`))
     .then(() => undefined);
   inflight.add(job);

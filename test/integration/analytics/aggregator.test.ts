@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { Aggregator, type QueueRecord } from '../../../lambdas/analytics/aggregator';
+import { Aggregator, type AggregatorDeps, type QueueRecord } from '../../../lambdas/analytics/aggregator';
+import { DynamoAggregateStore } from '../../../lambdas/analytics/aggregate-store';
 import { CachedDynamoAccountResolver, type AccountResolver } from '../../../lambdas/analytics/account-resolver';
 import { aggPk, doneKey, hourSk, rawEventKey, tokenAttr } from '../../../lambdas/analytics/keys';
+import { DynamoHourlyCounters } from '../../../lambdas/analytics/hourly-counters';
 import { getHourlyMetrics } from '../../../lambdas/analytics/hourly-metrics';
 import { cityGeoLookup } from '../../../lambdas/geo/geo-lookup';
 import { freshTables, localDynamo } from '../../support/local-endpoints';
@@ -21,11 +23,11 @@ beforeAll(async () => {
 });
 afterAll(() => client.destroy());
 
-function aggregator(overrides: Partial<ConstructorParameters<typeof Aggregator>[0]> = {}) {
+/** An aggregator on the table adapter over `client` (the local client, or one with a fault injected). */
+function aggregator({ doc: client = doc, ...overrides }: Partial<AggregatorDeps> & { doc?: Pick<typeof doc, 'send'> } = {}) {
   let now = T0 + 1_000;
   const agg = new Aggregator({
-    doc,
-    tableName: tables.Analytics,
+    store: new DynamoAggregateStore(client, tables.Analytics),
     accounts: fixedAccount(),
     geo,
     now: () => now,
@@ -352,7 +354,7 @@ test('account id comes from the catalog (cached); unknown campaigns are filed un
   await expectExact(strangerEvents, 'unknown');
 
   const metrics = await getHourlyMetrics(
-    { doc, tableName: tables.Analytics },
+    new DynamoHourlyCounters(doc, tables.Analytics),
     { campaignId: known, fromMs: T0 - 2 * HOUR, toMs: T0 },
   );
   const want = expected(knownEvents);
@@ -366,7 +368,7 @@ test('account id comes from the catalog (cached); unknown campaigns are filed un
   expect(metrics.hours.map((r) => r.hour)).toEqual([...metrics.hours.map((r) => r.hour)].sort());
 
   // Narrower range → only that hour.
-  const oneHour = await getHourlyMetrics({ doc, tableName: tables.Analytics }, { campaignId: known, fromMs: T0, toMs: T0 });
+  const oneHour = await getHourlyMetrics(new DynamoHourlyCounters(doc, tables.Analytics), { campaignId: known, fromMs: T0, toMs: T0 });
   expect(new Set(oneHour.hours.map((r) => r.hour))).toEqual(new Set([new Date(T0).toISOString().replace('.000Z', 'Z')]));
 });
 

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createIngest, type IngestRequest } from '../../../lambdas/analytics/ingest';
+import { SqsEventQueue } from '../../../lambdas/analytics/event-queue';
+import { AwsJsonClient, SQS } from '../../../lambdas/shared/aws-json-client';
 import { Aggregator } from '../../../lambdas/analytics/aggregator';
+import { DynamoAggregateStore } from '../../../lambdas/analytics/aggregate-store';
+import { DynamoHourlyCounters } from '../../../lambdas/analytics/hourly-counters';
 import { getHourlyMetrics, parseHourlyQuery } from '../../../lambdas/analytics/hourly-metrics';
 import type { QueuedEvent } from '../../../lambdas/analytics/event-schema';
 import { cityGeoLookup } from '../../../lambdas/geo/geo-lookup';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
 
-const { client: sqs } = localSqs();
+const { client: sqs, endpoint: sqsEndpoint } = localSqs();
+/** The adapter the handler wires, pointed at local SQS. */
+const eventQueue = (queueUrl: string, endpoint = sqsEndpoint, maxAttempts?: number) =>
+  new SqsEventQueue(new AwsJsonClient(SQS, { region: LOCAL_REGION, endpoint: new URL(endpoint), credentials: localCredentials, maxAttempts }), queueUrl);
 const { client: ddb, doc } = localDynamo();
 afterAll(() => {
   sqs.destroy();
@@ -37,7 +44,7 @@ async function drain(queueUrl: string): Promise<{ messageId: string; body: strin
 
 test('a valid event is enqueued with a UUIDv7 eventId and answered 204', async () => {
   const { queues } = await freshQueues('ingest');
-  const ingest = createIngest({ sqs, queueUrl: queues.Events, now: () => NOW });
+  const ingest = createIngest({ queue: eventQueue(queues.Events), now: () => NOW });
   const result = await ingest(request({ params: { ...request().params, timestamp: String(NOW - 60_000) } }));
   expect(result).toMatchObject({ status: 204, outcome: 'queued' });
   const [message, ...rest] = await drain(queues.Events);
@@ -64,7 +71,7 @@ test('a valid event is enqueued with a UUIDv7 eventId and answered 204', async (
 
 test('invalid events are dropped with 204 (400 in strict mode) and nothing is enqueued', async () => {
   const { queues } = await freshQueues('ingest');
-  const ingest = createIngest({ sqs, queueUrl: queues.Events, now: () => NOW });
+  const ingest = createIngest({ queue: eventQueue(queues.Events), now: () => NOW });
   const bad = request({ params: { ...ids, campaign_id: 'abc', page_url: 'https://x.example' } });
   expect(await ingest(bad)).toEqual({ status: 204, outcome: 'invalid', reason: 'invalid_id' });
   expect(await ingest({ ...bad, params: { ...bad.params, strict: '1' } })).toEqual({
@@ -81,23 +88,20 @@ test('invalid events are dropped with 204 (400 in strict mode) and nothing is en
 });
 
 test('an unreachable queue still answers 204: the event is reported lost and logged', async () => {
-  const dead = new SQSClient({ endpoint: 'http://127.0.0.1:9', region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 1 });
   const logged: string[] = [];
   const ingest = createIngest({
-    sqs: dead,
-    queueUrl: 'http://127.0.0.1:9/000000000000/nowhere',
+    queue: eventQueue('http://127.0.0.1:9/000000000000/nowhere', 'http://127.0.0.1:9', 1),
     now: () => NOW,
     log: { warn: (m) => logged.push(m), error: (m) => logged.push(m) },
   });
   const result = await ingest(request());
   expect(result).toMatchObject({ status: 204, outcome: 'lost' });
   expect(logged).toEqual(['analytics.event.lost']);
-  dead.destroy();
 });
 
 test('pixel → queue → aggregator → hourly metrics, end to end on the local endpoints', async () => {
   const [{ queues }, tables] = await Promise.all([freshQueues('ingest-e2e'), freshTables('ingest-e2e')]);
-  const ingest = createIngest({ sqs, queueUrl: queues.Events, now: () => NOW });
+  const ingest = createIngest({ queue: eventQueue(queues.Events), now: () => NOW });
   const units = [randomUUID(), randomUUID()];
   const campaign = randomUUID();
   for (let i = 0; i < 25; i++) {
@@ -112,8 +116,7 @@ test('pixel → queue → aggregator → hourly metrics, end to end on the local
   const messages = await drain(queues.Events);
   expect(messages).toHaveLength(25);
   const agg = new Aggregator({
-    doc,
-    tableName: tables.Analytics,
+    store: new DynamoAggregateStore(doc, tables.Analytics),
     accounts: { accountFor: async () => 'acct-e2e' },
     geo: cityGeoLookup(),
     now: () => NOW + 5_000,
@@ -122,7 +125,7 @@ test('pixel → queue → aggregator → hourly metrics, end to end on the local
     expect((await agg.processBatch(messages.slice(i, i + 10))).batchItemFailures).toEqual([]);
   }
   const query = parseHourlyQuery({ campaign_id: campaign, from: '2026-11-23', to: '2026-11-23' }, NOW);
-  const metrics = await getHourlyMetrics({ doc, tableName: tables.Analytics }, query);
+  const metrics = await getHourlyMetrics(new DynamoHourlyCounters(doc, tables.Analytics), query);
   expect(metrics).toEqual({
     campaign_id: campaign,
     from: '2026-11-23T00:00:00Z',

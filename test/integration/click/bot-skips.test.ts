@@ -1,7 +1,7 @@
 /**
  * Bot-skipped clicks and the trace list's hint, through the deployed handler modules against
  * DynamoDB Local and local SQS: a click with curl's User-Agent is redirected, not queued, and
- * counted in Ops (by the click's lean client, after the response); GET /admin/traces then explains
+ * counted in Ops (by the click's lean client, after the response, with PutItem only); GET /admin/traces then explains
  * its empty list. A browser's click is queued and not counted.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -117,17 +117,22 @@ describe('bot-skipped clicks', () => {
     expect((await list({ offerId: 'shoes', status: 'failed' })).body.hint).toBeUndefined();
   });
 
-  it('adds across hours and execution environments (atomic ADD), reading the current and previous hour', async () => {
+  it("sums every environment's own item (a PutItem of its running total), reading the current and previous hour", async () => {
     const lean = new AwsJsonClient(DYNAMODB, { region: LOCAL_REGION, endpoint: new URL(ddbEndpoint), credentials: localCredentials });
     try {
       const store = new LeanBotSkipStore(lean, tables.Ops);
       const now = Date.now();
       const previous = hourBucket(now - 3_600_000);
       const exp = Math.floor(now / 1000) + 60;
-      await Promise.all([store.add('bags', previous, 2, exp), store.add('bags', previous, 5, exp), store.add('bags', hourBucket(now - 2 * 3_600_000), 100, exp)]);
-      expect(await readBotSkips(doc, tables.Ops, now, 'bags')).toEqual({ count: 7, since: `${previous}:00:00.000Z` });
-      const item = await doc.send(new GetCommand({ TableName: tables.Ops, Key: botSkipsKey(previous, 'bags') }));
-      expect(item.Item).toEqual({ ...botSkipsKey(previous, 'bags'), skipped: 7, expiresAt: exp });
+      const put = (instanceId: string, skipped: number, hour = previous) => store.put({ offerId: 'bags', hour, instanceId, skipped, expiresAt: exp });
+      await Promise.all([put('env-a', 2), put('env-b', 5), put('env-c', 100, hourBucket(now - 2 * 3_600_000))]);
+      await put('env-a', 3); // env-a's total grew: its item is overwritten, not added to
+      expect(await readBotSkips(doc, tables.Ops, now, 'bags')).toEqual({ count: 8, since: `${previous}:00:00.000Z` });
+      const item = await doc.send(new GetCommand({ TableName: tables.Ops, Key: botSkipsKey(previous, 'bags', 'env-a') }));
+      expect(item.Item).toEqual({ ...botSkipsKey(previous, 'bags', 'env-a'), skipped: 3, expiresAt: exp });
+      // An offer whose id starts like another's is counted apart.
+      await store.put({ offerId: 'bags-2', hour: previous, instanceId: 'env-a', skipped: 9, expiresAt: exp });
+      expect((await readBotSkips(doc, tables.Ops, now, 'bags')).count).toBe(8);
     } finally {
       lean.destroy();
     }

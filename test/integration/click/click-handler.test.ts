@@ -1,7 +1,8 @@
 /**
  * The deployed click handler module (middy, Powertools, the lean client) invoked with API Gateway
  * events against DynamoDB Local and local SQS, configured through the same variables the CDK sets.
- * Covers what the local stack's router cannot: the clicker's public source IP.
+ * Covers what the local stack's router cannot: the clicker's public source IP, and which country
+ * header the deployment trusts.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -9,7 +10,7 @@ import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/l
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
 import { parseTraceRequest } from '../../../lambdas/trace-requests/trace-request';
-import { queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
+import { ENV, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
@@ -75,20 +76,29 @@ describe('click handler', () => {
     expect(await drain()).toEqual([expect.objectContaining({ offerId: 'fixed', country: 'de', params: { gclid: 'G-1', fbclid: 'F-1' } })]);
   });
 
-  it('takes an auto offer country from the viewer-country header', async () => {
-    expect((await handler(event('auto', { headers: { 'cloudfront-viewer-country': 'FR' }, sourceIp: '8.8.8.8' }), context)).statusCode).toBe(302);
-    expect((await drain()).map((r) => r.country)).toEqual(['fr']);
+  it("ignores viewer-country headers the deployment does not trust: the click's address travels for the starter to resolve", async () => {
+    const spoofed = { 'cloudfront-viewer-country': 'FR', 'cf-ipcountry': 'FR', 'x-viewer-country': 'FR' };
+    expect((await handler(event('auto', { headers: spoofed, sourceIp: '8.8.8.8' }), context)).statusCode).toBe(302);
+    expect((await drain()).map((r) => [r.country, r.clientIp])).toEqual([['any', '8.8.8.8']]);
   });
 
-  it('else from the source IP, through the country database loaded on first use', async () => {
-    expect((await handler(event('auto', { sourceIp: '8.8.8.8' }), context)).statusCode).toBe(302);
-    expect((await handler(event('auto', { sourceIp: '81.2.69.142' }), context)).statusCode).toBe(302);
-    expect((await drain()).map((r) => r.country).sort()).toEqual(['gb', 'us']);
+  it('believes the one header the deployment names', async () => {
+    process.env[ENV.trustedCountryHeader] = 'cf-ipcountry';
+    try {
+      await jest.isolateModulesAsync(async () => {
+        const trusting = (await import('../../../lambdas/click/handler')).handler;
+        await trusting(event('auto', { headers: { 'cf-ipcountry': 'FR', 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
+        await trusting(event('auto', { headers: { 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
+      });
+    } finally {
+      delete process.env[ENV.trustedCountryHeader];
+    }
+    expect((await drain()).map((r) => [r.country, r.clientIp]).sort()).toEqual([['any', '8.8.8.8'], ['fr', undefined]]);
   });
 
-  it('queues "any" when the IP tells nothing (private address)', async () => {
-    expect((await handler(event('auto', { sourceIp: '10.1.2.3' }), context)).statusCode).toBe(302);
-    expect((await drain()).map((r) => r.country)).toEqual(['any']);
+  it('sends no address for an offer with its own country', async () => {
+    expect((await handler(event('fixed', { sourceIp: '8.8.8.8' }), context)).statusCode).toBe(302);
+    expect((await drain())[0]).not.toHaveProperty('clientIp');
   });
 
   it('answers an unknown offer with the 404 page', async () => {

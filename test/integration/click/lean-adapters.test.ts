@@ -4,12 +4,13 @@
  * read it with the SDK), and what they read must be what the SDK reads.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { v7 as uuidv7 } from 'uuid';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
-import { AwsJsonClient, AwsServiceError, DYNAMODB, SQS } from '../../../lambdas/shared/aws-json-client';
+import { AwsJsonClient, AwsServiceError, DYNAMODB, SigningWindowPassed, SQS } from '../../../lambdas/shared/aws-json-client';
 import { LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../../../lambdas/adapters/lean-adapters';
 import { ParkingTable } from '../../../lambdas/adapters/trace-queue';
-import { DurableTraceSink, PARKED_PK } from '../../../lambdas/adapters/trace-sink';
+import { DurableTraceSink, PARK_SIGN_WINDOW_MS, PARKED_PK, PARKED_RETENTION_DAYS, parkKeyTime } from '../../../lambdas/adapters/trace-sink';
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
 import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
@@ -86,8 +87,30 @@ describe('LeanParkingTable', () => {
     const read = async (traceId: string) =>
       (await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: traceId } }))).Item;
     const [leanItem, sdkItem] = [await read(a.traceId), await read(b.traceId)];
-    expect(leanItem).toEqual({ ...sdkItem, sk: a.traceId, request: a });
-    expect(leanItem).toMatchObject({ request: a, reason: 'TimeoutError: slow', parkedAt: 42 });
+    const expiresAt = Math.floor(parkKeyTime(a.traceId) / 1000) + PARKED_RETENTION_DAYS * 86_400;
+    expect(leanItem).toEqual({ ...sdkItem, sk: a.traceId, body: JSON.stringify(a), expiresAt });
+    expect(leanItem).toEqual({ pk: PARKED_PK, sk: a.traceId, body: JSON.stringify(a), reason: 'TimeoutError: slow', parkedAt: 42, expiresAt });
+  });
+
+  it('parks under a fresh key when the park can no longer be signed within the window of its traceId (a hand-off frozen with its environment)', async () => {
+    const tables = await freshTables('lean-park-late');
+    const old = request({ traceId: uuidv7({ msecs: Date.now() - PARK_SIGN_WINDOW_MS - 1000 }) });
+    const startedAt = Date.now();
+    await new LeanParkingTable(dynamodb, tables.Ops).park(old, startedAt, 'TimeoutError: slow');
+    expect((await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: old.traceId } }))).Item).toBeUndefined();
+    const { Items } = await doc.send(new QueryCommand({ TableName: tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARKED_PK } }));
+    expect(Items).toHaveLength(1);
+    expect(JSON.parse(Items![0]!.body as string)).toEqual(old);
+    expect(parkKeyTime(Items![0]!.sk as string)).toBeGreaterThanOrEqual(startedAt);
+  });
+
+  it('sends no attempt signed after the call\'s window', async () => {
+    const tables = await freshTables('lean-window');
+    const item = { pk: { S: PARKED_PK }, sk: { S: 'late' } };
+    await expect(dynamodb.call('PutItem', { TableName: tables.Ops, Item: item }, { notSignedAfter: Date.now() - 1 })).rejects.toBeInstanceOf(SigningWindowPassed);
+    expect((await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: 'late' } }))).Item).toBeUndefined();
+    await dynamodb.call('PutItem', { TableName: tables.Ops, Item: item }, { notSignedAfter: Date.now() + 60_000 });
+    expect((await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: 'late' } }))).Item).toBeDefined();
   });
 });
 
@@ -110,6 +133,6 @@ describe('DurableTraceSink over the lean adapters', () => {
     }
     expect(errors).toEqual([expect.objectContaining({ code: 'ECONNREFUSED' })]);
     const parked = await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: req.traceId } }));
-    expect(parked.Item).toMatchObject({ request: req, parkedAt: 7 });
+    expect(parked.Item).toMatchObject({ body: JSON.stringify(req), parkedAt: 7 });
   });
 });

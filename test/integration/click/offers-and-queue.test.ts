@@ -87,7 +87,7 @@ describe('durable trace sink', () => {
     expect(await sink.submit(req)).toBe('parked');
     expect(errors).toHaveLength(1);
     const parked = await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: req.traceId } }));
-    expect(parked.Item).toMatchObject({ request: req, parkedAt: 42 });
+    expect(parked.Item).toMatchObject({ body: JSON.stringify(req), parkedAt: 42 });
     down.destroy();
   });
 

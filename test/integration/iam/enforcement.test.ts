@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ListMessageMoveTasksCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -36,7 +36,7 @@ const LOCAL_PROVIDER_SECRET = 'tracepool/local/proxy/local';
 type Upstreams = { dynamodb: string; sqs: string; services: string };
 
 /** The click without its Catalog grant and its queue grant: a copy, the shipped manifest untouched. */
-const WITHOUT_CLICK_GRANTS: readonly FunctionDef[] = FUNCTIONS.map((f) => (f.id === 'Click' ? { ...f, tables: { Ops: 'readWrite' }, queues: {} } : f));
+const WITHOUT_CLICK_GRANTS: readonly FunctionDef[] = FUNCTIONS.map((f) => (f.id === 'Click' ? { ...f, tables: { Ops: ['PutItem', 'UpdateItem'] }, queues: {} } : f));
 
 describe('IAM enforced on the local endpoints', () => {
   let tables: TableNames;
@@ -107,7 +107,6 @@ describe('IAM enforced on the local endpoints', () => {
     expect(click.grants.map((g) => `${g.action} ${g.resource}`)).toEqual(
       expect.arrayContaining([
         `dynamodb:GetItem arn:aws:dynamodb:us-east-1:000000000000:table/${tables.Catalog}`,
-        `dynamodb:Query arn:aws:dynamodb:us-east-1:000000000000:table/${tables.Catalog}/index/byCampaign`,
         `dynamodb:PutItem arn:aws:dynamodb:us-east-1:000000000000:table/${tables.Ops}`,
         `sqs:SendMessage ${queues.dlqArns.TraceRequests.replace(/-dlq$/, '')}`,
         'logs:PutLogEvents *',
@@ -163,27 +162,33 @@ describe('IAM enforced on the local endpoints', () => {
     expect(attributes.Attributes?.ApproximateNumberOfMessages).toBe('0');
 
     // The grants the copy kept still work.
-    await expect(ddb.send(new GetItemCommand({ TableName: tables.Ops, Key: { pk: { S: 'parked' }, sk: { S: 'iam' } } }))).resolves.toBeDefined();
+    await expect(ddb.send(new PutItemCommand({ TableName: tables.Ops, Item: { pk: { S: 'parked' }, sk: { S: 'iam-2' } } }))).resolves.toBeDefined();
   });
 
   it('a query on an index the policy does not name is denied, though DynamoDB serves it and the table is granted', async () => {
-    // An index the CDK definitions do not have (so no policy names it), added to the local table.
+    // An index the CDK definitions do not have (so no policy names it), on the local table. The
+    // table is recreated with it rather than updated: DynamoDB Local backfills an index added by
+    // UpdateTable in the background, and with the hundreds of tables a full test run leaves, that
+    // took longer than the test's timeout.
+    const { Table: catalog } = await direct.client.send(new DescribeTableCommand({ TableName: tables.Catalog }));
+    await direct.client.send(new DeleteTableCommand({ TableName: tables.Catalog }));
     await direct.client.send(
-      new UpdateTableCommand({
+      new CreateTableCommand({
         TableName: tables.Catalog,
-        AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'byName', KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } } }],
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...(catalog?.AttributeDefinitions ?? []), { AttributeName: 'name', AttributeType: 'S' }],
+        KeySchema: catalog?.KeySchema,
+        GlobalSecondaryIndexes: [
+          ...(catalog?.GlobalSecondaryIndexes ?? []).map((ix) => ({ IndexName: ix.IndexName, KeySchema: ix.KeySchema, Projection: ix.Projection })),
+          { IndexName: 'byName', KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+        ],
       }),
     );
-    for (let i = 0; i < 50; i++) {
-      const { Table } = await direct.client.send(new DescribeTableCommand({ TableName: tables.Catalog }));
-      if (Table?.GlobalSecondaryIndexes?.find((ix) => ix.IndexName === 'byName')?.IndexStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const query = (index: string) => new QueryCommand({ TableName: tables.Catalog, IndexName: index, KeyConditionExpression: '#k = :v', ExpressionAttributeNames: { '#k': index === 'byName' ? 'name' : 'url1CampaignId' }, ExpressionAttributeValues: { ':v': { S: 'x' } } });
     await expect(direct.client.send(query('byName'))).resolves.toMatchObject({ Count: 0 });
 
-    const ddb = as(DynamoDBClient, 'Click', iam.endpoints.dynamodb);
+    // The webhook looks pairs up by campaign id: that index, and only that one, is its to query.
+    const ddb = as(DynamoDBClient, 'TrackierWebhook', iam.endpoints.dynamodb);
     await expect(ddb.send(query('byCampaign'))).resolves.toMatchObject({ Count: 0 });
     await expect(ddb.send(query('byName'))).rejects.toMatchObject({
       name: 'AccessDeniedException',
@@ -252,7 +257,9 @@ describe('IAM enforced on the local endpoints', () => {
     expect(report.calls).toBe(totals.shipped.evaluated);
     expect(report.denied).toBe(totals.shipped.denied);
     const click = report.functions.find((f) => f.functionId === 'Click')!;
-    expect(click.unused).toEqual(expect.arrayContaining([{ action: 'dynamodb:Scan', resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/{Catalog}', reason: 'unused' }]));
+    // The click calls all three of its grants here: what is left unused is Lambda's own (logs, X-Ray).
+    expect(click.unused.length).toBeGreaterThan(0);
+    expect(click.unused.filter((u) => u.reason !== 'logs' && u.reason !== 'xray')).toEqual([]);
     expect(click.unused.some((u) => u.action === 'dynamodb:GetItem' && u.resource.endsWith('table/{Catalog}'))).toBe(false);
     expect(report.deniedCalls).toEqual(expect.arrayContaining([expect.objectContaining({ functionId: 'Click', action: 'secretsmanager:GetSecretValue' })]));
     expect(formatIamReport(report)).toContain('Granted and never used:');

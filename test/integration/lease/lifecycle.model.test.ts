@@ -20,6 +20,8 @@ interface Model {
   availableAt?: number;
   owner?: string;
   leaseId?: string;
+  /** The lease the last release released: a retried release of it is answered as already done. */
+  lastReleased?: string;
   fence: number;
   consecutive: number;
 }
@@ -76,10 +78,14 @@ class Release implements Cmd {
     const now = r.clock.now;
     const result = await r.f.pool.release(lease, this.outcome);
     let expected: ReleaseResult;
-    if (lease.leaseId !== m.leaseId) expected = { released: false, reason: 'lease_lost' };
+    // Released, and the IP leased again since (a release hands it on to a waiting trace): a retry
+    // of that release is told it is done, not that its lease was lost.
+    if (lease.leaseId === m.lastReleased) expected = { released: false, reason: 'already_released' };
+    else if (lease.leaseId !== m.leaseId) expected = { released: false, reason: 'lease_lost' };
     else if (m.owner === undefined) expected = { released: false, reason: 'already_released' };
     else {
       m.owner = undefined;
+      m.lastReleased = lease.leaseId;
       m.availableAt = now + C;
       if (this.outcome === 'success') m.consecutive = 0;
       if (this.outcome === 'proxy_failure') m.consecutive++;

@@ -2,6 +2,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { alertHistory, openAlerts, reconcileAlerts, type AlertEvent, type AlertPublisher } from '../../../lambdas/ops/alerts';
 import type { HealthWarning } from '../../../lambdas/ops/thresholds';
+import { dynamoAlertStore } from '../../../lambdas/ops/ops-table';
 import { freshTables, localDynamo } from '../../support/local-endpoints';
 
 const { client, doc } = localDynamo();
@@ -35,7 +36,7 @@ function recorder(): AlertPublisher & { events: AlertEvent[]; failNext: number }
 async function setup() {
   const tables = await freshTables('alerts');
   const publisher = recorder();
-  return { publisher, deps: { doc, opsTable: tables.Ops, publisher, historyDays: 30 } };
+  return { publisher, opsTable: tables.Ops, deps: { store: dynamoAlertStore({ doc, opsTable: tables.Ops }), publisher, historyDays: 30 } };
 }
 
 describe('alerts', () => {
@@ -48,14 +49,14 @@ describe('alerts', () => {
 
     const r2 = await reconcileAlerts(deps, [w('queue_depth', 'critical', 150)], [...checked], T0 + 300_000);
     expect(r2).toMatchObject({ opened: [], stillOpen: ['queue_depth'], published: 0 });
-    const open = await openAlerts(deps);
+    const open = await openAlerts(deps.store);
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ type: 'queue_depth', severity: 'critical', value: 150, openedAt: new Date(T0).toISOString() });
 
     const r3 = await reconcileAlerts(deps, [], [...checked], T0 + 600_000);
     expect(r3).toMatchObject({ resolved: ['queue_depth'], published: 1 });
-    expect(await openAlerts(deps)).toEqual([]);
-    const history = await alertHistory(deps, 'queue_depth');
+    expect(await openAlerts(deps.store)).toEqual([]);
+    const history = await alertHistory(deps.store, 'queue_depth');
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ openedAt: new Date(T0).toISOString(), resolvedAt: new Date(T0 + 600_000).toISOString(), severity: 'critical' });
     expect((history[0] as unknown as { expiresAt: number }).expiresAt).toBe(Math.floor((T0 + 600_000) / 1000) + 30 * 86_400);
@@ -71,7 +72,7 @@ describe('alerts', () => {
     await reconcileAlerts(deps, [w('success_rate', 'critical', 40)], ['success_rate'], T0);
     const r = await reconcileAlerts(deps, [], ['queue_depth'], T0 + 300_000); // not enough samples: success_rate not checked
     expect(r.resolved).toEqual([]);
-    expect((await openAlerts(deps)).map((a) => a.type)).toEqual(['success_rate']);
+    expect((await openAlerts(deps.store)).map((a) => a.type)).toEqual(['success_rate']);
   });
 
   it('two concurrent health checks open once, notify once, resolve once', async () => {
@@ -82,23 +83,23 @@ describe('alerts', () => {
       const opened = await Promise.all([1, 2, 3].map(() => reconcileAlerts(deps, warnings, [...checked], T0 + round * 10)));
       if (round === 0) expect(opened.flatMap((r) => r.opened).sort()).toEqual([...checked].sort());
     }
-    expect(await openAlerts(deps)).toHaveLength(3);
+    expect(await openAlerts(deps.store)).toHaveLength(3);
     expect(publisher.events.filter((e) => e.kind === 'opened').map((e) => e.type).sort()).toEqual([...checked].sort());
 
     const resolved = await Promise.all([1, 2, 3].map(() => reconcileAlerts(deps, [], [...checked], T0 + 1000)));
     expect(resolved.flatMap((r) => r.resolved).sort()).toEqual([...checked].sort());
-    expect(await openAlerts(deps)).toEqual([]);
+    expect(await openAlerts(deps.store)).toEqual([]);
     expect(publisher.events.filter((e) => e.kind === 'resolved')).toHaveLength(3);
-    for (const type of checked) expect(await alertHistory(deps, type)).toHaveLength(1);
+    for (const type of checked) expect(await alertHistory(deps.store, type)).toHaveLength(1);
   });
 
   it('a failed notification is sent again by the next run, once', async () => {
-    const { deps, publisher } = await setup();
+    const { deps, publisher, opsTable } = await setup();
     publisher.failNext = 1;
     const r1 = await reconcileAlerts(deps, [w('queue_depth')], ['queue_depth'], T0);
     expect(r1.opened).toEqual(['queue_depth']);
     expect(r1.publishErrors).toEqual([{ type: 'queue_depth', kind: 'opened', error: 'bus down' }]);
-    const item = await doc.send(new GetCommand({ TableName: deps.opsTable, Key: { pk: 'alert#queue_depth', sk: 'open' } }));
+    const item = await doc.send(new GetCommand({ TableName: opsTable, Key: { pk: 'alert#queue_depth', sk: 'open' } }));
     expect(item.Item?.publishedAt).toBeUndefined();
 
     const r2 = await reconcileAlerts(deps, [w('queue_depth')], ['queue_depth'], T0 + 300_000);

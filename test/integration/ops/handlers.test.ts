@@ -1,14 +1,21 @@
 /**
- * The operations handlers through their real wiring (config from env, module-scope clients) on
- * the local endpoints: GET /admin/pool, GET /admin/status, POST|GET /admin/dlq/redrive, the
- * scheduled health check and cleanup.
+ * The operations handlers through their real wiring (each module's makeDeps from a config, with
+ * clients on the local endpoints): GET /admin/pool, GET /admin/status, POST|GET /admin/dlq/redrive,
+ * the scheduled health check and cleanup.
  */
 import type { Context } from 'aws-lambda';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
-import { LOCAL_REGION, localCredentials, waitFor } from '../../../local/net';
+import { waitFor } from '../../../local/net';
 import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http';
+import { resolveThresholds } from '../../../contracts/ops';
+import { DEFAULT_RETENTION } from '../../../lambdas/ops/cleanup';
+import type { MonitorConfig } from '../../../lambdas/ops/config';
+import * as poolHandler from '../../../lambdas/ops/pool-handler';
+import * as statusHandler from '../../../lambdas/ops/status-handler';
+import * as dlqHandler from '../../../lambdas/ops/dlq-handler';
+import * as healthCheckHandler from '../../../lambdas/ops/health-check-handler';
+import * as cleanupHandler from '../../../lambdas/ops/cleanup-handler';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 
 const { client, doc } = localDynamo();
@@ -38,31 +45,30 @@ let pool: Http, status: Http, dlq: Http, health: Scheduled, cleanup: Scheduled;
 
 beforeAll(async () => {
   [tables, queues] = await Promise.all([freshTables('ops-handlers'), freshQueues('ops-handlers')]);
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: localDynamo().endpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    [tableEnv('IpPool')]: tables.IpPool,
-    [tableEnv('Ops')]: tables.Ops,
-    [tableEnv('Traces')]: tables.Traces,
-    [queueUrlEnv('TraceRequests')]: queues.queues.TraceRequests,
-    [dlqUrlEnv('TraceRequests')]: queues.dlqs.TraceRequests,
-    [queueUrlEnv('Events')]: queues.queues.Events,
-    [dlqUrlEnv('Events')]: queues.dlqs.Events,
-    HEALTH_THRESHOLDS: JSON.stringify({ queueDepth: 1 }),
-  });
-  ({ handler: pool } = (await import('../../../lambdas/ops/pool-handler')) as unknown as { handler: Http });
-  ({ handler: status } = (await import('../../../lambdas/ops/status-handler')) as unknown as { handler: Http });
-  ({ handler: dlq } = (await import('../../../lambdas/ops/dlq-handler')) as unknown as { handler: Http });
-  ({ handler: health } = (await import('../../../lambdas/ops/health-check-handler')) as unknown as { handler: Scheduled });
-  ({ handler: cleanup } = (await import('../../../lambdas/ops/cleanup-handler')) as unknown as { handler: Scheduled });
+  const monitor: MonitorConfig = {
+    ipPoolTable: tables.IpPool,
+    opsTable: tables.Ops,
+    tracesTable: tables.Traces,
+    traceQueueUrl: queues.queues.TraceRequests,
+    dlqUrls: { trace: queues.dlqs.TraceRequests, events: queues.dlqs.Events },
+    thresholds: resolveThresholds({ queueDepth: 1 }),
+  };
+  const clients = { doc, sqs };
+  pool = poolHandler.makeHandler(poolHandler.makeDeps(monitor, clients)) as unknown as Http;
+  status = statusHandler.makeHandler(statusHandler.makeDeps({ ipPoolTable: tables.IpPool, opsTable: tables.Ops, tracesTable: tables.Traces }, clients)) as unknown as Http;
+  dlq = dlqHandler.makeHandler(
+    dlqHandler.makeDeps(
+      { trace: { queueUrl: queues.queues.TraceRequests, dlqUrl: queues.dlqs.TraceRequests }, events: { queueUrl: queues.queues.Events, dlqUrl: queues.dlqs.Events } },
+      clients,
+    ),
+  ) as unknown as Http;
+  health = healthCheckHandler.makeHandler(
+    healthCheckHandler.makeDeps({ ...monitor, snapshotRetentionDays: DEFAULT_RETENTION.snapshots, alertRetentionDays: DEFAULT_RETENTION.alerts }, clients),
+  ) as unknown as Scheduled;
+  cleanup = cleanupHandler.makeHandler(cleanupHandler.makeDeps({ opsTable: tables.Ops, retention: DEFAULT_RETENTION }, clients)) as unknown as Scheduled;
 });
 
-it('GET /admin/pool answers the monitor document, with the thresholds from HEALTH_THRESHOLDS', async () => {
+it('GET /admin/pool answers the monitor document, with the configured thresholds', async () => {
   for (let i = 0; i < 2; i++) await sqs.send(new SendMessageCommand({ QueueUrl: queues.queues.TraceRequests, MessageBody: `m${i}` }));
   const res = await pool(event('GET /admin/pool'), context);
   expect(res.statusCode).toBe(200);

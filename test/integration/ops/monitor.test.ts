@@ -9,8 +9,11 @@ import { runHealthCheck } from '../../../lambdas/ops/health-check';
 import { createDriftTracker } from '../../../lambdas/ops/trace-drift';
 import { openAlerts, type AlertEvent } from '../../../lambdas/ops/alerts';
 import { recentSnapshots } from '../../../lambdas/ops/pool-snapshot';
-import { runCleanup, defaultPruneTargets, WEBHOOK_LOG_PK } from '../../../lambdas/ops/cleanup';
-import { monitorPorts, readMonitorConfig } from '../../../lambdas/ops/wiring';
+import { runCleanup, defaultPruneTargets } from '../../../lambdas/ops/cleanup';
+import { OpsWebhookLog } from '../../../lambdas/trackier/webhook';
+import { monitorPorts } from '../../../lambdas/ops/wiring';
+import { CLEANUP_CURSOR_PK, dynamoAlertStore, dynamoDriftStore, dynamoPruneStore, dynamoSnapshotStore } from '../../../lambdas/ops/ops-table';
+import { readMonitorConfig } from '../../../lambdas/ops/config';
 import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 
@@ -115,9 +118,13 @@ describe('pool monitor on real tables', () => {
     expect(document.queue_depth).toEqual({ trace_queue: { visible: 3, in_flight: 0, delayed: 0 }, dlqs: { trace: { visible: 0 }, events: { visible: 1 } } });
     expect(document.performance).toMatchObject({ finished_1h: 10, completed_1h: 8, success_rate_1h_pct: 80, failures_by_class: { proxy: 1, offer: 1 }, http_only_pct: 75, browser_pct: 25, p95_trace_ms: 800, proxy_bytes_1h: 8000 });
     // 1 of 5 enabled IPs unhealthy (20 %: warning, critical above 25 %), an events DLQ message,
-    // an expired lease, success 8/10 = 80 % < 90 %: all warnings.
+    // an expired lease, success 8/10 = 80 % < 90 %, a trace dead-lettered this hour: all warnings.
     expect(document.health).toBe('degraded');
-    expect(document.warnings.map((x) => `${x.type}:${x.severity}`).sort()).toEqual(['dlq_not_empty:warning', 'expired_leases:warning', 'success_rate:warning', 'unhealthy_ips:warning'].sort());
+    expect(document.warnings.map((x) => `${x.type}:${x.severity}`).sort()).toEqual(
+      ['dlq_not_empty:warning', 'expired_leases:warning', 'success_rate:warning', 'unhealthy_ips:warning', 'traces_dead_lettered:warning'].sort(),
+    );
+    // No CloudWatch here: the two metric-only losses are not measured, the others are (none of Trackier's).
+    expect(document.losses).toEqual({ window_minutes: 60, clicks_lost: null, events_lost: null, traces_dead_lettered: 1, trackier_updates_failed: 0 });
   });
 });
 
@@ -132,9 +139,9 @@ describe('health check on real tables', () => {
     const events: AlertEvent[] = [];
     const deps = () => ({
       monitor: w.ports,
-      drift: createDriftTracker({ doc, opsTable: w.tables.Ops }),
-      snapshots: { doc, opsTable: w.tables.Ops, retentionDays: 7 },
-      alerts: { doc, opsTable: w.tables.Ops, publisher: { publish: async (e: AlertEvent) => void events.push(e) } },
+      drift: createDriftTracker({ store: dynamoDriftStore({ doc, opsTable: w.tables.Ops }) }),
+      snapshots: { store: dynamoSnapshotStore({ doc, opsTable: w.tables.Ops }), retentionDays: 7 },
+      alerts: { store: dynamoAlertStore({ doc, opsTable: w.tables.Ops }), publisher: { publish: async (e: AlertEvent) => void events.push(e) } },
       clock: w.clock,
     });
 
@@ -149,7 +156,7 @@ describe('health check on real tables', () => {
         { name: 'TraceSuccessRate', unit: 'Percent', value: 100 },
       ]),
     );
-    const snaps = await recentSnapshots({ doc, opsTable: w.tables.Ops }, NOW - 3_600_000, NOW);
+    const snaps = await recentSnapshots({ store: dynamoSnapshotStore({ doc, opsTable: w.tables.Ops }) }, NOW - 3_600_000, NOW);
     expect(snaps).toHaveLength(1);
     expect(snaps[0]).toMatchObject({ at: new Date(NOW).toISOString(), utilizationPct: 90, total: 10 });
     const baseline = await doc.send(new GetCommand({ TableName: w.tables.Ops, Key: { pk: 'drift#offer-1', sk: 'fingerprint' } }));
@@ -162,7 +169,7 @@ describe('health check on real tables', () => {
     const later = await runHealthCheck(deps());
     expect(later.alerts).toMatchObject({ opened: ['trace_drift'], resolved: ['pool_utilization'] });
     expect(events.map((e) => `${e.kind}:${e.type}`)).toEqual(['opened:pool_utilization', 'resolved:pool_utilization', 'opened:trace_drift']);
-    expect((await openAlerts({ doc, opsTable: w.tables.Ops })).map((x) => x.type)).toEqual(['trace_drift']);
+    expect((await openAlerts(dynamoAlertStore({ doc, opsTable: w.tables.Ops }))).map((x) => x.type)).toEqual(['trace_drift']);
     expect(later.warnings.find((x) => x.type === 'trace_drift')?.message).toContain('offer-1 (landing+params)');
   });
 });
@@ -177,20 +184,74 @@ describe('cleanup on a real table', () => {
     await put('alert#queue_depth', `resolved#${iso(31)}`);
     await put('alert#queue_depth', `resolved#${iso(2)}`);
     await put('alert#queue_depth', 'open'); // never pruned
-    await put(WEBHOOK_LOG_PK, `${iso(20)}#abc`);
-    await put(WEBHOOK_LOG_PK, `${iso(1)}#def`);
 
-    const capped = await runCleanup({ doc, opsTable: w.tables.Ops, clock: w.clock, maxDeletesPerTarget: 20 });
+    const capped = await runCleanup({ store: dynamoPruneStore({ doc, opsTable: w.tables.Ops }), clock: w.clock, maxDeletesPerTarget: 20 });
     expect(capped.deleted['pool snapshots']).toBe(20);
     expect(capped.incomplete).toEqual(['pool snapshots']);
-    const rest = await runCleanup({ doc, opsTable: w.tables.Ops, clock: w.clock }, defaultPruneTargets());
-    expect(rest.deleted).toMatchObject({ 'pool snapshots': 10, 'alert history queue_depth': 0, 'webhook logs': 0 });
+    const rest = await runCleanup({ store: dynamoPruneStore({ doc, opsTable: w.tables.Ops }), clock: w.clock }, defaultPruneTargets());
+    expect(rest.deleted).toMatchObject({ 'pool snapshots': 10, 'alert history queue_depth': 0 });
     expect(rest.incomplete).toEqual([]);
 
     const left = async (pk: string) =>
       ((await doc.send(new QueryCommand({ TableName: w.tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []).map((i) => i.sk);
     expect(await left('poolstats')).toEqual([iso(1)]);
     expect((await left('alert#queue_depth')).sort()).toEqual(['open', `resolved#${iso(2)}`]);
-    expect(await left(WEBHOOK_LOG_PK)).toEqual([`${iso(1)}#def`]);
+  });
+
+  it('deletes webhook logs past their retention under the keys the webhook writer uses, every offer and the unrouted', async () => {
+    const w = await world('cleanup-webhooks');
+    // Seeded by the writer itself, so the cleanup is tested against what is really written.
+    const log = new OpsWebhookLog(doc, w.tables.Ops);
+    const daysAgo = (d: number) => NOW - d * 86_400_000;
+    const written = [
+      { offerId: 'shoes', receivedAt: daysAgo(20) },
+      { offerId: 'shoes', receivedAt: daysAgo(15) },
+      { offerId: 'shoes', receivedAt: daysAgo(1) },
+      { offerId: 'hats', receivedAt: daysAgo(30) },
+      { offerId: 'hats', receivedAt: daysAgo(2) },
+      { offerId: undefined, receivedAt: daysAgo(16) },
+      { offerId: undefined, receivedAt: daysAgo(3) },
+    ];
+    for (const [i, entry] of written.entries()) {
+      const accepted = { ...entry, receivedAt: entry.receivedAt + i, route: 'token', outcome: 'accepted', method: 'GET' };
+      await log.write(accepted as unknown as Parameters<OpsWebhookLog['write']>[0]);
+    }
+    // Something else under the same prefix, not a webhook log: never touched.
+    await doc.send(new PutCommand({ TableName: w.tables.Ops, Item: { pk: 'webhook#shoes', sk: '2000-01-01T00:00:00.000Z#other', type: 'something_else' } }));
+    const logs = async () =>
+      (
+        await Promise.all(
+          ['webhook#shoes', 'webhook#hats', 'webhook#unrouted'].map(async (pk) =>
+            ((await doc.send(new QueryCommand({ TableName: w.tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []).map(
+              (i) => `${String(i.pk)} ${String(i.sk).slice(0, 10)} ${String(i.type)}`,
+            ),
+          ),
+        )
+      ).flat().sort();
+    expect(await logs()).toHaveLength(8);
+
+    // A bounded run (3 items a page, 1 page) stops with a cursor; the next runs resume from it.
+    const targets = defaultPruneTargets().filter((t) => t.name === 'webhook logs');
+    const first = await runCleanup({ store: dynamoPruneStore({ doc, opsTable: w.tables.Ops }), clock: w.clock, maxScanPages: 1, scanPageItems: 3 }, targets);
+    expect(first.incomplete).toEqual(['webhook logs']);
+    const cursor = await doc.send(new GetCommand({ TableName: w.tables.Ops, Key: { pk: CLEANUP_CURSOR_PK, sk: 'webhook logs' } }));
+    expect(cursor.Item?.startKey).toBeDefined();
+    let total = first.deleted['webhook logs']!;
+    for (let run = 0; run < 10; run++) {
+      const next = await runCleanup({ store: dynamoPruneStore({ doc, opsTable: w.tables.Ops }), clock: w.clock, maxScanPages: 1, scanPageItems: 3 }, targets);
+      total += next.deleted['webhook logs']!;
+      if (!next.incomplete.length) break;
+    }
+    expect(total).toBe(4);
+    const day = (d: number) => new Date(daysAgo(d)).toISOString().slice(0, 10);
+    expect(await logs()).toEqual(
+      [
+        `webhook#shoes ${day(1)} trackier_webhook`,
+        'webhook#shoes 2000-01-01 something_else',
+        `webhook#hats ${day(2)} trackier_webhook`,
+        `webhook#unrouted ${day(3)} trackier_webhook`,
+      ].sort(),
+    );
+    expect((await doc.send(new GetCommand({ TableName: w.tables.Ops, Key: { pk: CLEANUP_CURSOR_PK, sk: 'webhook logs' } }))).Item).toBeUndefined();
   });
 });

@@ -1,10 +1,12 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { v7 as uuidv7 } from 'uuid';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { TraceRepository } from '../../../lambdas/traces/trace-repository';
 import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
 import { runRetries, sweepTimeouts } from '../../../lambdas/pipeline/schedules';
-import { SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
+import { ParkedRequestTable, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
+import { drainParked, PARKED_SETTLE_MS } from '../../../lambdas/pipeline/parked-drain';
 import { PARKED_PK } from '../../../lambdas/adapters/trace-sink';
 import type { TraceResult } from '../../../lambdas/tracer/types';
 import { buildResult } from '../../../lambdas/tracer/result';
@@ -87,7 +89,7 @@ describe('trace repository on DynamoDB Local', () => {
     expect(stored?.error).toBeUndefined();
   });
 
-  it('re-enqueues due retries and timeouts, and sends parked clicks on', async () => {
+  it('re-enqueues due retries and timeouts, and the parked clicks are sent on', async () => {
     const [{ tables, traces }, queues] = await Promise.all([repo(), freshQueues('retries')]);
     const due = request();
     const later = request();
@@ -100,11 +102,14 @@ describe('trace repository on DynamoDB Local', () => {
     await traces.recordFailure(later.traceId, { statuses: ['running'] }, { status: 'retry_scheduled', statusAt: 10_000, error: { class: 'offer', message: '500' } }, 3);
     const swept = await sweepTimeouts({ traces, clock: () => 5000, runningDeadlineMs: 1000, backoffMs: [50], batchLimit: 10 });
     expect(swept).toEqual({ timedOut: 1, deadLettered: 0 });
-    const parked = request({ traceId: newTraceId() });
+    // Parked before the settle margin, as a map (how items were parked before the body was a string).
+    const parked = request({ traceId: uuidv7({ msecs: Date.now() - PARKED_SETTLE_MS - 60_000 }) });
     await doc.send(new PutCommand({ TableName: tables.Ops, Item: { pk: PARKED_PK, sk: parked.traceId, request: parked } }));
 
-    const summary = await runRetries({ traces, queue: new SqsTraceQueue(sqs, queues.queues.TraceRequests), doc, opsTable: tables.Ops, clock: () => 6000 });
-    expect(summary).toEqual({ requeued: 2, parkedSent: 1, errors: 0 });
+    const queue = new SqsTraceQueue(sqs, queues.queues.TraceRequests);
+    expect(await runRetries({ traces, queue, clock: () => 6000 })).toEqual({ requeued: 2, errors: 0 });
+    const drained = await drainParked({ store: new ParkedRequestTable(doc, tables.Ops), queue, clock: Date.now, stopAt: Date.now() + 60_000 });
+    expect(drained).toMatchObject({ sent: 1, complete: true });
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.queues.TraceRequests, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     const sent = (got.Messages ?? []).map((m) => parseTraceRequest(m.Body!));
     expect(sent.map((r) => [r.traceId, r.attempt, r.source]).sort()).toEqual(

@@ -1,5 +1,7 @@
 // Browser and auto modes against the fixture corpus. puppeteer-core needs ESM-only packages jest
 // does not transform, so the traces run in one child process (one warm browser for the file).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startLocalProxies, type LocalProxyPool } from '../../../local/proxies';
 import { startRedirectFixtures, type RedirectFixtures } from '../../support/redirect-fixtures';
 import { startTraceWorker, type TraceWorker, type WorkerTraceOptions } from '../../support/trace-worker-client';
@@ -23,6 +25,19 @@ afterAll(async () => {
 const browser = (path: string, options: WorkerTraceOptions = {}) => worker.trace(fx.url(path), { ...local, mode: 'browser', ...options });
 const path = (url: string): string => url.replace(fx.origin, '');
 const kinds = (r: { hops: { kind: string; status: number }[] }) => r.hops.map((h) => `${h.kind}:${h.status}`);
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+const html = (res: http.ServerResponse, body: string): void => void res.setHeader('content-type', 'text/html').end(`<!doctype html>${body}`);
+/** A server of the test's own on a loopback address (a site the fixtures do not have). */
+function serve(host: string, handler: Handler): Promise<{ origin: string; port: number; handler: Handler; close: () => Promise<void> }> {
+  return new Promise((ok) => {
+    const server = http.createServer(handler);
+    server.listen(0, host, () => {
+      const port = (server.address() as AddressInfo).port;
+      ok({ origin: `http://${host}:${port}`, port, handler, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
 
 describe('browser mode', () => {
   test('server, header, meta and script redirects are each recorded with their kind', async () => {
@@ -71,9 +86,10 @@ describe('browser mode', () => {
       ['/garbage-response', 'error', 'offer', /answered badly/],
       ['/server-error', 'error', 'offer', /500/],
       ['/to-javascript', 'error', 'offer', /unsupported scheme javascript:/],
-      ['/hang', 'timeout', 'network', /did not answer within 1000 ms/],
+      ['/hang', 'timeout', 'network', /did not answer within 2000 ms/],
     ];
-    const results = await Promise.all(cases.map(([p]) => browser(p, { hopTimeoutMs: 1_000 })));
+    // Six traces at once in one browser: on a busy machine a hop can take a second.
+    const results = await Promise.all(cases.map(([p]) => browser(p, { hopTimeoutMs: 2_000 })));
     results.forEach((r, i) => {
       const [, outcome, cls, message] = cases[i]!;
       expect({ path: cases[i]![0], outcome: r.outcome, cls: r.error?.class }).toEqual({ path: cases[i]![0], outcome, cls });
@@ -112,6 +128,67 @@ describe('browser mode', () => {
     expect(unblocked.proxyBytes).toBeGreaterThan(blocked.proxyBytes + 200 * 1024);
     const wrong = await browser('/chain/2', { proxy: { ...creds, password: 'wrong' } });
     expect(wrong).toMatchObject({ outcome: 'error', error: { class: 'proxy' } });
+  });
+
+  test('resources are blocked in a frame from another site too', async () => {
+    // Two sites: the page on 127.0.0.1, its frame on 127.0.0.2, which loads an image.
+    const hits: string[] = [];
+    let framePort = 0;
+    const page = await serve('127.0.0.1', (req, res) => {
+      hits.push(`${req.socket.localAddress} ${req.url}`);
+      if (req.url === '/outer') return void html(res, `<iframe src="http://127.0.0.2:${framePort}/inner"></iframe>`);
+      if (req.url === '/inner') return void html(res, '<p>ad</p><img src="/pixel.png">');
+      if (req.url === '/pixel.png') return void res.setHeader('content-type', 'image/png').end(Buffer.alloc(2048));
+      res.writeHead(404).end();
+    });
+    const frame = await serve('127.0.0.2', page.handler);
+    framePort = frame.port;
+    const url = `${page.origin}/outer`;
+    try {
+      const blocked = await worker.trace(url, { ...local, mode: 'browser' });
+      expect(blocked).toMatchObject({ outcome: 'resolved', finalUrl: url });
+      expect(hits).toContain('127.0.0.2 /inner');
+      expect(hits.filter((h) => h.endsWith('/pixel.png'))).toEqual([]);
+      // The same page with blocking off does load the image: the frame was there to block in.
+      const unblocked = await worker.trace(url, { ...local, mode: 'browser', blockResources: false });
+      expect(unblocked.outcome).toBe('resolved');
+      expect(hits).toContain('127.0.0.2 /pixel.png');
+    } finally {
+      await page.close();
+      await frame.close();
+    }
+  });
+
+  test('a page finds WebGL, as in a desktop browser (pages are composited in software)', async () => {
+    const site = await serve('127.0.0.1', (req, res) => {
+      if (req.url === '/gl') return void html(res, "<script>location.href = '/seen?webgl=' + (document.createElement('canvas').getContext('webgl') ? 1 : 0);</script>");
+      html(res, '<p>seen</p>');
+    });
+    try {
+      const r = await worker.trace(`${site.origin}/gl`, { ...local, mode: 'browser' });
+      expect(r).toMatchObject({ outcome: 'resolved', finalUrl: `${site.origin}/seen?webgl=1` });
+    } finally {
+      await site.close();
+    }
+  });
+
+  test('a refresh due while the page is busy is still followed (settled by the page, not the wall clock)', async () => {
+    // After load, a task of the page's own (not a timer) keeps its main thread busy for 2.5 s — as
+    // long as a starved renderer on a loaded machine can take — and the 0-second refresh runs after
+    // it, as Chromium runs it for a user. Wall-clock waiting alone (quiet time, the grace after a
+    // scheduled refresh) would call the page settled before the refresh could fire.
+    const busy = "addEventListener('load', () => { const c = new MessageChannel(); c.port1.onmessage = () => { const t = Date.now(); while (Date.now() - t < 2500); }; c.port2.postMessage(0); });";
+    const site = await serve('127.0.0.1', (req, res) => {
+      if (req.url === '/busy') return void html(res, `<meta http-equiv="refresh" content="0;url=/after-busy"><script>${busy}</script>`);
+      html(res, '<p>landed</p>');
+    });
+    try {
+      const r = await worker.trace(`${site.origin}/busy`, { ...local, mode: 'browser' });
+      expect(r).toMatchObject({ outcome: 'resolved', finalUrl: `${site.origin}/after-busy` });
+      expect(kinds(r)).toEqual(['start:200', 'meta-refresh:200']);
+    } finally {
+      await site.close();
+    }
   });
 });
 

@@ -50,11 +50,17 @@ describe('redirect kinds', () => {
     expect(r.hops[1]!.kind).toBe('refresh-header');
   });
 
-  test.each(['basic', 'single-quoted', 'double-in-single', 'upper', 'spaces', 'delay', 'no-url-prefix', 'unquoted', 'dot-delay', 'commented', 'noscript'])('meta refresh: %s', async (variant) => {
+  test.each(['basic', 'single-quoted', 'double-in-single', 'upper', 'spaces', 'delay', 'no-url-prefix', 'unquoted', 'dot-delay', 'commented'])('meta refresh: %s', async (variant) => {
     const r = await http(`/meta/${variant}`);
     expect(r.outcome).toBe('resolved');
     expect(path(r.finalUrl)).toBe(`/landing?meta=${variant}`);
     expect(r.hops[1]!.kind).toBe('meta-refresh');
+  });
+
+  test('a refresh inside <noscript> is ignored, as by a browser with scripting on', async () => {
+    const run = await traceHttp(fx.url('/meta/noscript'), local);
+    expect(run.result).toMatchObject({ outcome: 'resolved', finalUrl: fx.url('/meta/noscript') });
+    expect(run.needsBrowser).toBeUndefined();
   });
 
   test('meta refresh with entities and <base>', async () => {
@@ -62,7 +68,7 @@ describe('redirect kinds', () => {
     expect(path((await http('/meta/base')).finalUrl)).toBe('/landing?meta=base');
   });
 
-  test.each(['href', 'assign', 'replace', 'window', 'top', 'document', 'self', 'timeout'])('static JS: %s', async (variant) => {
+  test.each(['href', 'assign', 'replace', 'window', 'top', 'document', 'self'])('static JS: %s', async (variant) => {
     const r = await http(`/js/${variant}`);
     expect(path(r.finalUrl)).toBe(`/landing?js=${variant}`);
     expect(r.hops[1]!.kind).toBe('js');
@@ -75,7 +81,7 @@ describe('redirect kinds', () => {
   });
 
   test('pages only a browser resolves stop in HTTP mode and say why', async () => {
-    for (const [p, reason] of [['/computed-js', 'computed-js-redirect'], ['/form-auto', 'auto-submit-form'], ['/shell', 'empty-redirector-shell']] as const) {
+    for (const [p, reason] of [['/computed-js', 'computed-js-redirect'], ['/js/timeout', 'computed-js-redirect'], ['/form-auto', 'auto-submit-form'], ['/shell', 'empty-redirector-shell']] as const) {
       const run = await traceHttp(fx.url(p), local);
       expect(run.result.outcome).toBe('resolved');
       expect(path(run.result.finalUrl)).toBe(p);
@@ -163,11 +169,12 @@ describe('bad input ends with an outcome and a clear error', () => {
     expect(r.error?.message).toMatch(/deadline of 500 ms/);
   });
 
-  test('a 10 MB page is read only up to the cap', async () => {
-    const r = await http('/huge', { ...local, proxy: { url: pool.proxies[1]!.url, username: 'lease', password: 's3cret' } });
-    expect(r.outcome).toBe('resolved');
-    expect(r.proxyBytes).toBeGreaterThan(256 * 1024);
-    expect(r.proxyBytes).toBeLessThan(2 * 1024 * 1024);
+  test('a 10 MB page is read only up to the cap, and handed to the browser (its end is unread)', async () => {
+    const run = await traceHttp(fx.url('/huge'), { ...local, proxy: { url: pool.proxies[1]!.url, username: 'lease', password: 's3cret' } });
+    expect(run.result.outcome).toBe('resolved');
+    expect(run.needsBrowser).toEqual({ needed: true, reason: 'page-too-large' });
+    expect(run.result.proxyBytes).toBeGreaterThan(1024 * 1024);
+    expect(run.result.proxyBytes).toBeLessThan(3 * 1024 * 1024);
   });
 
   test.each<[string, string, RegExp]>([

@@ -12,7 +12,8 @@ let f: Fixture;
 const OFFER = 'admin-offer';
 beforeAll(async () => {
   f = await setup('trk-admin');
-  await f.putOffer(OFFER, { name: 'Summer "Sale", EU' });
+  // The handler test below routes by campaign id and offer id too: routes the offer must turn on.
+  await f.putOffer(OFFER, { name: 'Summer "Sale", EU', trackier: { legacyRoutes: true } });
   await f.create({ offerId: OFFER, pairs: 3 });
 });
 afterAll(() => f.close());

@@ -9,6 +9,7 @@ import { TrackierClient, type TrackierClientOptions } from '../../../lambdas/tra
 import { PairRepository } from '../../../lambdas/trackier/pair-repository';
 import { SideEffectStore } from '../../../lambdas/trackier/side-effects';
 import { OpsWebhookLog, repositoryLookup, type WebhookDeps } from '../../../lambdas/trackier/webhook';
+import { OpsRateLimiter, OpsReplayGuard } from '../../../lambdas/trackier/webhook-limits';
 import { createTrackierOffer, type CreateOfferInput, type CreationDeps } from '../../../lambdas/trackier/create-offer';
 import type { UpdateDeps } from '../../../lambdas/trackier/update-campaign';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
@@ -18,6 +19,8 @@ import type { TableNames } from '../../../local/provision';
 export const { doc, client: ddbClient } = localDynamo();
 export const { client: sqs } = localSqs();
 export const PUBLIC = 'https://api.tracepool.test';
+/** The signing master the fixture's webhook deps use (what the Trackier secret's webhookSigningKey holds). */
+export const MASTER = 'integration-master-signing-secret-0123456789';
 
 export interface Fixture {
   tables: TableNames;
@@ -64,6 +67,10 @@ export async function setup(label: string, fakeOptions: FakeTrackierOptions = { 
     log: new OpsWebhookLog(doc, tables.Ops, 14),
     clock: Date.now,
     newTraceId,
+    limiter: new OpsRateLimiter(doc, tables.Ops),
+    limits: { perPair: 1_000, perAddress: 1_000 },
+    signingMaster: async () => MASTER,
+    replay: new OpsReplayGuard(doc, tables.Ops),
     ...overrides,
   });
   const updateDeps = (overrides: Partial<UpdateDeps> = {}): UpdateDeps => ({

@@ -12,7 +12,9 @@ const OFFER = 'hook-offer';
 
 beforeAll(async () => {
   f = await setup('trk-hook');
-  await f.putOffer(OFFER, { passthrough: ['gclid', 'utm_*'] });
+  // This suite exercises all three routes: the legacy ones are the offer's to turn on (off by default,
+  // see webhook-guards.test.ts).
+  await f.putOffer(OFFER, { passthrough: ['gclid', 'utm_*'], trackier: { legacyRoutes: true } });
   pairs = (await f.create({ offerId: OFFER, pairs: 3 })).pairs;
 });
 afterAll(() => f.close());

@@ -1,4 +1,4 @@
-import { MetricsQueryError, parseHourlyQuery } from '../../../lambdas/analytics/hourly-metrics';
+import { getHourlyMetrics, MetricsQueryError, parseHourlyQuery, type HourlyCounters } from '../../../lambdas/analytics/hourly-metrics';
 
 const NOW = Date.UTC(2026, 10, 23, 17, 42);
 const C = '018F3A2B-7C4D-7E8F-9A0B-1C2D3E4F5A6B';
@@ -43,4 +43,38 @@ test.each([
 
 test('31 whole days is the limit', () => {
   expect(() => parseHourlyQuery({ campaign_id: C, from: '2026-10-01', to: '2026-10-31' }, NOW)).not.toThrow();
+});
+
+describe('getHourlyMetrics over the HourlyCounters port', () => {
+  const campaignId = '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f';
+  const counters: HourlyCounters = {
+    partitions: async () => [
+      { adUnitId: 'u2', accountId: 'acct-a' },
+      { adUnitId: 'u1', accountId: 'acct-a' },
+      // The campaign moved accounts: the same ad unit filed under a second one.
+      { adUnitId: 'u1', accountId: 'acct-b' },
+    ],
+    hours: async (_campaign, p, from, to) => {
+      expect([from, to]).toEqual(['2026-11-23T10', '2026-11-23T11']);
+      if (p.adUnitId === 'u2') return [{ hour: '2026-11-23T10', impressions: 4, clicks: 0 }];
+      return p.accountId === 'acct-a'
+        ? [{ hour: '2026-11-23T11', impressions: 3, clicks: 1 }, { hour: '2026-11-23T10', impressions: 2, clicks: 0 }]
+        : [{ hour: '2026-11-23T11', impressions: 1, clicks: 1 }];
+    },
+  };
+
+  it('sums rows of the same hour and ad unit across accounts, sorted by hour then ad unit, with totals', async () => {
+    const out = await getHourlyMetrics(counters, { campaignId, fromMs: Date.UTC(2026, 10, 23, 10), toMs: Date.UTC(2026, 10, 23, 11) });
+    expect(out).toEqual({
+      campaign_id: campaignId,
+      from: '2026-11-23T10:00:00Z',
+      to: '2026-11-23T11:00:00Z',
+      hours: [
+        { hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u1', impressions: 2, clicks: 0, ctr: 0 },
+        { hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u2', impressions: 4, clicks: 0, ctr: 0 },
+        { hour: '2026-11-23T11:00:00Z', ad_unit_id: 'u1', impressions: 4, clicks: 2, ctr: 0.5 },
+      ],
+      totals: { impressions: 10, clicks: 2, ctr: 0.2 },
+    });
+  });
 });

@@ -71,6 +71,14 @@ describe('parseAppContext', () => {
     expect(problems.join('\n')).toMatch(/proxyProviders \(item 2\): each provider name must be lower-case/);
   });
 
+  it('trusts no country header unless one is named, and only a known one', () => {
+    expect(parseAppContext({}).trustedCountryHeader).toBeUndefined();
+    expect(parseAppContext({ trustedCountryHeader: 'CF-IPCountry' }).trustedCountryHeader).toBe('cf-ipcountry');
+    expect(problemsOf({ trustedCountryHeader: 'x-forwarded-for' })).toEqual([
+      expect.stringMatching(/^trustedCountryHeader: must be one of cloudfront-viewer-country, cf-ipcountry, x-viewer-country/),
+    ]);
+  });
+
   it('never lets prod data be disposable', () => {
     expect(problemsOf({ stage: 'prod', retainData: 'false' })).toEqual([expect.stringMatching(/^retainData: cannot be false for the prod stage/)]);
   });

@@ -1,20 +1,22 @@
-/** The bot-skip counter (off the click's critical path, coalesced, infallible) and the trace list's hint. */
+/** The bot-skip counter (off the click's critical path, one PutItem of a running total per interval, infallible) and the trace list's hint. */
 import { isbot } from 'isbot';
-import { BotSkipCounter, botSkipsKey, hourBucket, type BotSkipStore } from '../../../lambdas/click/bot-skips';
+import { BotSkipCounter, botSkipsKey, hourBucket, type BotSkipCount, type BotSkipStore } from '../../../lambdas/click/bot-skips';
 import { BROWSER_USER_AGENT, botSkipHint } from '../../../lambdas/traces/bot-skip-hint';
 import { isAutomatedClick } from '../../../lambdas/click/click-context';
 import { demoCommands } from '../../../local/demo';
 
 const T = Date.parse('2026-11-23T14:59:59.500Z');
+const EXPIRES_14 = Date.parse('2026-11-23T14:00:00Z') / 1000 + 2 * 86_400;
+const EXPIRES_15 = Date.parse('2026-11-23T15:00:00Z') / 1000 + 2 * 86_400;
 
 /** A store whose writes finish when the test says so. */
 function gatedStore() {
-  const writes: { offerId: string; hour: string; count: number; expiresAt: number }[] = [];
+  const writes: BotSkipCount[] = [];
   const gates: (() => void)[] = [];
   const store: BotSkipStore = {
-    add: (offerId, hour, count, expiresAt) =>
+    put: (count) =>
       new Promise<void>((resolve) => {
-        writes.push({ offerId, hour, count, expiresAt });
+        writes.push(count);
         gates.push(resolve);
       }),
   };
@@ -22,67 +24,72 @@ function gatedStore() {
   return { store, writes, release };
 }
 
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
 describe('BotSkipCounter', () => {
-  it('writes nothing before the click has answered, then one ADD per offer and hour', async () => {
+  it("writes nothing before the click has answered, then this environment's running total per offer and hour", async () => {
     const { store, writes, release } = gatedStore();
-    const counter = new BotSkipCounter(store);
+    const counter = new BotSkipCounter(store, { instanceId: 'i1' });
     counter.record('shoes', T);
     counter.record('shoes', T);
     counter.record('bags', T);
     counter.record('shoes', T + 1000); // the next hour
     expect(writes).toEqual([]); // record() only counted
-    await new Promise((r) => setImmediate(r));
+    await tick();
     release();
     await counter.settled();
     expect(writes).toEqual([
-      { offerId: 'shoes', hour: '2026-11-23T14', count: 2, expiresAt: Math.floor(T / 1000) + 2 * 86_400 },
-      { offerId: 'bags', hour: '2026-11-23T14', count: 1, expiresAt: Math.floor(T / 1000) + 2 * 86_400 },
-      { offerId: 'shoes', hour: '2026-11-23T15', count: 1, expiresAt: Math.floor((T + 1000) / 1000) + 2 * 86_400 },
+      { offerId: 'shoes', hour: '2026-11-23T14', instanceId: 'i1', skipped: 2, expiresAt: EXPIRES_14 },
+      { offerId: 'bags', hour: '2026-11-23T14', instanceId: 'i1', skipped: 1, expiresAt: EXPIRES_14 },
+      { offerId: 'shoes', hour: '2026-11-23T15', instanceId: 'i1', skipped: 1, expiresAt: EXPIRES_15 },
     ]);
   });
 
-  it('keeps one write in flight: skips meanwhile are summed into the next one', async () => {
+  it('writes at most once per interval: skips meanwhile go out with the next write, as the new total', async () => {
     const { store, writes, release } = gatedStore();
-    const counter = new BotSkipCounter(store);
+    let now = T;
+    const counter = new BotSkipCounter(store, { instanceId: 'i1', flushIntervalMs: 50, clock: () => now });
     counter.record('shoes', T);
-    await new Promise((r) => setImmediate(r));
-    expect(writes).toHaveLength(1);
-    for (let i = 0; i < 50; i++) counter.record('shoes', T);
-    expect(writes).toHaveLength(1);
+    await tick();
+    expect(writes.map((w) => w.skipped)).toEqual([1]);
     release();
-    await new Promise((r) => setImmediate(r));
-    expect(writes.map((w) => w.count)).toEqual([1, 50]);
+    for (let i = 0; i < 50; i++) counter.record('shoes', T);
+    await tick(10);
+    expect(writes).toHaveLength(1); // the interval has not passed
+    now += 50;
+    await tick(60);
+    expect(writes.map((w) => w.skipped)).toEqual([1, 51]);
     release();
     await counter.settled();
     expect(writes).toHaveLength(2);
   });
 
-  it('never throws into the click: a failed write is reported with the count it lost, and counting goes on', async () => {
-    const lost: number[] = [];
+  it('never throws into the click; a failed write is made good by the next, which carries the whole total', async () => {
+    const errors: unknown[] = [];
     let fail = true;
-    const adds: number[] = [];
+    const puts: number[] = [];
     const counter = new BotSkipCounter(
       {
-        add: async (_o, _h, count) => {
+        put: async (count) => {
           if (fail) throw new Error('ProvisionedThroughputExceededException');
-          adds.push(count);
+          puts.push(count.skipped);
         },
       },
-      (_error, n) => lost.push(n),
+      { instanceId: 'i1', flushIntervalMs: 0, onError: (error) => errors.push(error) },
     );
     expect(() => counter.record('shoes', T)).not.toThrow();
     counter.record('shoes', T);
-    await counter.settled();
-    expect(lost).toEqual([2]);
+    await tick(5);
+    expect(errors.length).toBeGreaterThan(0);
     fail = false;
     counter.record('shoes', T);
     await counter.settled();
-    expect(adds).toEqual([1]);
+    expect(puts.at(-1)).toBe(3);
   });
 
-  it('names its Ops item by hour and offer', () => {
+  it("names each environment's item by hour, offer and instance", () => {
     expect(hourBucket(T)).toBe('2026-11-23T14');
-    expect(botSkipsKey('2026-11-23T14', 'shoes')).toEqual({ pk: 'botskips#2026-11-23T14', sk: 'shoes' });
+    expect(botSkipsKey('2026-11-23T14', 'shoes', 'i1')).toEqual({ pk: 'botskips#2026-11-23T14', sk: 'shoes#i1' });
   });
 });
 

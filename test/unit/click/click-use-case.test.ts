@@ -1,8 +1,9 @@
-import { handleClick, type ClickDeps } from '../../../lambdas/click/click-use-case';
+import { handleClick, type ClickDeps, type ClickInput, type ClickOffers } from '../../../lambdas/click/click-use-case';
 import type { TraceRequestSink, SubmitOutcome } from '../../../lambdas/adapters/trace-sink';
 import type { TraceRequest } from '../../../lambdas/trace-requests/trace-request';
 import { validateOffer, type Offer } from '../../../lambdas/offers/offer-schema';
-import { countryFromHeaders, isAutomatedClick } from '../../../lambdas/click/click-context';
+import { CachedOfferStore } from '../../../lambdas/offers/offer-cache';
+import { isAutomatedClick, parseTrustedCountryHeader, trustedCountry } from '../../../lambdas/click/click-context';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
@@ -14,34 +15,41 @@ function offer(input: Record<string, unknown>, id = 'shoes'): Offer {
 
 class RecordingSink implements TraceRequestSink {
   readonly requests: TraceRequest[] = [];
-  constructor(private readonly outcome: SubmitOutcome = 'queued') {}
+  constructor(private readonly outcome: SubmitOutcome | (() => Promise<SubmitOutcome>) = 'queued') {}
   async submit(request: TraceRequest): Promise<SubmitOutcome> {
     this.requests.push(request);
-    return this.outcome;
+    return typeof this.outcome === 'function' ? this.outcome() : this.outcome;
   }
 }
 
-function deps(offers: Offer[], sink = new RecordingSink()): ClickDeps & { sink: RecordingSink } {
+const catalog = (offers: Offer[]): ClickOffers => new CachedOfferStore({ get: async (id) => offers.find((o) => o.offerId === id) });
+
+function deps(offers: Offer[] | ClickOffers, sink = new RecordingSink(), budgetMs = 1000): ClickDeps & { sink: RecordingSink } {
   return {
-    offers: { get: async (id) => offers.find((o) => o.offerId === id) },
+    offers: Array.isArray(offers) ? catalog(offers) : offers,
     sink,
-    clock: () => 1_700_000_000_000,
+    clock: Date.now,
     newTraceId: () => '0190a4b2-0000-7000-8000-000000000001',
+    budgetMs,
   };
 }
 
-const click = (offerId: string | undefined, query: Record<string, string> = {}, extra: Partial<Parameters<typeof handleClick>[1]> = {}) => ({
+const click = (offerId: string | undefined, query: Record<string, string> = {}, extra: Partial<ClickInput> = {}): ClickInput => ({
   offerId,
   method: 'GET',
   query,
   userAgent: CHROME,
-  clickCountry: () => undefined,
+  headerCountry: undefined,
+  clientIp: '203.0.113.9',
   ...extra,
 });
+
+const never = <T>() => new Promise<T>(() => undefined);
 
 describe('handleClick', () => {
   it('redirects to the offer URL with the click ids and queues a trace request', async () => {
     const d = deps([offer({ country: 'de' })]);
+    const before = Date.now();
     const out = await handleClick(d, click('shoes', { gclid: 'G1', fbclid: 'F1', foo: 'bar' }));
     expect(out).toMatchObject({
       kind: 'redirect',
@@ -56,19 +64,39 @@ describe('handleClick', () => {
         offerId: 'shoes',
         source: 'click',
         params: { gclid: 'G1', fbclid: 'F1' },
-        clickedAt: 1_700_000_000_000,
+        clickedAt: expect.any(Number),
         country: 'de',
         device: 'desktop',
         attempt: 1,
       },
     ]);
+    expect(d.sink.requests[0]!.clickedAt).toBeGreaterThanOrEqual(before);
   });
 
-  it('takes the click country for offers set to auto, "any" when unknown', async () => {
+  it('for offers set to auto: the trusted header country, else the client address for the starter to resolve', async () => {
     const d = deps([offer({ country: 'auto' })]);
-    await handleClick(d, click('shoes', {}, { clickCountry: () => 'fr' }));
+    await handleClick(d, click('shoes', {}, { headerCountry: 'fr' }));
     await handleClick(d, click('shoes'));
-    expect(d.sink.requests.map((r) => r.country)).toEqual(['fr', 'any']);
+    await handleClick(d, click('shoes', {}, { clientIp: undefined }));
+    expect(d.sink.requests.map((r) => [r.country, r.clientIp])).toEqual([
+      ['fr', undefined],
+      ['any', '203.0.113.9'],
+      ['any', undefined],
+    ]);
+  });
+
+  it("never sends the clicker's address for an offer with its own country", async () => {
+    const d = deps([offer({ country: 'de' })]);
+    await handleClick(d, click('shoes', {}, { headerCountry: 'fr' }));
+    expect(d.sink.requests[0]).toMatchObject({ country: 'de' });
+    expect(d.sink.requests[0]).not.toHaveProperty('clientIp');
+  });
+
+  it("carries the offer's trace budget when it sets one", async () => {
+    const d = deps([offer({ tracePolicy: { maxTracesPerMinute: 5 } }), offer({}, 'bags')]);
+    await handleClick(d, click('shoes'));
+    await handleClick(d, click('bags'));
+    expect(d.sink.requests.map((r) => r.maxTracesPerMinute)).toEqual([5, undefined]);
   });
 
   it('still redirects when the request had to be parked', async () => {
@@ -108,11 +136,62 @@ describe('handleClick', () => {
   });
 });
 
+describe('handleClick within its time budget', () => {
+  const BUDGET = 300;
+
+  it('answers the redirect at the deadline when the hand-off hangs, handing back the request and the hand-off still running', async () => {
+    let finish: (o: SubmitOutcome) => void = () => undefined;
+    const sink = new RecordingSink(() => new Promise<SubmitOutcome>((resolve) => (finish = resolve)));
+    // The sink never answers by itself: the click ending at all is the deadline at work.
+    const out = await handleClick(deps([offer({})], sink, BUDGET), click('shoes', { gclid: 'G' }));
+    expect(out).toMatchObject({ kind: 'redirect', location: 'https://shop.example/landing?gclid=G', trace: 'pending' });
+    if (out.kind !== 'redirect' || !out.pending) throw new Error('expected a pending hand-off');
+    expect(out.pending.request).toEqual(sink.requests[0]);
+    finish('parked');
+    await expect(out.pending.handOff).resolves.toBe('parked');
+  });
+
+  it('answers offer_unavailable for an offer the store cannot give in time', async () => {
+    const store = new CachedOfferStore({ get: never });
+    expect(await handleClick(deps(store, new RecordingSink(), BUDGET), click('shoes'))).toEqual({ kind: 'offer_unavailable', reason: 'timeout' });
+  });
+
+  it('redirects to a known offer served stale when the store fails, and says so', async () => {
+    let now = 0;
+    let fail = false;
+    const store = new CachedOfferStore({ get: async () => (fail ? Promise.reject(new Error('down')) : offer({})) }, { ttlMs: 1000, clock: () => now });
+    const d = deps(store, new RecordingSink(), BUDGET);
+    await handleClick(d, click('shoes'));
+    now = 60_000;
+    fail = true;
+    expect(await handleClick(d, click('shoes', { gclid: 'G' }))).toMatchObject({
+      kind: 'redirect',
+      location: 'https://shop.example/landing?gclid=G',
+      trace: 'queued',
+      stale: { ageMs: 60_000, reason: 'error' },
+    });
+  });
+});
+
 describe('click context', () => {
-  it('reads the first valid viewer-country header', () => {
-    const headers: Record<string, string> = { 'cloudfront-viewer-country': 'XX', 'cf-ipcountry': 'GB' };
-    expect(countryFromHeaders((n) => headers[n])).toBe('gb');
-    expect(countryFromHeaders(() => 'not-a-country')).toBeUndefined();
+  const headers: Record<string, string> = { 'cf-ipcountry': 'GB', 'x-viewer-country': 'de', 'cloudfront-viewer-country': 'XX' };
+  const get = (n: string) => headers[n];
+
+  it('ignores every country header unless the deployment trusts one', () => {
+    expect(trustedCountry(undefined, get)).toBeUndefined();
+  });
+
+  it('reads only the trusted header, lower case; an unknown or malformed country is none', () => {
+    expect(trustedCountry('x-viewer-country', get)).toBe('de');
+    expect(trustedCountry('cf-ipcountry', get)).toBe('gb');
+    expect(trustedCountry('cloudfront-viewer-country', get)).toBeUndefined();
+    expect(trustedCountry('cf-ipcountry', () => 'not-a-country')).toBeUndefined();
+  });
+
+  it('accepts only the known country headers as the trusted one', () => {
+    expect(parseTrustedCountryHeader(undefined)).toBeUndefined();
+    expect(parseTrustedCountryHeader('CF-IPCountry')).toBe('cf-ipcountry');
+    expect(() => parseTrustedCountryHeader('x-forwarded-for')).toThrow(/must be one of/);
   });
 
   it('treats real browsers as humans', () => {

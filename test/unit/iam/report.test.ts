@@ -100,3 +100,36 @@ describe('the IAM report', () => {
     expect(shortResource('*')).toBe('*');
   });
 });
+
+describe('a DLQ redrive role', () => {
+  const DLQ = 'arn:aws:sqs:us-east-1:000000000000:{TraceRequestsDlq}';
+  const redrive: RunRecord = {
+    kind: 'run',
+    run: 'r3',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    warnings: [],
+    functions: {
+      AdminDlq: {
+        principalArn: 'p',
+        grants: [
+          { action: 'sqs:StartMessageMoveTask', resource: DLQ, label: DLQ },
+          { action: 'sqs:ReceiveMessage', resource: DLQ, label: DLQ },
+          { action: 'sqs:DeleteMessage', resource: DLQ, label: DLQ },
+          { action: 'sqs:SendMessage', resource: QL, label: QL },
+          { action: 'sqs:PurgeQueue', resource: DLQ, label: DLQ },
+        ],
+        eventSourceQueues: [],
+      },
+    },
+  };
+
+  it("lists the move task's receive, delete and send as SQS's, anything else as a finding", () => {
+    const report = buildIamReport([redrive, call('r3', 'AdminDlq', 'sqs:StartMessageMoveTask', DLQ)]);
+    expect(report.functions[0]!.unused).toEqual([
+      { action: 'sqs:ReceiveMessage', resource: DLQ, reason: 'message-move' },
+      { action: 'sqs:DeleteMessage', resource: DLQ, reason: 'message-move' },
+      { action: 'sqs:SendMessage', resource: QL, reason: 'message-move' },
+      { action: 'sqs:PurgeQueue', resource: DLQ, reason: 'unused' },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { csvLine, parseCsv } from '../../../lambdas/lease/csv';
-import { importFormat, jsonRecordLines, parseIpCsv, parseIpJson } from '../../../lambdas/lease/ip-import';
+import { importFormat, importIps, jsonRecordLines, parseIpCsv, parseIpJson, type IpImportStore } from '../../../lambdas/lease/ip-import';
+import type { IpItem } from '../../../lambdas/lease/ip-item';
 import { checkIpRecord, COUNTRY_CODE_COUNT, deriveIpId, normalizeCountry } from '../../../lambdas/lease/ip-records';
 import { LeaseConfigError } from '../../../lambdas/lease/errors';
 
@@ -172,5 +173,53 @@ describe('JSON import', () => {
     expect(importFormat('application/json', 'host')).toBe('json');
     expect(importFormat(undefined, '  [ ]')).toBe('json');
     expect(importFormat(undefined, 'host,port')).toBe('csv');
+  });
+});
+
+describe('importIps (in-memory store)', () => {
+  type Item = { -readonly [K in keyof IpItem]?: IpItem[K] } & { ipId: string };
+  function memoryStore() {
+    const items = new Map<string, Item>();
+    const countries = new Set<string>();
+    const store: IpImportStore = {
+      async registerCountries(c) {
+        c.forEach((x) => countries.add(x));
+      },
+      async create(item) {
+        if (items.has(item.ipId)) return false;
+        items.set(item.ipId, { ...item });
+        return true;
+      },
+      async updateOperatorFields(r, now) {
+        const item = items.get(r.ipId);
+        if (!item) return undefined;
+        Object.assign(item, { host: r.host, port: r.port, provider: r.provider, country: r.country, enabled: r.enabled, updatedAt: now });
+        return { ...item };
+      },
+      async unlist(ipId, now) {
+        const item = items.get(ipId);
+        if (item && item.enabled === false && (item.leaseOwner === undefined || (item.availableAt ?? 0) <= now)) delete item.availableAt;
+      },
+      async relist(ipId, now) {
+        const item = items.get(ipId);
+        if (item && item.enabled && item.healthy && item.availableAt === undefined) item.availableAt = now;
+      },
+    };
+    return { store, items, countries };
+  }
+  const record = (ipId: string, enabled = true) => ({ ipId, host: '10.0.0.1', port: 8080, country: 'de', provider: 'luna', enabled });
+
+  test('new IPs start healthy and free now; existing ones keep their lease state; the index follows enable/disable', async () => {
+    const { store, items, countries } = memoryStore();
+    expect(await importIps(store, [record('a'), record('b', false)], 1000)).toEqual({ upserted: 2, created: 2, updated: 0 });
+    expect(countries).toEqual(new Set(['de']));
+    expect(items.get('a')).toMatchObject({ healthy: true, availableAt: 1000, fence: 0 });
+    expect(items.get('b')?.availableAt).toBeUndefined();
+
+    Object.assign(items.get('a')!, { leaseOwner: 't1', availableAt: 9000, fence: 3 });
+    expect(await importIps(store, [record('a', false), record('b')], 2000)).toEqual({ upserted: 2, created: 0, updated: 2 });
+    expect(items.get('a')).toMatchObject({ enabled: false, availableAt: 9000, fence: 3, leaseOwner: 't1' }); // a live lease is not cut short
+    expect(items.get('b')).toMatchObject({ enabled: true, availableAt: 2000 });
+    expect(await importIps(store, [], 3000)).toEqual({ upserted: 0, created: 0, updated: 0 });
   });
 });

@@ -22,7 +22,7 @@ function source(secrets: Record<string, string>) {
 
 const lease: Lease = {
   ipId: 'luna-1', host: 'pr.example.net', port: 7000, provider: 'luna', country: 'us',
-  traceId: 'tr-9', leaseId: 'l-1', fence: 4, expiresAt: 0,
+  traceId: 'tr-9', leaseId: 'l-1', fence: 4, expiresAt: 0, startsAt: 0,
 };
 const SECRET = JSON.stringify({ username: 'cust', password: 'p@ss:w/rd', sessionTemplate: '{username}-country-{country}-session-{traceId}' });
 

@@ -1,4 +1,6 @@
-import { bearerMatches, compileRoutes, matchRoute } from '../../../local/http-router';
+import { Readable } from 'node:stream';
+import type http from 'node:http';
+import { bearerMatches, compileRoutes, createRouter, matchRoute } from '../../../local/http-router';
 import { FUNCTIONS } from '../../../lib/manifest/functions';
 
 describe('local router', () => {
@@ -25,5 +27,56 @@ describe('local router', () => {
 
   it('marks every /admin route as admin-only', () => {
     for (const def of FUNCTIONS) for (const r of def.routes ?? []) if (r.path.startsWith('/admin')) expect(r.auth).toBe('admin');
+  });
+});
+
+describe('local router: admin routes', () => {
+  const invoked: string[] = [];
+  const router = createRouter({
+    adminToken: 'secret-token',
+    invoke: async (def) => {
+      invoked.push(def.id);
+      return { statusCode: 200, body: 'from the function' };
+    },
+  });
+  beforeEach(() => (invoked.length = 0));
+
+  /** One request through the router, without a socket: what it answered. */
+  function request(path: string, headers: http.IncomingHttpHeaders = {}): Promise<{ status: number; body: string }> {
+    const req = Object.assign(Readable.from([]), {
+      method: 'GET',
+      url: path,
+      headers: { host: '127.0.0.1:3000', ...headers },
+      httpVersion: '1.1',
+      socket: { remoteAddress: '127.0.0.1' },
+    }) as unknown as http.IncomingMessage;
+    return new Promise((resolve) => {
+      let status = 0;
+      const res = {
+        writeHead: (code: number) => {
+          status = code;
+          return res;
+        },
+        end: (body?: Buffer | string) => resolve({ status, body: body ? body.toString() : '' }),
+      } as unknown as http.ServerResponse;
+      router(req, res);
+    });
+  }
+
+  it('answers 401 without a token, 403 with a wrong one, never invoking the function', async () => {
+    expect(await request('/admin/ips')).toEqual({ status: 401, body: JSON.stringify({ message: 'Unauthorized' }) });
+    expect(await request('/admin/ips', { authorization: 'Bearer wrong-token' })).toEqual({ status: 403, body: JSON.stringify({ message: 'Forbidden' }) });
+    expect(await request('/admin/ips', { authorization: 'Basic secret-token' })).toMatchObject({ status: 403 });
+    expect(invoked).toEqual([]);
+  });
+
+  it('invokes the function with the right token', async () => {
+    expect(await request('/admin/ips', { authorization: 'Bearer secret-token' })).toEqual({ status: 200, body: 'from the function' });
+    expect(invoked).toEqual([matchRoute(compileRoutes(FUNCTIONS), 'GET', '/admin/ips').match!.def.id]);
+  });
+
+  it('asks no token of a public route', async () => {
+    expect(await request('/c/some-offer')).toEqual({ status: 200, body: 'from the function' });
+    expect(invoked).toEqual(['Click']);
   });
 });

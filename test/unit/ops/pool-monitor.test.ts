@@ -1,5 +1,5 @@
 import { buildPoolMonitor, computePerformance, latestGoodTraces, percentile, type FinishedTrace, type MonitorDeps } from '../../../lambdas/ops/pool-monitor';
-import { DEFAULT_THRESHOLDS } from '../../../lambdas/ops/thresholds';
+import { DEFAULT_THRESHOLDS } from '../../../contracts/ops';
 import type { PoolStats } from '../../../lambdas/lease/pool-admin';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -87,7 +87,7 @@ describe('computePerformance', () => {
 describe('buildPoolMonitor', () => {
   it('builds the documented keys', async () => {
     const r = await buildPoolMonitor(deps(), NOW);
-    expect(Object.keys(r.document).sort()).toEqual(['active_requests', 'checked_at', 'health', 'performance', 'pool_summary', 'queue_depth', 'unavailable', 'warnings'].sort());
+    expect(Object.keys(r.document).sort()).toEqual(['active_requests', 'checked_at', 'health', 'losses', 'performance', 'pool_summary', 'queue_depth', 'unavailable', 'warnings'].sort());
     expect(r.document).toMatchObject({
       health: 'healthy',
       pool_summary: { total: 10, healthy: 10, leased: 3, utilization_pct: 30, by_country: { us: { total: 10, available: 6 } } },

@@ -1,4 +1,5 @@
-import { DEFAULT_THRESHOLDS, evaluateHealth, parseThresholds, resolveThresholds, ThresholdsError, type HealthSnapshot } from '../../../lambdas/ops/thresholds';
+import { evaluateHealth, type HealthSnapshot } from '../../../lambdas/ops/thresholds';
+import { DEFAULT_THRESHOLDS, parseThresholds, resolveThresholds, ThresholdsError } from '../../../contracts/ops';
 
 const pool = (over: Partial<NonNullable<HealthSnapshot['pool']>> = {}) => ({
   total: 100,

@@ -46,7 +46,7 @@ describe('pipeline task collaborators', () => {
 
   // What the starter and schedule handlers ask pipeline-deps for when invoked.
   it.each<[string, (m: DepsModule) => unknown]>([
-    ['TraceStarter', (m) => m.traceRepository()],
+    ['TraceStarter', (m) => [m.traceRepository(), m.tables().ops]], // Ops: click ids seen, trace budgets
     ['Maintenance', (m) => [m.traceRepository(), m.tables().ipPool, m.tables().ops]],
     ['RetrySchedule', (m) => [m.traceRepository(), m.tables().catalog, m.tables().ops]],
   ])('%s finds the tables it uses in its own environment', (functionId, use) => {

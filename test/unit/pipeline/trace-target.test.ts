@@ -11,6 +11,7 @@ import type { LeaseState, PipelineState, TraceTarget } from '../../../lambdas/pi
 import type { LearnedMode, TracerMemory } from '../../../lambdas/pipeline/tracer-memory';
 import type { Offer } from '../../../lambdas/offers/offer-schema';
 import type { Lease, LeasePool } from '../../../lambdas/lease/lease-pool';
+import type { LeaseWaiters, TaskTokens } from '../../../lambdas/lease/lease-waiters';
 import type { TraceRepository } from '../../../lambdas/traces/trace-repository';
 import { ProviderCredentials } from '../../../lambdas/lease/provider-credentials';
 import type { TraceResult } from '../../../lambdas/tracer/types';
@@ -30,7 +31,7 @@ const offer = (over: Partial<Offer> = {}): Offer => ({
   ...over,
 });
 const lease: Lease = {
-  ipId: 'ip-1', host: '127.0.0.1', port: 3101, provider: 'local', country: 'us', traceId: 't1', leaseId: 'l1', fence: 7, expiresAt: NOW + 60_000,
+  ipId: 'ip-1', host: '127.0.0.1', port: 3101, provider: 'local', country: 'us', traceId: 't1', leaseId: 'l1', fence: 7, expiresAt: NOW + 60_000, startsAt: NOW,
 };
 const state = (over: Partial<PipelineState> = {}): PipelineState => ({
   request: { v: 1, traceId: 't1', offerId: 'shoes', source: 'click', params: { gclid: 'g-1' }, clickedAt: NOW - 500, country: 'us', device: 'mobile', attempt: 1 },
@@ -56,20 +57,36 @@ function memoryFake(learned?: LearnedMode | Error) {
   return { memory, recorded, reads };
 }
 
+const answers: { token: string; output?: unknown; error?: string }[] = [];
+const tokens: TaskTokens = {
+  succeed: async (token, output) => (answers.push({ token, output }), 'sent'),
+  fail: async (token, error) => (answers.push({ token, error }), 'sent'),
+};
+
 function acquireDeps(o: Offer | undefined, memory: TracerMemory) {
   return {
     clock: () => NOW,
     traces: { markRunning: async () => true, recordLease: async () => undefined } as unknown as TraceRepository,
-    pool: { acquire: async () => lease, release: async () => ({ released: true }) } as unknown as LeasePool,
+    pool: { grant: async () => ({ lease, reused: false }), release: async () => ({ released: true }) } as unknown as LeasePool,
     offers: { get: async () => o },
     memory,
-  } satisfies Pick<TaskDeps, 'clock' | 'traces' | 'pool' | 'offers' | 'memory'>;
+    waiters: { hasWaiting: async () => false } as unknown as LeaseWaiters,
+    tokens,
+  } satisfies Pick<TaskDeps, 'clock' | 'traces' | 'pool' | 'offers' | 'memory' | 'waiters' | 'tokens'>;
+}
+
+/** AcquireLease answers its own task token when the pool has an IP: that answer is its output. */
+async function acquired(deps: ReturnType<typeof acquireDeps>, s: PipelineState): Promise<LeaseState> {
+  answers.length = 0;
+  expect(await acquireLease(deps, { taskToken: 'token-1', state: s })).toBe('acquired');
+  expect(answers).toHaveLength(1);
+  return answers[0]!.output as LeaseState;
 }
 
 describe('AcquireLease hands the tracers their target', () => {
   it('puts the tracking URL, the exact passthrough names, the mode and the learned mode in the lease state', async () => {
     const { memory } = memoryFake({ mode: 'browser', offerVersion: 42 });
-    const result = await acquireLease(acquireDeps(offer(), memory), state());
+    const result = await acquired(acquireDeps(offer(), memory), state());
     expect(result).toMatchObject({ ipId: 'ip-1', fence: 7, acquiredAt: NOW });
     expect(result.target).toEqual({
       trackingUrl: 'https://aff.example/click?o=1',
@@ -84,24 +101,26 @@ describe('AcquireLease hands the tracers their target', () => {
 
   it('forgets a mode learned on an earlier version of the offer', async () => {
     const { memory } = memoryFake({ mode: 'browser', offerVersion: 41 });
-    const result = await acquireLease(acquireDeps(offer(), memory), state());
+    const result = await acquired(acquireDeps(offer(), memory), state());
     expect(result.target).not.toHaveProperty('learnedMode');
   });
 
   it('reads the memory only for auto offers, and traces without it when it cannot be read', async () => {
     const fixed = memoryFake({ mode: 'browser', offerVersion: 42 });
-    const http = await acquireLease(acquireDeps(offer({ tracePolicy: { mode: 'http', anyCountry: false, enabled: true } }), fixed.memory), state());
+    const http = await acquired(acquireDeps(offer({ tracePolicy: { mode: 'http', anyCountry: false, enabled: true } }), fixed.memory), state());
     expect(http.target).toMatchObject({ mode: 'http' });
     expect(http.target).not.toHaveProperty('learnedMode');
     expect(fixed.reads).toEqual([]);
 
     const broken = memoryFake(new Error('throttled'));
-    const auto = await acquireLease(acquireDeps(offer(), broken.memory), state());
+    const auto = await acquired(acquireDeps(offer(), broken.memory), state());
     expect(auto.target).not.toHaveProperty('learnedMode');
   });
 
-  it('fails with OfferGone when the offer was deleted', async () => {
-    await expect(acquireLease(acquireDeps(undefined, memoryFake().memory), state())).rejects.toMatchObject({ name: 'OfferGone' });
+  it('fails its task with OfferGone when the offer was deleted', async () => {
+    answers.length = 0;
+    await expect(acquireLease(acquireDeps(undefined, memoryFake().memory), { taskToken: 'token-2', state: state() })).resolves.toBe('failed');
+    expect(answers).toEqual([{ token: 'token-2', error: 'OfferGone' }]);
   });
 });
 

@@ -26,3 +26,9 @@ test('WebRTC may only use the proxy; no background requests of Chromium its own'
   expect(args).toEqual(expect.arrayContaining(['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']));
   expect(new Set(args).size).toBe(args.length);
 });
+
+test('pages are composited in software, while WebGL keeps its SwiftShader GPU', () => {
+  expect(args).toContain('--disable-gpu-compositing');
+  expect(args).not.toContain('--disable-gpu');
+  expect(args).toEqual(expect.arrayContaining(['--use-gl=angle', '--use-angle=swiftshader']));
+});

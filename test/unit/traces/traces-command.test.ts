@@ -13,19 +13,16 @@ async function run(args: string[], response: AdminResponse) {
     },
   };
   const program = new Command('tracepool').exitOverride();
-  registerTracesCommands(program, () => client);
   const out: string[] = [];
   const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  registerTracesCommands(program, () => client, { stdout: (c) => void out.push(c), stderr: (c) => void err.push(c) });
   const exitCode = process.exitCode;
+  const text = (chunks: string[]) => chunks.join('').replace(/\n$/, '');
   try {
     await program.parseAsync(['node', 'tracepool', ...args]);
-    return { requests, out: out.join('\n'), err: err.join('\n'), exitCode: process.exitCode };
+    return { requests, out: text(out), err: text(err), exitCode: process.exitCode };
   } finally {
     process.exitCode = exitCode;
-    log.mockRestore();
-    error.mockRestore();
   }
 }
 

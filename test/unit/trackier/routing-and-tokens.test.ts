@@ -1,4 +1,4 @@
-import { resolvePair, type PairLookup } from '../../../lambdas/trackier/webhook';
+import { ALL_ROUTES_OPEN, resolvePair as resolveWith, type PairLookup, type RouteGate } from '../../../lambdas/trackier/webhook';
 import { newWebhookToken, parsePairNumber, tokensEqual, WEBHOOK_TOKEN_PATTERN, type TrackierPair } from '../../../lambdas/trackier/pair';
 
 const pair = (offerId: string, pairNumber: number, extra: Partial<TrackierPair> = {}): TrackierPair => ({
@@ -26,6 +26,9 @@ function lookup(pairs: TrackierPair[]): PairLookup & { calls: string[] } {
     byUrl1Campaign: async (id) => (calls.push('campaign'), pairs.filter((p) => p.url1CampaignId === id)),
   };
 }
+
+/** The matching rules alone, every route open (the gate has its own tests below). */
+const resolvePair = (l: PairLookup, q: { token?: string; campaignId?: string }) => resolveWith(l, q, ALL_ROUTES_OPEN);
 
 describe('webhook routing rules', () => {
   const a1 = pair('offer-a', 1);
@@ -67,6 +70,25 @@ describe('webhook routing rules', () => {
   it('returns disabled pairs too (the use case turns them into not_found)', async () => {
     const off = pair('offer-d', 2, { enabled: false });
     expect(await resolvePair(lookup([off]), { token: off.webhookToken })).toEqual({ route: 'token', pair: off });
+  });
+});
+
+describe('route gate', () => {
+  const a1 = pair('offer-a', 1, { url1CampaignId: '101' });
+  const a2 = pair('offer-a', 2, { url1CampaignId: '201' });
+  const tokenOnly: RouteGate = async (route) => route === 'token';
+
+  it('closed legacy and campaign routes resolve to nothing', async () => {
+    expect(await resolveWith(lookup([a1, a2]), { token: 'offer-a' }, tokenOnly)).toBeUndefined();
+    expect(await resolveWith(lookup([a1, a2]), { campaignId: '201' }, tokenOnly)).toBeUndefined();
+    expect(await resolveWith(lookup([a1, a2]), { token: a2.webhookToken }, tokenOnly)).toEqual({ route: 'token', pair: a2 });
+  });
+
+  it('a match on a closed route falls through to the next open one', async () => {
+    const calls: string[] = [];
+    const gate: RouteGate = async (route, p) => (calls.push(`${route}:${p.pairNumber}`), route !== 'legacy');
+    expect(await resolveWith(lookup([a1, a2]), { token: 'offer-a', campaignId: '201' }, gate)).toEqual({ route: 'campaign', pair: a2 });
+    expect(calls).toEqual(['legacy:1', 'campaign:2']);
   });
 });
 

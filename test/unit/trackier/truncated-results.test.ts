@@ -18,7 +18,9 @@ function fakeDeps() {
     pairs: {
       getPair: async () => ({ offerId: 'o', pairNumber: 1, enabled: true, url2CampaignId: 'c2' }),
       getSettings: async () => undefined,
-      recordUpdate: async (_o: string, _n: number, _t: string, values: Record<string, string>) => void recorded.push(values),
+      recordUpdate: async (_o: string, _n: number, _t: string, values: Record<string, string>) => (recorded.push(values), true),
+      claimUpdate: async () => 'claimed',
+      releaseUpdate: async () => undefined,
     },
     api: { updateCampaignUrl: async (campaignId: string, url: string) => void sent.push({ campaignId, url }) },
     sideEffects: {},

@@ -1,0 +1,56 @@
+/**
+ * Environment variable names shared by the CDK constructs (which set them) and the handlers
+ * (which read them through lambdas/shared/config.ts). One place both sides import, so the names
+ * cannot drift and neither side reaches into the other's code.
+ */
+
+/** Table and queue ids are the manifest's (lib/manifest/tables.ts, queues.ts), which narrows these types. */
+export const tableEnv = (id: string): string => `TABLE_${id.toUpperCase()}`;
+export const queueUrlEnv = (id: string): string => `QUEUE_URL_${id.toUpperCase()}`;
+export const dlqUrlEnv = (id: string): string => `DLQ_URL_${id.toUpperCase()}`;
+
+export const ENV = {
+  stage: 'TRACEPOOL_STAGE',
+  offerCacheTtlMs: 'OFFER_CACHE_TTL_MS',
+  fallbackUrl: 'UNKNOWN_OFFER_FALLBACK_URL',
+  adminToken: 'TRACEPOOL_ADMIN_TOKEN',
+  allowPrivateTargets: 'TRACEPOOL_ALLOW_PRIVATE_TARGETS',
+  eventBusName: 'EVENT_BUS_NAME',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  leaseCooldownMs: 'LEASE_COOLDOWN_MS',
+  leaseMs: 'LEASE_MS',
+  /** How long a trace waits in the lease-waiter queue before it gives up (ms). */
+  leasePatienceMs: 'LEASE_PATIENCE_MS',
+  unhealthyAfter: 'LEASE_UNHEALTHY_AFTER',
+  providerSecretPrefix: 'PROVIDER_SECRET_PREFIX',
+  /** Comma-separated proxy providers; each has a credentials secret <prefix><provider>. */
+  proxyProviders: 'PROXY_PROVIDERS',
+  traceTtlDays: 'TRACE_TTL_DAYS',
+  /** Comma-separated delays (ms) before attempts 2, 3, …; after the last, dead letter. */
+  retryBackoffMs: 'RETRY_BACKOFF_MS',
+  /** A trace running (or queued) longer than this is a timeout. */
+  runningDeadlineMs: 'RUNNING_DEADLINE_MS',
+  httpDeadlineMs: 'TRACE_HTTP_DEADLINE_MS',
+  browserDeadlineMs: 'TRACE_BROWSER_DEADLINE_MS',
+  /** Comma-separated origins allowed to send events from browsers ("*" for any). */
+  corsOrigins: 'EVENT_CORS_ORIGINS',
+  /** Where the geo databases ship next to a bundle (Lambda); node_modules when absent. */
+  geoDbDir: 'GEO_DB_DIR',
+  rawEventTtlDays: 'RAW_EVENT_TTL_DAYS',
+  /** The Trackier API secret ({"baseUrl","apiKey"}). */
+  trackierSecretArn: 'TRACKIER_SECRET_ARN',
+  /** The click's time budget (ms): it answers by then, whatever DynamoDB and SQS do. */
+  clickBudgetMs: 'CLICK_BUDGET_MS',
+  /** How old a cached offer the click may still serve when DynamoDB cannot answer (ms). */
+  offerMaxStaleMs: 'OFFER_MAX_STALE_MS',
+  /** The viewer-country header the click trusts (one of TRUSTABLE_COUNTRY_HEADERS); none when unset. */
+  trustedCountryHeader: 'TRUSTED_COUNTRY_HEADER',
+} as const;
+
+/**
+ * Headers that can carry the clicker's country. Any client can send them, so the click believes one
+ * only where the deployment names it: behind a proxy (CloudFront, Cloudflare) that sets it and
+ * overwrites what the client sent.
+ */
+export const TRUSTABLE_COUNTRY_HEADERS = ['cloudfront-viewer-country', 'cf-ipcountry', 'x-viewer-country'] as const;
+export type TrustableCountryHeader = (typeof TRUSTABLE_COUNTRY_HEADERS)[number];
