@@ -19,7 +19,7 @@ import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { startSqsLocal } from '../local/sqs-local';
 import { createQueues, createTables } from '../local/provision';
 import { LOCAL_REGION, localCredentials } from '../local/net';
-import { ENV, queueUrlEnv, tableEnv } from '../lib/manifest/env';
+import { ENV, queueUrlEnv, tableEnv } from '../contracts/manifest/env';
 import { DynamoOfferRepository } from '../lambdas/offers/offer-repository';
 import { validateOffer } from '../lambdas/offers/offer-schema';
 import { printTable, summarize, ms } from './stats';
@@ -76,7 +76,7 @@ async function main(): Promise<boolean> {
       [ENV.offerCacheTtlMs]: '1',
       [ENV.clickBudgetMs]: String(BUDGET_MS),
     });
-    const { handler } = await import('../lambdas/click/handler');
+    const { handler } = await import('../lambdas/click/click.handler');
 
     const run = async (offerId: (i: number) => string, n: number, parallel = 1) => {
       const samples: number[] = [];

@@ -19,9 +19,9 @@ import { LOCAL_REGION, localCredentials } from '../local/net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient, PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { queueUrlEnv, tableEnv } from '../lib/manifest/env';
-import { nodeOptions } from '../lib/manifest/bundling';
-import { FUNCTIONS } from '../lib/manifest/functions';
+import { queueUrlEnv, tableEnv } from '../contracts/manifest/env';
+import { nodeOptions } from '../contracts/manifest/bundling';
+import { FUNCTIONS } from '../contracts/manifest/functions';
 import { DynamoOfferRepository } from '../lambdas/offers/offer-repository';
 import { validateOffer } from '../lambdas/offers/offer-schema';
 import { printTable, summarize, ms } from './stats';
@@ -95,7 +95,7 @@ const handlerEnv = (e: Endpoints) => ({
 async function warmLatency(e: Endpoints) {
   const sqs = new SQSClient({ region: LOCAL_REGION, credentials: localCredentials, endpoint: e.sqs });
   Object.assign(process.env, handlerEnv(e));
-  const mod = (await import('../lambdas/click/handler')) as typeof import('../lambdas/click/handler');
+  const mod = (await import('../lambdas/click/click.handler')) as typeof import('../lambdas/click/click.handler');
   const run = async (coldCache: boolean) => {
     for (let i = 0; i < 200; i++) await mod.handler(clickEvent(i), context); // warm-up: JIT, sockets
     const samples: number[] = [];
@@ -126,7 +126,7 @@ export const handler = async () => [dynamodb, sqs, GetItemCommand, PutItemComman
 
 async function coldStart(e: Endpoints) {
   return withBundleDir(async ({ dir, bundle, timeImport }) => {
-    const clickSize = await bundle({ file: path.join(ROOT, 'lambdas/click/handler.ts') }, 'click.mjs');
+    const clickSize = await bundle({ file: path.join(ROOT, 'lambdas/click/click.handler.ts') }, 'click.mjs');
     const helloSize = await bundle({ contents: HELLO_WORLD }, 'hello.mjs');
     const sdkSize = await bundle({ contents: SDK_CLIENTS_REFERENCE }, 'sdk-clients.mjs');
     const clickDef = FUNCTIONS.find((f) => f.id === 'Click')!;

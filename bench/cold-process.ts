@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { esbuildOptions } from '../lib/manifest/bundling';
+import { esbuildOptions } from '../contracts/manifest/bundling';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const HELLO_WORLD = "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n";

@@ -8,11 +8,11 @@
  * Target: cold process+import ≤ 1.5× hello-world for each.
  */
 import path from 'node:path';
-import { ENV, queueUrlEnv, tableEnv } from '../lib/manifest/env';
-import type { TableId } from '../lib/manifest/tables';
-import type { QueueId } from '../lib/manifest/queues';
-import { nodeOptions } from '../lib/manifest/bundling';
-import { functionById, type FunctionDef } from '../lib/manifest/functions';
+import { ENV, queueUrlEnv, tableEnv } from '../contracts/manifest/env';
+import type { TableId } from '../contracts/manifest/tables';
+import type { QueueId } from '../contracts/manifest/queues';
+import { nodeOptions } from '../contracts/manifest/bundling';
+import { functionById, type FunctionDef } from '../contracts/manifest/functions';
 import { printTable, summarize, ms, type Row } from './stats';
 import { HELLO_WORLD, ROOT, kb, withBundleDir } from './cold-process';
 

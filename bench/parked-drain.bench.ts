@@ -23,10 +23,10 @@ import { startSqsLocal } from '../local/sqs-local';
 import { createQueues, createTables } from '../local/provision';
 import { LOCAL_REGION, localCredentials } from '../local/net';
 import { v7 as uuidv7 } from 'uuid';
-import { parkedItem, parkKeyBefore } from '../lambdas/adapters/trace-sink';
-import { ParkedRequestTable, SqsTraceQueue } from '../lambdas/adapters/trace-queue';
+import { parkedItem, parkKeyBefore } from '../lambdas/traces/trace-sink';
+import { ParkedRequestTable, SqsTraceQueue } from '../lambdas/traces/trace-queue';
 import { BATCH_MAX_ENTRIES, drainParked, PARKED_SETTLE_MS } from '../lambdas/pipeline/parked-drain';
-import { newTraceId, type TraceRequest } from '../lambdas/trace-requests/trace-request';
+import { newTraceId, type TraceRequest } from '../lambdas/traces/trace-request';
 import { printTable } from './stats';
 
 const BACKLOG = Number(process.env.BENCH_PARKED ?? 60_000);

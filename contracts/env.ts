@@ -4,7 +4,7 @@
  * cannot drift and neither side reaches into the other's code.
  */
 
-/** Table and queue ids are the manifest's (lib/manifest/tables.ts, queues.ts), which narrows these types. */
+/** Table and queue ids are the manifest's (contracts/manifest/tables.ts, queues.ts), which narrows these types. */
 export const tableEnv = (id: string): string => `TABLE_${id.toUpperCase()}`;
 export const queueUrlEnv = (id: string): string => `QUEUE_URL_${id.toUpperCase()}`;
 export const dlqUrlEnv = (id: string): string => `DLQ_URL_${id.toUpperCase()}`;

@@ -7,7 +7,7 @@
  * accepted where that makes sense.
  */
 import { z } from 'zod';
-import { TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from './manifest/env';
+import { TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from '../contracts/manifest/env';
 
 /** Stages with a fixed meaning; `dev-<name>` gives each engineer a personal stack. */
 export const STAGES = ['dev', 'staging', 'prod'] as const;

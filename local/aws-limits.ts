@@ -3,7 +3,7 @@
  * would fail in AWS fails here the same way instead of passing quietly. (Step Functions' 256 KiB
  * state quota lives with its runner, local/stepfunctions-local.ts.)
  */
-import { MAX_MESSAGE_BYTES } from '../lib/manifest/queues';
+import { MAX_MESSAGE_BYTES } from '../contracts/manifest/queues';
 
 /** Lambda, synchronous Invoke: "Request must be smaller than 6291456 bytes". */
 export const LAMBDA_REQUEST_BYTES = 6_291_456;

@@ -8,11 +8,11 @@
  * - From cdk.out: the template's own Environment.Variables (local/synthesized-app.ts).
  * Around either: Lambda's runtime variables, the local endpoints, and the local stack's switches.
  */
-import type { FunctionDef } from '../lib/manifest/functions';
-import { ENV, dlqUrlEnv, queueUrlEnv, tableEnv } from '../lib/manifest/env';
-import type { TableId } from '../lib/manifest/tables';
-import type { QueueId } from '../lib/manifest/queues';
-import { nodeOptions } from '../lib/manifest/bundling';
+import type { FunctionDef } from '../contracts/manifest/functions';
+import { ENV, dlqUrlEnv, queueUrlEnv, tableEnv } from '../contracts/manifest/env';
+import type { TableId } from '../contracts/manifest/tables';
+import type { QueueId } from '../contracts/manifest/queues';
+import { nodeOptions } from '../contracts/manifest/bundling';
 import type { QueueUrls, TableNames } from './provision';
 import { LOCAL_REGION } from './net';
 

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { FUNCTIONS, type FunctionDef, type RouteDef } from '../lib/manifest/functions';
+import { FUNCTIONS, type FunctionDef, type RouteDef } from '../contracts/manifest/functions';
 import type { InvokeFunction } from './lambda-runtime';
 import { API_INTEGRATION_TIMEOUT_MS, API_PAYLOAD_BYTES } from './aws-limits';
 

@@ -6,7 +6,7 @@
  * invoke through it, so one function's module state, blocking call or crash stays its own.
  */
 import path from 'node:path';
-import type { FunctionDef } from '../lib/manifest/functions';
+import type { FunctionDef } from '../contracts/manifest/functions';
 import { FunctionPool, type PoolLimits } from './function-pool';
 import type { IsolateSpec } from './function-isolate';
 import { LambdaFunctionError, LambdaServiceError, RUNTIME_ERROR } from './lambda-errors';

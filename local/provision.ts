@@ -1,5 +1,5 @@
 /**
- * Creates the tables and queues of lib/manifest on local endpoints — the same definitions the
+ * Creates the tables and queues of contracts/manifest on local endpoints — the same definitions the
  * CDK stateful stack deploys. Idempotent, so a data dir kept between runs is fine.
  */
 import {
@@ -10,8 +10,8 @@ import {
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { TABLES, TABLE_IDS, type TableId, type KeyAttr } from '../lib/manifest/tables';
-import { QUEUES, QUEUE_IDS, dlqName, type QueueId } from '../lib/manifest/queues';
+import { TABLES, TABLE_IDS, type TableId, type KeyAttr } from '../contracts/manifest/tables';
+import { QUEUES, QUEUE_IDS, dlqName, type QueueId } from '../contracts/manifest/queues';
 import { SQS_MESSAGE_BYTES } from './aws-limits';
 
 export type TableNames = Record<TableId, string>;

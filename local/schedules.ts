@@ -1,6 +1,6 @@
 /** The manifest's EventBridge schedules as timers (one run at a time per function, like a rate rule with no overlap). */
 import type { ScheduledEvent } from 'aws-lambda';
-import type { FunctionDef } from '../lib/manifest/functions';
+import type { FunctionDef } from '../contracts/manifest/functions';
 import type { InvokeFunction } from './lambda-runtime';
 
 export function scheduledEvent(def: FunctionDef): ScheduledEvent {

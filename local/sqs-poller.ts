@@ -6,7 +6,7 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import type { FunctionDef } from '../lib/manifest/functions';
+import type { FunctionDef } from '../contracts/manifest/functions';
 import type { InvokeFunction } from './lambda-runtime';
 
 export interface PollerOptions {

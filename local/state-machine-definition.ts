@@ -9,7 +9,7 @@
  */
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { buildApp } from '../bin/app';
-import type { FunctionDef } from '../lib/manifest/functions';
+import type { FunctionDef } from '../contracts/manifest/functions';
 import { LAMBDA_INVOKE_RESOURCES } from './stepfunctions-local';
 
 export interface LocalDefinition {

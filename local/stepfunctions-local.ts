@@ -24,7 +24,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ServiceError, type JsonRpcHandlers } from './json-rpc-server';
-import type { FunctionDef } from '../lib/manifest/functions';
+import type { FunctionDef } from '../contracts/manifest/functions';
 import type { LocalDefinition } from './state-machine-definition';
 import { LambdaFunctionError, LambdaServiceError, reportedToStepFunctionsAsUnknown } from './lambda-errors';
 

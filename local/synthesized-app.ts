@@ -8,9 +8,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FunctionArchitecture, FunctionDef, HttpMethod, RouteDef } from '../lib/manifest/functions';
-import { TABLE_IDS, type TableId } from '../lib/manifest/tables';
-import { QUEUE_IDS, type QueueId } from '../lib/manifest/queues';
+import type { FunctionArchitecture, FunctionDef, HttpMethod, RouteDef } from '../contracts/manifest/functions';
+import { TABLE_IDS, type TableId } from '../contracts/manifest/tables';
+import { QUEUE_IDS, type QueueId } from '../contracts/manifest/queues';
 import { definitionFromTemplate, type LocalDefinition } from './state-machine-definition';
 import { PROJECT_ROOT } from './lambda-runtime';
 import { LOCAL_REGION } from './net';

@@ -1,6 +1,6 @@
 /** What the click path reads about the clicker: bot-ness and country. */
 import { isbot } from 'isbot';
-import { TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from '../../lib/manifest/env';
+import { TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from '../../contracts/manifest/env';
 
 /** HEAD requests and known crawlers / link-preview fetchers are redirected but never traced. */
 export function isAutomatedClick(method: string, userAgent: string | undefined): boolean {

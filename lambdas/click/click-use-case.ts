@@ -10,11 +10,11 @@
  */
 import type { OfferLookup } from '../offers/offer-cache';
 import { isValidOfferId } from '../offers/offer-id';
-import type { SubmitOutcome, TraceRequestSink } from '../adapters/trace-sink';
-import type { TraceRequest } from '../trace-requests/trace-request';
+import type { SubmitOutcome, TraceRequestSink } from '../traces/trace-sink';
+import type { TraceRequest } from '../traces/trace-request';
 import { TIMED_OUT, within } from '../shared/deadline';
-import { buildRedirectUrl } from './redirect-url';
-import { selectPassthrough, type DroppedParam } from './click-params';
+import { buildRedirectUrl } from '../shared/redirect-url';
+import { selectPassthrough, type DroppedParam } from '../shared/click-params';
 import { isAutomatedClick } from './click-context';
 
 /** Kept from the budget for answering: the response itself must leave before the deadline. */

@@ -1,7 +1,7 @@
 /**
  * Draining the clicks the click path parked while SQS was down, at the queue's own speed.
  *
- * The parked partition is sorted by the time in each item's key (lambdas/adapters/trace-sink.ts).
+ * The parked partition is sorted by the time in each item's key (lambdas/traces/trace-sink.ts).
  * A run reads it in key order from a cursor up to a settle bound, cuts it into SendMessageBatch
  * calls of up to 10 requests, several in flight (pages are read ahead while the senders work), and
  * moves the cursor over what SQS accepted. Nothing is deleted: DynamoDB's TTL removes the items
@@ -28,9 +28,9 @@
  * next run sends only what was not accepted. A click SQS refuses is parked again under a fresh key
  * before the cursor passes it, so one bad message never holds up the others.
  */
-import type { TraceRequest } from '../trace-requests/trace-request';
-import { FUNCTIONS, type FunctionDef } from '../../lib/manifest/functions';
-import { PARK_SIGN_WINDOW_MS, parkKeyBefore } from '../adapters/trace-sink';
+import type { TraceRequest } from '../traces/trace-request';
+import { FUNCTIONS, type FunctionDef } from '../../contracts/manifest/functions';
+import { PARK_SIGN_WINDOW_MS, parkKeyBefore } from '../traces/trace-sink';
 
 /**
  * The most AWS accepts a signed request after the time it was signed at: 5 minutes for most
@@ -84,7 +84,7 @@ export interface ParkedCursor {
   readonly version: number;
 }
 
-/** The parked partition, drain side (lambdas/adapters/trace-queue.ts). */
+/** The parked partition, drain side (lambdas/traces/trace-queue.ts). */
 export interface ParkedRequestStore {
   /** Takes the drain until `until` (epoch ms) unless another run holds it; undefined when one does. */
   claim(now: number, until: number): Promise<ParkedCursor | undefined>;
@@ -96,7 +96,7 @@ export interface ParkedRequestStore {
   repark(request: TraceRequest, reason: string): Promise<void>;
 }
 
-/** SendMessageBatch (lambdas/adapters/trace-queue.ts). */
+/** SendMessageBatch (lambdas/traces/trace-queue.ts). */
 export interface TraceBatchQueue {
   /**
    * Sends up to 10 requests in one call (as `bodies`, when given: each request's JSON); returns the

@@ -2,7 +2,7 @@
  * The state that flows through the "trace" state machine (lib/constructs/trace-pipeline.ts).
  * Each task reads what it needs and its result lands at the path named here (ResultPath).
  */
-import type { TraceRequest } from '../trace-requests/trace-request';
+import type { TraceRequest } from '../traces/trace-request';
 import type { Lease } from '../lease/lease-pool';
 import type { ReleaseOutcome } from '../lease/ip-item';
 import type { TraceMode, TraceResult } from '../tracer/types';

@@ -11,8 +11,8 @@
  */
 import type { TraceRepository } from '../traces/trace-repository';
 import type { TraceRecord } from '../traces/trace-record';
-import type { TraceRequest } from '../trace-requests/trace-request';
-import type { TraceQueue } from '../adapters/trace-sink';
+import type { TraceRequest } from '../traces/trace-request';
+import type { TraceQueue } from '../traces/trace-sink';
 import { afterFailure } from './retry-policy';
 
 export interface RetryDeps {

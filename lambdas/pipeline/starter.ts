@@ -7,7 +7,7 @@
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { TraceRepository } from '../traces/trace-repository';
 import type { GeoLookup } from '../geo/geo-lookup';
-import { parseTraceRequest, type TraceRequest } from '../trace-requests/trace-request';
+import { parseTraceRequest, type TraceRequest } from '../traces/trace-request';
 import { executionNameFor, type ExecutionInput } from './pipeline-state';
 import { admit, type AdmissionStore, type SkipReason } from './trace-admission';
 

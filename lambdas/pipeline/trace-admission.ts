@@ -14,7 +14,7 @@
  * traces pass.
  */
 import { createHash } from 'node:crypto';
-import type { TraceRequest } from '../trace-requests/trace-request';
+import type { TraceRequest } from '../traces/trace-request';
 import { DEFAULT_TRACES_PER_MINUTE } from '../offers/offer-schema';
 import { STANDARD_CLICK_IDS } from '../tracer/click-ids';
 

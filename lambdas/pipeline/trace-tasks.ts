@@ -5,9 +5,9 @@
  * The tracing tasks run hostile pages, so they read no table: what to trace comes in the state
  * (AcquireLease's trace target), and the proxy credentials are their only secret.
  */
-import { proxyUrl, type ProviderCredentialsResolver } from '../lease/provider-credentials';
+import { proxyUrl, type ProviderCredentialsResolver } from '../shared/provider-credentials';
 import type { ProxyConfig } from '../tracer/types';
-import { buildRedirectUrl } from '../click/redirect-url';
+import { buildRedirectUrl } from '../shared/redirect-url';
 import type { PipelineState, TraceState, TraceTarget } from './pipeline-state';
 import { IncompleteState, requireLease } from './tasks';
 import { httpStep } from './http-step';

@@ -2,7 +2,7 @@
  * The credentials Lambda hands every function in its environment (the role's session), read at
  * each call. Used by the click's lean client directly, and swapped in for
  * @aws-sdk/credential-provider-node in the Lambda bundles (an esbuild alias in
- * lib/manifest/bundling.ts): the default chain's other providers (profiles, SSO, process, web
+ * contracts/manifest/bundling.ts): the default chain's other providers (profiles, SSO, process, web
  * identity, IMDS) would only be parsed, evaluated and never used, ~20 ms of every cold start.
  * Written out rather than taken from @aws-sdk/credential-provider-env, which brings @aws-sdk/core's
  * client module along (+2 ms). Locally and in tests the SDK's full default chain runs, unchanged.

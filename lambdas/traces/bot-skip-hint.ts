@@ -6,7 +6,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BOT_SKIPS_PK_PREFIX, hourBucket } from '../click/bot-skips';
 import { queryItems } from '../shared/dynamo-query';
-import { TRACE_SKIPS_PK_PREFIX } from '../adapters/admission-table';
+import { TRACE_SKIPS_PK_PREFIX } from '../pipeline/admission-table';
 
 export interface BotSkips {
   readonly count: number;
@@ -52,7 +52,7 @@ export interface TraceSkips {
   readonly since: string;
 }
 
-/** The starter's counts (lambdas/adapters/admission-table.ts): one item per offer and hour. */
+/** The starter's counts (lambdas/pipeline/admission-table.ts): one item per offer and hour. */
 export async function readTraceSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, opsTable: string, now: number, offerId?: string): Promise<TraceSkips> {
   const hours = [hourBucket(now - HOUR_MS), hourBucket(now)];
   let budget = 0;

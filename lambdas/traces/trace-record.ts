@@ -3,7 +3,7 @@
  * queued → running → completed | failed | retry_scheduled | dead_lettered | timeout.
  * Shared by the pipeline (writes), the admin routes and the operations monitor (reads).
  */
-import type { TraceRequest } from '../trace-requests/trace-request';
+import type { TraceRequest } from './trace-request';
 import type { AdsCompatibility, ClickIdReport, Hop, TraceMode, TraceOutcome } from '../tracer/types';
 import type { Truncation } from '../tracer/limits';
 

@@ -4,7 +4,7 @@
  * tasks and stale lease holders can never move a trace backwards or overwrite a newer result.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TraceRequest } from '../trace-requests/trace-request';
+import type { TraceRequest } from './trace-request';
 import type { FailureClass, TraceRecord, TraceStatus, TraceTimings } from './trace-record';
 import type { TraceResult } from '../tracer/types';
 import { conditionalWrite } from '../shared/conditional-write';

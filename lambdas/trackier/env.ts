@@ -1,9 +1,9 @@
-import { ENV } from '../../lib/manifest/env';
+import { ENV } from '../../contracts/manifest/env';
 
 /**
  * Environment variable names of the Trackier functions (set by the Trackier construct, read by
- * lambdas/trackier/*-handler.ts and update-campaign-task.ts). Tables and queues use the shared
- * names of lib/manifest/env.ts: tableEnv('Catalog'), tableEnv('Ops'), queueUrlEnv('TraceRequests').
+ * lambdas/trackier/*.handler.ts). Tables and queues use the shared
+ * names of contracts/manifest/env.ts: tableEnv('Catalog'), tableEnv('Ops'), queueUrlEnv('TraceRequests').
  */
 export const TRACKIER_ENV = {
   /** ARN (or name) of the Secrets Manager secret holding `{ "baseUrl", "apiKey" }`. Required. */

@@ -6,7 +6,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, numberEnv, optionalEnv, requireEnv } from '../shared/config';
-import { secretsManagerSource } from '../lease/provider-credentials';
+import { secretsManagerSource } from '../shared/provider-credentials';
 import { TrackierClient, trackierCredentialsFromSecret } from './trackier-api';
 import { signingMasterFromSecret, type SigningMasterSource } from './webhook-signature';
 import { DEFAULT_WEBHOOK_LIMITS, type WebhookLimits } from './webhook-limits';

@@ -17,7 +17,7 @@
  */
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import type { SecretSource } from '../lease/provider-credentials';
+import type { SecretSource } from '../shared/provider-credentials';
 import { cachedPromise } from '../shared/cached-promise';
 
 export interface EndpointDef {

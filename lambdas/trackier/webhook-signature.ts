@@ -11,7 +11,7 @@
  * signature is accepted once (the replay guard in webhook-limits.ts).
  */
 import { createHmac } from 'node:crypto';
-import type { SecretSource } from '../lease/provider-credentials';
+import type { SecretSource } from '../shared/provider-credentials';
 import { tokensEqual } from './pair';
 import { cachedPromise } from '../shared/cached-promise';
 

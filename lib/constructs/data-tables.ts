@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLES, TABLE_IDS, type KeyAttr, type TableId } from '../manifest/tables';
+import { TABLES, TABLE_IDS, type KeyAttr, type TableId } from '../../contracts/manifest/tables';
 
 export interface DataTablesProps {
   /**
@@ -14,7 +14,7 @@ export interface DataTablesProps {
 const attr = (key: KeyAttr) => ({ name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
 
 /**
- * The tables of lib/manifest/tables.ts: on-demand, encrypted, point-in-time recovery on,
+ * The tables of contracts/manifest/tables.ts: on-demand, encrypted, point-in-time recovery on,
  * TTL where the definition names one.
  */
 export class DataTables extends Construct {

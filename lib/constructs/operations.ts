@@ -27,7 +27,7 @@ import { SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ENV } from '../manifest/env';
+import { ENV } from '../../contracts/manifest/env';
 import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE, OPS_ENV, resolveThresholds, type HealthThresholds } from '../../contracts/ops';
 
 /** A work queue and its dead-letter queue. */

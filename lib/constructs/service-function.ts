@@ -6,12 +6,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { architectureOf, type FunctionDef, type QueueAccess, type TableAction } from '../manifest/functions';
-import { TABLES, type TableId } from '../manifest/tables';
+import { architectureOf, type FunctionDef, type QueueAccess, type TableAction } from '../../contracts/manifest/functions';
+import { TABLES, type TableId } from '../../contracts/manifest/tables';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { QueueId } from '../manifest/queues';
-import { BUNDLE, nodeOptions } from '../manifest/bundling';
-import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../manifest/env';
+import type { QueueId } from '../../contracts/manifest/queues';
+import { BUNDLE, nodeOptions } from '../../contracts/manifest/bundling';
+import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../contracts/manifest/env';
 
 /**
  * A manifest table grant split into the actions on the table's ARN and the indexes queried. An

@@ -20,7 +20,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { ENV } from '../manifest/env';
+import { ENV } from '../../contracts/manifest/env';
 import type { ServiceFunction } from './service-function';
 
 export interface TracePipelineFunctions {

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_MESSAGE_BYTES, QUEUES, QUEUE_IDS, type QueueId } from '../manifest/queues';
+import { MAX_MESSAGE_BYTES, QUEUES, QUEUE_IDS, type QueueId } from '../../contracts/manifest/queues';
 
 export interface QueuePair {
   readonly queue: Queue;
@@ -13,7 +13,7 @@ export interface WorkQueuesProps {
   readonly retain?: boolean;
 }
 
-/** Each queue of lib/manifest/queues.ts with its DLQ: encrypted, TLS-only, redrive after maxReceiveCount. */
+/** Each queue of contracts/manifest/queues.ts with its DLQ: encrypted, TLS-only, redrive after maxReceiveCount. */
 export class WorkQueues extends Construct {
   public readonly queues: Record<QueueId, QueuePair>;
 

@@ -11,8 +11,8 @@
  * DefaultPolicy with every grant), AWS::IAM::ManagedPolicy resources, inline Policies, and AWS
  * managed policies by ARN (their documents are below: they are not in the template).
  */
-import type { TableId } from '../../lib/manifest/tables';
-import type { QueueId } from '../../lib/manifest/queues';
+import type { TableId } from '../../contracts/manifest/tables';
+import type { QueueId } from '../../contracts/manifest/queues';
 import {
   LOCAL_SCOPE,
   assumedRoleArn,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../bin/app';
-import { FUNCTIONS, type FunctionDef } from '../../lib/manifest/functions';
+import { FUNCTIONS, type FunctionDef } from '../../contracts/manifest/functions';
 
 export interface CfnResource {
   readonly Type: string;
@@ -41,7 +41,7 @@ export function templatesFromCloudAssembly(dir: string): AppTemplates {
 
 export interface SynthesizeOptions {
   /**
-   * The function manifest to synthesize instead of lib/manifest/functions.ts (tests: a copy with a
+   * The function manifest to synthesize instead of contracts/manifest/functions.ts (tests: a copy with a
    * grant removed). The shipped file is never touched.
    */
   readonly functions?: readonly FunctionDef[];

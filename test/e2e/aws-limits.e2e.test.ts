@@ -8,7 +8,7 @@ import http from 'node:http';
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
-import type { FunctionDef } from '../../lib/manifest/functions';
+import type { FunctionDef } from '../../contracts/manifest/functions';
 import { startTestStack } from '../support/test-stack';
 import { API_PAYLOAD_BYTES, SQS_MESSAGE_BYTES } from '../../local/aws-limits';
 

@@ -9,8 +9,8 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 import { startTestStack } from '../support/test-stack';
-import { ENV } from '../../lib/manifest/env';
-import { parseTraceRequest } from '../../lambdas/trace-requests/trace-request';
+import { ENV } from '../../contracts/manifest/env';
+import { parseTraceRequest } from '../../lambdas/traces/trace-request';
 import { offerKey } from '../../lambdas/offers/offer-item';
 import type { TraceRecord } from '../../lambdas/traces/trace-record';
 

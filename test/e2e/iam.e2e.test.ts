@@ -7,7 +7,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import { startTestStack } from '../support/test-stack';
-import { FUNCTIONS, type FunctionDef } from '../../lib/manifest/functions';
+import { FUNCTIONS, type FunctionDef } from '../../contracts/manifest/functions';
 import { synthesizeTemplates } from '../../local/iam/templates';
 import type { TraceRecord } from '../../lambdas/traces/trace-record';
 import { startRedirectFixtures, type RedirectFixtures } from '../support/redirect-fixtures';

@@ -12,7 +12,7 @@ import { until } from '../support/e2e-client';
 import { injectCrash } from '../../local/lambda-runtime';
 import { startRedirectFixtures, type RedirectFixtures } from '../support/redirect-fixtures';
 import type { TraceRecord } from '../../lambdas/traces/trace-record';
-import { newTraceId, type TraceRequest } from '../../lambdas/trace-requests/trace-request';
+import { newTraceId, type TraceRequest } from '../../lambdas/traces/trace-request';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 let stack: LocalStack;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CDK_JSON_CONTEXT, synthApp } from '../support/cdk-app';
-import { functionById } from '../../lib/manifest/functions';
+import { functionById } from '../../contracts/manifest/functions';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const recommended = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;

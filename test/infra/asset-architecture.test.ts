@@ -14,7 +14,7 @@ import zlib from 'node:zlib';
 import { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../bin/app';
-import { FUNCTIONS, architectureOf } from '../../lib/manifest/functions';
+import { FUNCTIONS, architectureOf } from '../../contracts/manifest/functions';
 
 /** Lambda's architecture names for the ELF e_machine values it can run. */
 const MACHINES: Readonly<Record<number, string>> = { 0x3e: 'x86_64', 0xb7: 'arm64' };

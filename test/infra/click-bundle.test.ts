@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE, esbuildOptions, nodeOptions } from '../../lib/manifest/bundling';
-import { FUNCTIONS } from '../../lib/manifest/functions';
+import { BUNDLE, esbuildOptions, nodeOptions } from '../../contracts/manifest/bundling';
+import { FUNCTIONS } from '../../contracts/manifest/functions';
 
 const ROOT = path.resolve(__dirname, '../..');
 const click = FUNCTIONS.find((f) => f.id === 'Click')!;

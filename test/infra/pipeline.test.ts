@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { synthApp } from '../support/cdk-app';
-import { functionById, FUNCTIONS } from '../../lib/manifest/functions';
+import { functionById, FUNCTIONS } from '../../contracts/manifest/functions';
 
 const { stateless } = synthApp();
 const machine = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'))[0]!;

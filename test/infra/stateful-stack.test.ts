@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { synthApp } from '../support/cdk-app';
-import { TABLES, TABLE_IDS } from '../../lib/manifest/tables';
-import { QUEUES } from '../../lib/manifest/queues';
+import { TABLES, TABLE_IDS } from '../../contracts/manifest/tables';
+import { QUEUES } from '../../contracts/manifest/queues';
 
 const { stateful } = synthApp();
 

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { synthApp } from '../support/cdk-app';
-import { architectureOf, FUNCTIONS } from '../../lib/manifest/functions';
+import { architectureOf, FUNCTIONS } from '../../contracts/manifest/functions';
 
 const { stateless, assembly, app } = synthApp();
 

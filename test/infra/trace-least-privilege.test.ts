@@ -9,8 +9,8 @@
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { synthApp } from '../support/cdk-app';
-import type { TableId } from '../../lib/manifest/tables';
-import { FUNCTIONS } from '../../lib/manifest/functions';
+import type { TableId } from '../../contracts/manifest/tables';
+import { FUNCTIONS } from '../../contracts/manifest/functions';
 
 // Two providers, so "exactly the provider secrets" means both and nothing more.
 const built = synthApp({ proxyProviders: 'alpha,beta' });

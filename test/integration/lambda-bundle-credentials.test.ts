@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { esbuildOptions } from '../../lib/manifest/bundling';
+import { esbuildOptions } from '../../contracts/manifest/bundling';
 import { localDynamo } from '../support/local-endpoints';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,7 +1,7 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../support/local-endpoints';
-import { QUEUES } from '../../lib/manifest/queues';
+import { QUEUES } from '../../contracts/manifest/queues';
 
 test('tables are created from the shared definitions, with their indexes', async () => {
   const names = await freshTables('endpoints');

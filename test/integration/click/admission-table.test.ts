@@ -5,7 +5,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { freshTables, localDynamo } from '../../support/local-endpoints';
-import { OpsAdmissionTable, traceSkipsKey } from '../../../lambdas/adapters/admission-table';
+import { OpsAdmissionTable, traceSkipsKey } from '../../../lambdas/pipeline/admission-table';
 import { tokenBucket } from '../../../lambdas/pipeline/trace-admission';
 
 const { doc } = localDynamo();

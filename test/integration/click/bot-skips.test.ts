@@ -12,9 +12,9 @@ import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository'
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
 import { botSkipsKey, hourBucket } from '../../../lambdas/click/bot-skips';
 import { BROWSER_USER_AGENT, readBotSkips } from '../../../lambdas/traces/bot-skip-hint';
-import { LeanBotSkipStore } from '../../../lambdas/adapters/lean-adapters';
+import { LeanBotSkipStore } from '../../../lambdas/click/lean-adapters';
 import { AwsJsonClient, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
-import { queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
+import { queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
 import type { TableNames } from '../../../local/provision';
 
@@ -81,10 +81,10 @@ beforeAll(async () => {
     [tableEnv('Traces')]: tables.Traces,
     [queueUrlEnv('TraceRequests')]: queueUrl,
   });
-  const clickModule = await import('../../../lambdas/click/handler');
+  const clickModule = await import('../../../lambdas/click/click.handler');
   click = clickModule.handler as unknown as Handler;
   botSkips = clickModule.botSkips;
-  listTraces = (await import('../../../lambdas/admin/traces-handler')).handler as unknown as Handler;
+  listTraces = (await import('../../../lambdas/admin/traces.handler')).handler as unknown as Handler;
 });
 
 describe('bot-skipped clicks', () => {

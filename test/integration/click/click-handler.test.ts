@@ -9,8 +9,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
-import { parseTraceRequest } from '../../../lambdas/trace-requests/trace-request';
-import { ENV, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
+import { parseTraceRequest } from '../../../lambdas/traces/trace-request';
+import { ENV, queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
@@ -18,7 +18,7 @@ const context = { functionName: 'click', awsRequestId: 'r', getRemainingTimeInMi
 const { doc, endpoint: ddbEndpoint } = localDynamo();
 const { client: sqs, endpoint: sqsEndpoint } = localSqs();
 
-let handler: (typeof import('../../../lambdas/click/handler'))['handler'];
+let handler: (typeof import('../../../lambdas/click/click.handler'))['handler'];
 let queueUrl: string;
 
 function event(offerId: string, opts: { sourceIp?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
@@ -65,7 +65,7 @@ beforeAll(async () => {
     [tableEnv('Ops')]: tables.Ops,
     [queueUrlEnv('TraceRequests')]: queueUrl,
   });
-  ({ handler } = await import('../../../lambdas/click/handler'));
+  ({ handler } = await import('../../../lambdas/click/click.handler'));
 });
 
 describe('click handler', () => {
@@ -86,7 +86,7 @@ describe('click handler', () => {
     process.env[ENV.trustedCountryHeader] = 'cf-ipcountry';
     try {
       await jest.isolateModulesAsync(async () => {
-        const trusting = (await import('../../../lambdas/click/handler')).handler;
+        const trusting = (await import('../../../lambdas/click/click.handler')).handler;
         await trusting(event('auto', { headers: { 'cf-ipcountry': 'FR', 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
         await trusting(event('auto', { headers: { 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
       });

@@ -8,12 +8,12 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { AwsJsonClient, AwsServiceError, DYNAMODB, SigningWindowPassed, SQS } from '../../../lambdas/shared/aws-json-client';
-import { LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../../../lambdas/adapters/lean-adapters';
-import { ParkingTable } from '../../../lambdas/adapters/trace-queue';
-import { DurableTraceSink, PARK_SIGN_WINDOW_MS, PARKED_PK, PARKED_RETENTION_DAYS, parkKeyTime } from '../../../lambdas/adapters/trace-sink';
+import { LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../../../lambdas/click/lean-adapters';
+import { ParkingTable } from '../../../lambdas/traces/trace-queue';
+import { DurableTraceSink, PARK_SIGN_WINDOW_MS, PARKED_PK, PARKED_RETENTION_DAYS, parkKeyTime } from '../../../lambdas/traces/trace-sink';
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
-import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import { freePort, LOCAL_REGION, localCredentials } from '../../../local/net';
 
 const { doc, endpoint: ddbEndpoint } = localDynamo();

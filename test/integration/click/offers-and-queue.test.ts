@@ -9,9 +9,9 @@ import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/l
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { CachedOfferStore } from '../../../lambdas/offers/offer-cache';
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
-import { ParkingTable, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
-import { DurableTraceSink, PARKED_PK } from '../../../lambdas/adapters/trace-sink';
-import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import { ParkingTable, SqsTraceQueue } from '../../../lambdas/traces/trace-queue';
+import { DurableTraceSink, PARKED_PK } from '../../../lambdas/traces/trace-sink';
+import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import { freePort, LOCAL_REGION, localCredentials } from '../../../local/net';
 
 const { doc } = localDynamo();

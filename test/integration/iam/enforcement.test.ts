@@ -15,7 +15,7 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ListMessageMoveTasksCo
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { FUNCTIONS, type FunctionDef } from '../../../lib/manifest/functions';
+import { FUNCTIONS, type FunctionDef } from '../../../contracts/manifest/functions';
 import { AwsJsonClient, AwsServiceError, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
 import { startLocalIam, localCredentialsFor, type LocalIam } from '../../../local/iam';
 import { synthesizeTemplates, type AppTemplates } from '../../../local/iam/templates';

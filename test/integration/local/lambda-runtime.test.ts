@@ -10,7 +10,7 @@ import { LocalLambda } from '../../../local/lambda-runtime';
 import type { IsolateSpec } from '../../../local/function-isolate';
 import { LambdaFunctionError, LambdaServiceError } from '../../../local/lambda-errors';
 import { LocalStepFunctions, lambdaTask } from '../../../local/stepfunctions-local';
-import type { FunctionDef } from '../../../lib/manifest/functions';
+import type { FunctionDef } from '../../../contracts/manifest/functions';
 
 const PROBE = path.join(__dirname, '..', '..', 'support', 'isolate-functions', 'probe-handler.ts');
 

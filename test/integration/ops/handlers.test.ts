@@ -11,11 +11,11 @@ import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http';
 import { resolveThresholds } from '../../../contracts/ops';
 import { DEFAULT_RETENTION } from '../../../lambdas/ops/cleanup';
 import type { MonitorConfig } from '../../../lambdas/ops/config';
-import * as poolHandler from '../../../lambdas/ops/pool-handler';
-import * as statusHandler from '../../../lambdas/ops/status-handler';
-import * as dlqHandler from '../../../lambdas/ops/dlq-handler';
-import * as healthCheckHandler from '../../../lambdas/ops/health-check-handler';
-import * as cleanupHandler from '../../../lambdas/ops/cleanup-handler';
+import * as poolHandler from '../../../lambdas/ops/pool.handler';
+import * as statusHandler from '../../../lambdas/ops/status.handler';
+import * as dlqHandler from '../../../lambdas/ops/dlq.handler';
+import * as healthCheckHandler from '../../../lambdas/ops/health-check.handler';
+import * as cleanupHandler from '../../../lambdas/ops/cleanup.handler';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 
 const { client, doc } = localDynamo();

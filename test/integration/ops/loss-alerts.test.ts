@@ -22,7 +22,7 @@ import { SideEffectStore, type FailedUpdate } from '../../../lambdas/trackier/si
 import { LocalEventBridge } from '../../../local/eventbridge-local';
 import { startJsonRpcServer } from '../../../local/json-rpc-server';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
-import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
+import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 
 const { client, doc } = localDynamo();

@@ -14,7 +14,7 @@ import { OpsWebhookLog } from '../../../lambdas/trackier/webhook';
 import { monitorPorts } from '../../../lambdas/ops/wiring';
 import { CLEANUP_CURSOR_PK, dynamoAlertStore, dynamoDriftStore, dynamoPruneStore, dynamoSnapshotStore } from '../../../lambdas/ops/ops-table';
 import { readMonitorConfig } from '../../../lambdas/ops/config';
-import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
+import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 
 const { client, doc } = localDynamo();

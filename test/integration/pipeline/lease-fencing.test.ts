@@ -10,9 +10,9 @@ import { TraceRepository } from '../../../lambdas/traces/trace-repository';
 import { releaseLease, storeResult, CLOCK_SKEW_MS } from '../../../lambdas/pipeline/tasks';
 import type { PipelineState, ReleaseState } from '../../../lambdas/pipeline/pipeline-state';
 import type { TracerMemory } from '../../../lambdas/pipeline/tracer-memory';
-import type { TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import type { TraceRequest } from '../../../lambdas/traces/trace-request';
 import type { TraceResult } from '../../../lambdas/tracer/types';
-import { newTraceId } from '../../../lambdas/trace-requests/trace-request';
+import { newTraceId } from '../../../lambdas/traces/trace-request';
 
 const LEASE_MS = 10_000;
 const result: TraceResult = {

@@ -14,16 +14,16 @@ import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/clien
 import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
-import { ENV, queueUrlEnv, tableEnv } from '../../../lib/manifest/env';
-import { PARK_SIGN_WINDOW_MS, PARKED_PK, PARKED_RETENTION_DAYS, parkedItem, parkKeyTime, type TraceQueue } from '../../../lambdas/adapters/trace-sink';
-import { PARKED_CURSOR_KEY, ParkedRequestTable, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
-import { LeanParkingTable } from '../../../lambdas/adapters/lean-adapters';
+import { ENV, queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
+import { PARK_SIGN_WINDOW_MS, PARKED_PK, PARKED_RETENTION_DAYS, parkedItem, parkKeyTime, type TraceQueue } from '../../../lambdas/traces/trace-sink';
+import { PARKED_CURSOR_KEY, ParkedRequestTable, SqsTraceQueue } from '../../../lambdas/traces/trace-queue';
+import { LeanParkingTable } from '../../../lambdas/click/lean-adapters';
 import { AwsJsonClient, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
 import { drainParked, PARKED_SETTLE_MS, type ParkedRequestStore, type TraceBatchQueue } from '../../../lambdas/pipeline/parked-drain';
 import { runRetries } from '../../../lambdas/pipeline/schedules';
 import { startTrace } from '../../../lambdas/pipeline/starter';
 import { TraceRepository } from '../../../lambdas/traces/trace-repository';
-import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 
 const { client: ddb, doc, endpoint: ddbEndpoint } = localDynamo();
@@ -111,7 +111,7 @@ describe('the retry handler drains the parked clicks', () => {
       // No Trackier update is due, so the secret is never read.
       [ENV.trackierSecretArn]: 'tracepool/test/trackier',
     });
-    ({ handler } = (await import('../../../lambdas/pipeline/retry-handler')) as unknown as { handler: typeof handler });
+    ({ handler } = (await import('../../../lambdas/pipeline/retry.handler')) as unknown as { handler: typeof handler });
   });
 
   it('sends every parked click in one run, far more than one page of them, and leaves none parked (TTL removes the items)', async () => {

@@ -3,11 +3,11 @@ import { v7 as uuidv7 } from 'uuid';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { TraceRepository } from '../../../lambdas/traces/trace-repository';
-import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import { runRetries, sweepTimeouts } from '../../../lambdas/pipeline/schedules';
-import { ParkedRequestTable, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
+import { ParkedRequestTable, SqsTraceQueue } from '../../../lambdas/traces/trace-queue';
 import { drainParked, PARKED_SETTLE_MS } from '../../../lambdas/pipeline/parked-drain';
-import { PARKED_PK } from '../../../lambdas/adapters/trace-sink';
+import { PARKED_PK } from '../../../lambdas/traces/trace-sink';
 import type { TraceResult } from '../../../lambdas/tracer/types';
 import { buildResult } from '../../../lambdas/tracer/result';
 

@@ -122,8 +122,8 @@ describe('handlers', () => {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    const a = await import('../../../lambdas/trackier/admin-handler');
-    const w = await import('../../../lambdas/trackier/webhook-handler');
+    const a = await import('../../../lambdas/trackier/admin.handler');
+    const w = await import('../../../lambdas/trackier/webhook.handler');
     admin = (e) => a.handler(e, ctx) as never;
     hook = (e) => w.handler(e, ctx) as never;
   });

@@ -2,9 +2,9 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { validateOffer } from '../../../lambdas/offers/offer-schema';
-import { ParkingTable, SqsTraceQueue } from '../../../lambdas/adapters/trace-queue';
-import { DurableTraceSink } from '../../../lambdas/adapters/trace-sink';
-import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import { ParkingTable, SqsTraceQueue } from '../../../lambdas/traces/trace-queue';
+import { DurableTraceSink } from '../../../lambdas/traces/trace-sink';
+import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import { TrackierClient, type TrackierClientOptions } from '../../../lambdas/trackier/trackier-api';
 import { PairRepository } from '../../../lambdas/trackier/pair-repository';
 import { SideEffectStore } from '../../../lambdas/trackier/side-effects';

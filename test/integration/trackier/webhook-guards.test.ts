@@ -170,7 +170,7 @@ describe('the handler', () => {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    const w = await import('../../../lambdas/trackier/webhook-handler');
+    const w = await import('../../../lambdas/trackier/webhook.handler');
     hookHandler = (e) => w.handler(e, ctx) as never;
   });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { selectPassthrough, isAllowedName, MAX_PARAM_VALUE_LENGTH, MAX_PARAMS } from '../../../lambdas/click/click-params';
+import { selectPassthrough, isAllowedName, MAX_PARAM_VALUE_LENGTH, MAX_PARAMS } from '../../../lambdas/shared/click-params';
 import { DEFAULT_PASSTHROUGH } from '../../../lambdas/offers/offer-schema';
 
 const allowed = [...DEFAULT_PASSTHROUGH];

@@ -1,6 +1,6 @@
 import { handleClick, type ClickDeps, type ClickInput, type ClickOffers } from '../../../lambdas/click/click-use-case';
-import type { TraceRequestSink, SubmitOutcome } from '../../../lambdas/adapters/trace-sink';
-import type { TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import type { TraceRequestSink, SubmitOutcome } from '../../../lambdas/traces/trace-sink';
+import type { TraceRequest } from '../../../lambdas/traces/trace-request';
 import { validateOffer, type Offer } from '../../../lambdas/offers/offer-schema';
 import { CachedOfferStore } from '../../../lambdas/offers/offer-cache';
 import { isAutomatedClick, parseTrustedCountryHeader, trustedCountry } from '../../../lambdas/click/click-context';

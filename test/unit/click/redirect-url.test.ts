@@ -1,4 +1,4 @@
-import { buildRedirectUrl } from '../../../lambdas/click/redirect-url';
+import { buildRedirectUrl } from '../../../lambdas/shared/redirect-url';
 
 describe('buildRedirectUrl', () => {
   it('merges parameters into the offer URL, keeping its own', () => {

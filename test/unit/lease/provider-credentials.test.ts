@@ -6,7 +6,7 @@ import {
   proxyUrl,
   redactProxyUrl,
   type SecretSource,
-} from '../../../lambdas/lease/provider-credentials';
+} from '../../../lambdas/shared/provider-credentials';
 
 // Secrets Manager has no local endpoint: the module depends on a one-method port, faked here.
 function source(secrets: Record<string, string>) {

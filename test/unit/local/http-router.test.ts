@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type http from 'node:http';
 import { bearerMatches, compileRoutes, createRouter, matchRoute } from '../../../local/http-router';
-import { FUNCTIONS } from '../../../lib/manifest/functions';
+import { FUNCTIONS } from '../../../contracts/manifest/functions';
 
 describe('local router', () => {
   const routes = compileRoutes(FUNCTIONS);

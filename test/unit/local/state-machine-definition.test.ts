@@ -10,7 +10,7 @@ import { DefinitionBody, IntegrationPattern, JsonPath, StateMachine, Succeed, Ta
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { definitionFromTemplate } from '../../../local/state-machine-definition';
 import { LAMBDA_INVOKE, LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN, LocalStepFunctions } from '../../../local/stepfunctions-local';
-import type { FunctionDef } from '../../../lib/manifest/functions';
+import type { FunctionDef } from '../../../contracts/manifest/functions';
 
 const fn = (id: string): FunctionDef => ({ id, entry: `unused/${id}.ts`, description: id });
 

@@ -15,7 +15,7 @@ import {
 } from '../../../local/stepfunctions-local';
 import { LambdaFunctionError } from '../../../local/lambda-errors';
 import type { LocalDefinition } from '../../../local/state-machine-definition';
-import type { FunctionDef } from '../../../lib/manifest/functions';
+import type { FunctionDef } from '../../../contracts/manifest/functions';
 
 const fn = (id: string): FunctionDef => ({ id, entry: `unused/${id}.ts`, description: id });
 const arn = (id: string) => `arn:aws:lambda:us-east-1:000000000000:function:${id}`;

@@ -6,7 +6,7 @@
  */
 import { DataLimitExceeded, LocalStepFunctions, PAYLOAD_LIMIT_BYTES, payloadBytes } from '../../../local/stepfunctions-local';
 import type { LocalDefinition } from '../../../local/state-machine-definition';
-import type { FunctionDef } from '../../../lib/manifest/functions';
+import type { FunctionDef } from '../../../contracts/manifest/functions';
 
 const fn = (id: string): FunctionDef => ({ id, entry: `unused/${id}.ts`, description: id });
 const blob = (bytes: number) => 'x'.repeat(bytes);

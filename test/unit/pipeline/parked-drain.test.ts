@@ -21,10 +21,10 @@ import {
   type ParkedRequestStore,
   type TraceBatchQueue,
 } from '../../../lambdas/pipeline/parked-drain';
-import { PARK_SIGN_WINDOW_MS, PARKED_RETENTION_DAYS, parkKeyBefore, parkKeyTime } from '../../../lambdas/adapters/trace-sink';
-import { FUNCTIONS } from '../../../lib/manifest/functions';
-import { QUEUES } from '../../../lib/manifest/queues';
-import type { TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import { PARK_SIGN_WINDOW_MS, PARKED_RETENTION_DAYS, parkKeyBefore, parkKeyTime } from '../../../lambdas/traces/trace-sink';
+import { FUNCTIONS } from '../../../contracts/manifest/functions';
+import { QUEUES } from '../../../contracts/manifest/queues';
+import type { TraceRequest } from '../../../lambdas/traces/trace-request';
 
 /** Keys of clicks made an hour before the settle margin, 10 ms apart. */
 const T0 = Date.now() - PARKED_SETTLE_MS - 3_600_000;

@@ -4,9 +4,9 @@
  * local stack sets every variable for every handler, so only this test sees a task reaching for a
  * table it is not granted (in AWS: a ConfigError on every invocation).
  */
-import { functionById } from '../../../lib/manifest/functions';
-import { ENV, tableEnv } from '../../../lib/manifest/env';
-import type { TableId } from '../../../lib/manifest/tables';
+import { functionById } from '../../../contracts/manifest/functions';
+import { ENV, tableEnv } from '../../../contracts/manifest/env';
+import type { TableId } from '../../../contracts/manifest/tables';
 
 type DepsModule = typeof import('../../../lambdas/pipeline/pipeline-deps');
 

@@ -2,7 +2,7 @@
 import { admit, clickIdOf, tokenBucket, DUPLICATE_WINDOW_MS, type AdmissionStore } from '../../../lambdas/pipeline/trace-admission';
 import { withClickCountry } from '../../../lambdas/pipeline/starter';
 import { countryGeoLookup } from '../../../lambdas/geo/geo-lookup';
-import type { TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import type { TraceRequest } from '../../../lambdas/traces/trace-request';
 
 const NOW = 1_800_000_000_000;
 

@@ -13,7 +13,7 @@ import type { Offer } from '../../../lambdas/offers/offer-schema';
 import type { Lease, LeasePool } from '../../../lambdas/lease/lease-pool';
 import type { LeaseWaiters, TaskTokens } from '../../../lambdas/lease/lease-waiters';
 import type { TraceRepository } from '../../../lambdas/traces/trace-repository';
-import { ProviderCredentials } from '../../../lambdas/lease/provider-credentials';
+import { ProviderCredentials } from '../../../lambdas/shared/provider-credentials';
 import type { TraceResult } from '../../../lambdas/tracer/types';
 
 const NOW = 1_700_000_000_000;

@@ -3,7 +3,7 @@
  * cut to fit the pipeline (lambdas/tracer/limits.ts) must never put a cut value there.
  */
 import { updatePairCampaign, type UpdateDeps } from '../../../lambdas/trackier/update-campaign';
-import { normalizeInput } from '../../../lambdas/trackier/update-campaign-task';
+import { normalizeInput } from '../../../lambdas/trackier/update-campaign.handler';
 import { buildResult } from '../../../lambdas/tracer/result';
 import { LIMITS } from '../../../lambdas/tracer/limits';
 

@@ -1,6 +1,6 @@
 /** The order URL2 updates are applied in: the webhook's receive time, carried through the trace. */
 import { updateOrderKey } from '../../../lambdas/trackier/pair';
-import { normalizeInput } from '../../../lambdas/trackier/update-campaign-task';
+import { normalizeInput } from '../../../lambdas/trackier/update-campaign.handler';
 
 jest.mock('../../../lambdas/trackier/runtime', () => ({ readTrackierConfig: () => ({}), updateDeps: () => ({}) }));
 jest.mock('../../../lambdas/shared/aws-clients', () => ({ dynamo: () => ({}) }));

@@ -9,7 +9,7 @@ import { newWebhookToken, type TrackierPair } from '../../../lambdas/trackier/pa
 import { canonicalPayload, pairSigningKey, signPostback, verifySignature } from '../../../lambdas/trackier/webhook-signature';
 import { addressKey, type RateLimiter } from '../../../lambdas/trackier/webhook-limits';
 import type { Offer } from '../../../lambdas/offers/offer-schema';
-import type { TraceRequest } from '../../../lambdas/trace-requests/trace-request';
+import type { TraceRequest } from '../../../lambdas/traces/trace-request';
 
 const MASTER = 'unit-master-signing-secret-0123456789abcdef';
 const NOW = 1_800_000_000_000;

@@ -9,9 +9,9 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SigningWindowPassed, type AwsJsonClient } from '../shared/aws-json-client';
 import { offerKey, toOffer, type OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
-import { newTraceId, type TraceRequest } from '../trace-requests/trace-request';
-import { PARK_SIGN_WINDOW_MS, parkKeyTime, parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from './trace-sink';
-import { botSkipsKey, type BotSkipCount, type BotSkipStore } from '../click/bot-skips';
+import { newTraceId, type TraceRequest } from '../traces/trace-request';
+import { PARK_SIGN_WINDOW_MS, parkKeyTime, parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from '../traces/trace-sink';
+import { botSkipsKey, type BotSkipCount, type BotSkipStore } from './bot-skips';
 
 const MARSHALL = { removeUndefinedValues: true } as const;
 

@@ -7,14 +7,14 @@
 import { httpHandler } from '../shared/middleware';
 import { json } from '../shared/http';
 import { BadRequestError, NotFoundError } from '../shared/errors';
-import { isTraceId } from '../trace-requests/trace-request';
+import { isTraceId } from '../traces/trace-request';
 import { isValidOfferId } from '../offers/offer-id';
 import { TRACE_STATUSES, type TraceRecord, type TraceStatus } from '../traces/trace-record';
 import { traceRepository } from '../pipeline/pipeline-deps';
 import { dynamo } from '../shared/aws-clients';
 import { optionalEnv } from '../shared/config';
 import { logger } from '../shared/powertools';
-import { tableEnv } from '../../lib/manifest/env';
+import { tableEnv } from '../../contracts/manifest/env';
 import { botSkipHint, readBotSkips, readTraceSkips, traceSkipHint, type BotSkips, type TraceSkips } from '../traces/bot-skip-hint';
 
 // Optional: without the Ops table (or its read grant) the list is served without the hint.

@@ -9,7 +9,7 @@ import { requireEnv } from '../shared/config';
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../shared/errors';
 import { logger } from '../shared/powertools';
 import { parseJsonBody } from '../shared/json-body';
-import { ENV, tableEnv } from '../../lib/manifest/env';
+import { ENV, tableEnv } from '../../contracts/manifest/env';
 import { importFormat, parseIpImport, upsertIps } from '../lease/ip-import';
 import { createPoolAdmin } from '../lease/pool-admin';
 import { IP_STATES, type IpState } from '../lease/ip-item';

@@ -5,7 +5,7 @@
  */
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conditionalWrite } from '../shared/conditional-write';
-import type { AdmissionStore, SkipReason, TokenBucket } from '../pipeline/trace-admission';
+import type { AdmissionStore, SkipReason, TokenBucket } from './trace-admission';
 
 /** pk `clickid#<offerId>#<name>=<value>`, sk `seen`: the trace that claimed it, until when. */
 export const clickIdKey = (offerId: string, clickId: string) => ({ pk: `clickid#${offerId}#${clickId}`, sk: 'seen' });

@@ -5,7 +5,7 @@ import { parseJsonBody } from '../shared/json-body';
 import { dynamo } from '../shared/aws-clients';
 import { requireEnv } from '../shared/config';
 import { BadRequestError, NotFoundError } from '../shared/errors';
-import { tableEnv } from '../../lib/manifest/env';
+import { tableEnv } from '../../contracts/manifest/env';
 import { DynamoOfferRepository } from '../offers/offer-repository';
 import { validateOffer } from '../offers/offer-schema';
 import { isValidOfferId } from '../offers/offer-id';

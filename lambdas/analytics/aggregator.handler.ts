@@ -5,7 +5,7 @@ import { eventHandler } from '../shared/middleware';
 import { dynamo } from '../shared/aws-clients';
 import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
 import { domainLog, logger, metrics, MetricUnit } from '../shared/powertools';
-import { ENV, tableEnv } from '../../lib/manifest/env';
+import { ENV, tableEnv } from '../../contracts/manifest/env';
 import { Aggregator } from './aggregator';
 import { DynamoAggregateStore } from './aggregate-store';
 import { CachedDynamoAccountResolver } from './account-resolver';

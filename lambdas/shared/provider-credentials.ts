@@ -6,8 +6,8 @@
 import { inspect } from 'node:util';
 import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { LeaseConfigError, ProviderCredentialsError } from './errors';
-import type { Lease } from './lease-pool';
+import { LeaseConfigError, ProviderCredentialsError } from '../lease/errors';
+import type { Lease } from '../lease/lease-pool';
 
 /**
  * Placeholders a session template (or the username itself) may use, e.g.

@@ -4,8 +4,8 @@
  * fail is the request written to the log in full — CloudWatch Logs keeps it — and counted as lost.
  * The ports and shapes only: no AWS client is imported here, so the click bundle stays lean.
  */
-import { QUEUES } from '../../lib/manifest/queues';
-import { isTraceId, newTraceId, type TraceRequest } from '../trace-requests/trace-request';
+import { QUEUES } from '../../contracts/manifest/queues';
+import { isTraceId, newTraceId, type TraceRequest } from './trace-request';
 
 export type SubmitOutcome = 'queued' | 'parked' | 'lost';
 

@@ -97,7 +97,7 @@ const route = (method: HttpMethod, path: string, auth: RouteDef['auth'] = 'publi
 export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'Click',
-    entry: 'lambdas/click/handler.ts',
+    entry: 'lambdas/click/click.handler.ts',
     description: 'Instant click redirect (302) and trace request enqueue',
     memoryMb: 512,
     timeoutSeconds: 5,
@@ -114,7 +114,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'Health',
-    entry: 'lambdas/health/handler.ts',
+    entry: 'lambdas/health/health.handler.ts',
     description: 'Liveness probe',
     memoryMb: 128,
     timeoutSeconds: 3,
@@ -122,14 +122,14 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'AdminOffers',
-    entry: 'lambdas/admin/offers-handler.ts',
+    entry: 'lambdas/admin/offers.handler.ts',
     description: 'Create, replace and read offers',
     routes: [route('GET', '/admin/offers/{offerId}', 'admin'), route('PUT', '/admin/offers/{offerId}', 'admin')],
     tables: { Catalog: ['GetItem', 'UpdateItem'] }, // PUT is one UpdateItem: what else the item holds stays
   },
   {
     id: 'AdminIps',
-    entry: 'lambdas/admin/ips-handler.ts',
+    entry: 'lambdas/admin/ips.handler.ts',
     description: 'Import, list and reset the proxy IP pool',
     memoryMb: 512,
     timeoutSeconds: 29,
@@ -142,7 +142,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'AdminTraces',
-    entry: 'lambdas/admin/traces-handler.ts',
+    entry: 'lambdas/admin/traces.handler.ts',
     description: 'Read trace records',
     routes: [route('GET', '/admin/traces/{traceId}', 'admin'), route('GET', '/admin/traces', 'admin')],
     tables: { Traces: ['GetItem', 'Query:byOffer', 'Query:byStatus'], Ops: ['Query'] }, // Ops: the bot-skip counts behind the list's hint
@@ -150,7 +150,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // The trace pipeline (lib/constructs/trace-pipeline.ts wires the tasks into the state machine).
   {
     id: 'TraceStarter',
-    entry: 'lambdas/pipeline/starter-handler.ts',
+    entry: 'lambdas/pipeline/starter.handler.ts',
     description: 'Trace requests from SQS become Step Functions executions named after the trace',
     timeoutSeconds: 30,
     sqsSource: { queue: 'TraceRequests', batchSize: 10, maxBatchingWindowSeconds: 1 },
@@ -163,7 +163,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'AcquireLease',
-    entry: 'lambdas/pipeline/acquire-lease-handler.ts',
+    entry: 'lambdas/pipeline/acquire-lease.handler.ts',
     description: 'Mark the trace running, lease a proxy IP, hand the tracers what the offer says to trace',
     timeoutSeconds: 10,
     tables: {
@@ -181,7 +181,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // StoreResult records what resolved the offer. Only the proxy credentials secrets remain.
   {
     id: 'TraceHttp',
-    entry: 'lambdas/pipeline/trace-http-handler.ts',
+    entry: 'lambdas/pipeline/trace-http.handler.ts',
     description: 'Follow the redirect chain over HTTP through the leased proxy',
     memoryMb: 512,
     timeoutSeconds: 30,
@@ -189,7 +189,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'TraceBrowser',
-    entry: 'lambdas/pipeline/trace-browser-handler.ts',
+    entry: 'lambdas/pipeline/trace-browser.handler.ts',
     description: 'Follow the redirect chain in headless Chromium through the leased proxy',
     memoryMb: 2048,
     timeoutSeconds: 70,
@@ -204,14 +204,14 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'StoreResult',
-    entry: 'lambdas/pipeline/store-result-handler.ts',
+    entry: 'lambdas/pipeline/store-result.handler.ts',
     description: 'Store the trace result under the lease fence',
     timeoutSeconds: 10,
     tables: { Traces: ['UpdateItem'], TracerMemory: ['UpdateItem'] },
   },
   {
     id: 'ReleaseLease',
-    entry: 'lambdas/pipeline/release-lease-handler.ts',
+    entry: 'lambdas/pipeline/release-lease.handler.ts',
     description: 'Release the leased IP with the outcome that decides its health, and hand it to the longest-waiting trace',
     timeoutSeconds: 10,
     // IpPool GetItem and Ops GetItem/PutItem: the waiter's lease pointer; Ops Query/UpdateItem/DeleteItem: the waiter queue.
@@ -220,14 +220,14 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'RecordFailure',
-    entry: 'lambdas/pipeline/record-failure-handler.ts',
+    entry: 'lambdas/pipeline/record-failure.handler.ts',
     description: 'Record a failed attempt: retry with backoff or dead letter',
     timeoutSeconds: 10,
     tables: { Traces: ['UpdateItem'] },
   },
   {
     id: 'Maintenance',
-    entry: 'lambdas/pipeline/maintenance-handler.ts',
+    entry: 'lambdas/pipeline/maintenance.handler.ts',
     description: 'Every minute: stuck traces become timeouts; lease waiters swept; pool statistics snapshot and metrics',
     timeoutSeconds: 60,
     everyMinutes: 1,
@@ -237,7 +237,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'RetrySchedule',
-    entry: 'lambdas/pipeline/retry-handler.ts',
+    entry: 'lambdas/pipeline/retry.handler.ts',
     description: 'Every 5 minutes: due retries, parked clicks and failed Trackier updates retried',
     timeoutSeconds: 120,
     everyMinutes: 5,
@@ -254,7 +254,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // Analytics ingest.
   {
     id: 'EventIngest',
-    entry: 'lambdas/analytics/ingest-handler.ts',
+    entry: 'lambdas/analytics/ingest.handler.ts',
     description: 'Impression and click events: 204 at once, the event on the events queue',
     memoryMb: 512,
     timeoutSeconds: 5,
@@ -264,7 +264,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'EventAggregator',
-    entry: 'lambdas/analytics/aggregator-handler.ts',
+    entry: 'lambdas/analytics/aggregator.handler.ts',
     description: 'Raw events and hourly aggregates, exact under redelivery',
     memoryMb: 1024,
     // Below the events queue's 180 s visibility timeout, and ≤ the aggregator's in-flight grace (120 s).
@@ -279,7 +279,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'AdminMetrics',
-    entry: 'lambdas/analytics/metrics-handler.ts',
+    entry: 'lambdas/analytics/metrics.handler.ts',
     description: 'Hourly impression and click metrics',
     routes: [route('GET', '/admin/metrics/hourly', 'admin')],
     tables: { Analytics: ['Query'] },
@@ -287,7 +287,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // Operations.
   {
     id: 'AdminPool',
-    entry: 'lambdas/ops/pool-handler.ts',
+    entry: 'lambdas/ops/pool.handler.ts',
     description: 'The pool monitor: health, pool summary, queue depth, performance, warnings',
     memoryMb: 512,
     timeoutSeconds: 15,
@@ -297,7 +297,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'AdminStatus',
-    entry: 'lambdas/ops/status-handler.ts',
+    entry: 'lambdas/ops/status.handler.ts',
     description: 'The read-only status page',
     memoryMb: 512,
     timeoutSeconds: 15,
@@ -306,7 +306,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'AdminDlq',
-    entry: 'lambdas/ops/dlq-handler.ts',
+    entry: 'lambdas/ops/dlq.handler.ts',
     description: 'Redrive a dead-letter queue back to its source queue',
     timeoutSeconds: 15,
     routes: [route('POST', '/admin/dlq/redrive', 'admin'), route('GET', '/admin/dlq/redrive', 'admin')],
@@ -314,7 +314,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'HealthCheck',
-    entry: 'lambdas/ops/health-check-handler.ts',
+    entry: 'lambdas/ops/health-check.handler.ts',
     description: 'Every 5 minutes: thresholds, alerts opened and resolved, pool snapshot',
     memoryMb: 512,
     timeoutSeconds: 60,
@@ -324,7 +324,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'Cleanup',
-    entry: 'lambdas/ops/cleanup-handler.ts',
+    entry: 'lambdas/ops/cleanup.handler.ts',
     description: 'Daily: old statistics, alerts and webhook logs pruned',
     timeoutSeconds: 120,
     everyMinutes: 24 * 60,
@@ -333,7 +333,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // Trackier multi-campaign pairs.
   {
     id: 'TrackierAdmin',
-    entry: 'lambdas/trackier/admin-handler.ts',
+    entry: 'lambdas/trackier/admin.handler.ts',
     description: 'Trackier offers and their campaign pairs',
     memoryMb: 512,
     // Creation paces Trackier calls ≥ 500 ms apart and hands back 202 after ~22 s to resume.
@@ -353,7 +353,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'TrackierWebhook',
-    entry: 'lambdas/trackier/webhook-handler.ts',
+    entry: 'lambdas/trackier/webhook.handler.ts',
     description: 'Trackier S2S postbacks routed to their pair by token',
     memoryMb: 512,
     timeoutSeconds: 10,
@@ -366,7 +366,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   },
   {
     id: 'UpdateTrackierCampaign',
-    entry: 'lambdas/trackier/update-campaign-task.ts',
+    entry: 'lambdas/trackier/update-campaign.handler.ts',
     description: "After a pair's trace: its URL2 campaign updated with the traced parameters",
     timeoutSeconds: 30,
     tables: { Catalog: ['GetItem', 'UpdateItem'], Ops: ['Query', 'PutItem', 'UpdateItem', 'DeleteItem'] }, // Ops: pending updates

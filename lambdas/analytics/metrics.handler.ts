@@ -4,7 +4,7 @@ import { json } from '../shared/http';
 import { dynamo } from '../shared/aws-clients';
 import { requireEnv } from '../shared/config';
 import { BadRequestError } from '../shared/errors';
-import { tableEnv } from '../../lib/manifest/env';
+import { tableEnv } from '../../contracts/manifest/env';
 import { getHourlyMetrics, MetricsQueryError, parseHourlyQuery } from './hourly-metrics';
 import { DynamoHourlyCounters } from './hourly-counters';
 

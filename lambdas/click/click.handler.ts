@@ -10,12 +10,12 @@ import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { awsJsonClientFromEnv, DYNAMODB, SQS } from '../shared/aws-json-client';
 import { FAST_QUEUE } from '../shared/fast-queue';
 import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
-import { ENV, queueUrlEnv, tableEnv } from '../../lib/manifest/env';
+import { ENV, queueUrlEnv, tableEnv } from '../../contracts/manifest/env';
 import { CachedOfferStore } from '../offers/offer-cache';
-import { DurableTraceSink, type SubmitOutcome } from '../adapters/trace-sink';
-import { LeanBotSkipStore, LeanOfferStore, LeanParkingTable, LeanTraceQueue } from '../adapters/lean-adapters';
+import { DurableTraceSink, type SubmitOutcome } from '../traces/trace-sink';
+import { LeanBotSkipStore, LeanOfferStore, LeanParkingTable, LeanTraceQueue } from './lean-adapters';
 import { BotSkipCounter } from './bot-skips';
-import { newTraceId, type TraceRequest } from '../trace-requests/trace-request';
+import { newTraceId, type TraceRequest } from '../traces/trace-request';
 import { handleClick, type ClickOutcome } from './click-use-case';
 import { parseTrustedCountryHeader, trustedCountry } from './click-context';
 

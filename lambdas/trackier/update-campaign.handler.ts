@@ -9,7 +9,7 @@ import { eventHandler } from '../shared/middleware';
 import { dynamo } from '../shared/aws-clients';
 import { requireEnv } from '../shared/config';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
-import { tableEnv } from '../../lib/manifest/env';
+import { tableEnv } from '../../contracts/manifest/env';
 import { readTrackierConfig, updateDeps } from './runtime';
 import { updatePairCampaign, type UpdateCampaignInput, type UpdateCampaignOutput } from './update-campaign';
 

@@ -1,7 +1,7 @@
 /** The trace sink's adapters over the SDK's generated clients (every function but the click). */
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { newTraceId, type TraceRequest } from '../trace-requests/trace-request';
+import { newTraceId, type TraceRequest } from './trace-request';
 import { conditionalWrite } from '../shared/conditional-write';
 import { PARKED_PK, parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from './trace-sink';
 import type { ParkedCursor, ParkedPage, ParkedRequestStore, TraceBatchQueue } from '../pipeline/parked-drain';
