@@ -1,20 +1,24 @@
 /**
- * `tracepool health [--json]` and `tracepool dlq redrive [--queue trace|events] [--wait]`.
+ * `tracepool health [--json]`, `tracepool health --history [--from 6h] [--to …]` and
+ * `tracepool dlq redrive [--queue trace|events] [--wait]`.
  *
  * Admin API contract (handlers in lambdas/ops/):
  *   GET /admin/pool → 200 PoolDocument (lambdas/ops/pool-monitor.ts)
+ *   GET /admin/pool/history?from=&to= → 200 PoolHistory (lambdas/ops/pool-history.ts) | 400 bad range
  *   POST /admin/dlq/redrive { queue } → 202 started | 200 nothing_to_move | 409 already running
  *   GET /admin/dlq/redrive?queue=… → 200 { approximateMessages, running, tasks: [{ status, moved, toMove }] }
  *
  * Exit codes of `health` are the pool's state: 0 healthy, 1 degraded (warnings), 2 critical or
  * no document at all (unreachable, or any error answer: a monitor that cannot say must not pass for
- * degraded). `dlq redrive` follows the CLI's: 1 for a 4xx (409: a move already runs), 2 unreachable.
+ * degraded). `health --history` and `dlq redrive` follow the CLI's: 1 for a 4xx (a bad range; 409:
+ * a move already runs), 2 unreachable.
  */
 import { Option, type Command } from 'commander';
 import type { AdminClient } from './admin-client';
 import { CliError, EXIT, Output, apiError, formatError, processIo, table, toCliError, withJson, type ExitCode, type Io } from './output';
 import type { PoolDocument } from '../../lambdas/ops/pool-monitor';
 import type { MoveTask } from '../../lambdas/ops/dlq-redrive';
+import type { HistoryPoint, PoolHistory } from '../../lambdas/ops/pool-history';
 
 export type Print = (line: string) => void;
 
@@ -97,6 +101,86 @@ export async function runHealth(admin: AdminClient, opts: { json?: boolean }, pr
   return HEALTH_EXIT[res.body.health] ?? HEALTH_EXIT.unreachable;
 }
 
+/** At most this many rows in the text view: longer ranges are shown in equal slices of time. */
+const HISTORY_ROWS = 48;
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+/** Percentages as a one-line chart (0–100 %), a gap where there was no data. */
+export function sparkline(values: readonly (number | null)[]): string {
+  return values.map((v) => (v === null ? ' ' : SPARKS[Math.min(SPARKS.length - 1, Math.floor((Math.max(0, Math.min(100, v)) / 100) * SPARKS.length))])).join('');
+}
+
+interface HistoryRow {
+  readonly at: string;
+  readonly utilizationPct: number;
+  readonly successRatePct: number | null;
+  readonly tracesPerMinute: number | null;
+  readonly last: HistoryPoint;
+}
+
+const mean = (xs: readonly number[]): number | null => (xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10 : null);
+
+/** Consecutive points merged into at most `rows` rows: mean utilization, success and throughput, the pool as it was last. */
+export function historyRows(points: readonly HistoryPoint[], rows = HISTORY_ROWS): HistoryRow[] {
+  const size = Math.max(1, Math.ceil(points.length / rows));
+  const out: HistoryRow[] = [];
+  for (let i = 0; i < points.length; i += size) {
+    const slice = points.slice(i, i + size);
+    const nums = (pick: (p: HistoryPoint) => number | null) => slice.map(pick).filter((n): n is number => n !== null);
+    out.push({
+      at: slice[0]!.at,
+      utilizationPct: mean(nums((p) => p.utilizationPct)) ?? 0,
+      successRatePct: mean(nums((p) => p.successRatePct)),
+      tracesPerMinute: mean(nums((p) => p.tracesPerMinute)),
+      last: slice[slice.length - 1]!,
+    });
+  }
+  return out;
+}
+
+/** The pool over time as text: two sparklines, then a table of (merged) snapshots. */
+export function formatHistory(h: PoolHistory): string {
+  if (!h.points.length) return `No pool snapshots from ${h.from} to ${h.to} (the health check writes one every 5 minutes; they are kept 7 days).`;
+  const rows = historyRows(h.points);
+  const s = h.summary;
+  const spread = (x: { avg: number; min: number; max: number } | null, unit: string) => (x ? `avg ${x.avg}${unit}, min ${x.min}${unit}, max ${x.max}${unit}` : 'no data');
+  const out = [
+    `Pool from ${h.from} to ${h.to}: ${s.snapshots} snapshot(s)${rows.length < h.points.length ? `, ${Math.ceil(h.points.length / rows.length)} per row` : ''}`,
+    `Utilization  ${sparkline(rows.map((r) => r.utilizationPct))}  ${spread(s.utilizationPct, ' %')}`,
+    `Success      ${sparkline(rows.map((r) => r.successRatePct))}  ${spread(s.successRatePct, ' %')}`,
+    '',
+    ...table(
+      ['TIME (UTC)', 'UTIL %', 'SUCCESS %', 'TRACES/MIN', 'AVAIL', 'LEASED', 'COOLDOWN', 'UNHEALTHY'],
+      rows.map((r) => [
+        r.at.slice(0, 16).replace('T', ' '),
+        String(r.utilizationPct),
+        fmt(r.successRatePct),
+        fmt(r.tracesPerMinute),
+        String(r.last.available),
+        String(r.last.leased),
+        String(r.last.cooldown),
+        String(r.last.unhealthy),
+      ]),
+      { rightFrom: 1 },
+    ),
+  ];
+  return out.join('\n');
+}
+
+/** Runs `health --history`; returns the exit code (the CLI's: 0, 1 for a bad range, 2 unreachable). */
+export async function runHealthHistory(admin: AdminClient, opts: { json?: boolean; from?: string; to?: string }, print: Print = stdoutLine, printErr: Print = stderrLine): Promise<number> {
+  const out = new Output(linesIo(print, printErr), opts.json === true);
+  try {
+    const query = new URLSearchParams({ ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}) }).toString();
+    const res = await admin.request<PoolHistory>('GET', `/admin/pool/history${query ? `?${query}` : ''}`);
+    if (res.status !== 200) throw apiError('pool history', res);
+    out.result(res.body, formatHistory);
+    return EXIT.ok;
+  } catch (error) {
+    return out.fail(error);
+  }
+}
+
 interface RedriveStarted {
   status: 'started' | 'nothing_to_move';
   queue: string;
@@ -177,11 +261,18 @@ async function redrive(admin: AdminClient, opts: { queue: 'trace' | 'events'; wa
 
 export function registerHealthCommands(program: Command, client: () => AdminClient, io: Io = processIo): void {
   const { print, printErr } = linePrinters(io);
-  withJson(program.command('health').description('pool and pipeline health (exit 0 healthy, 1 degraded, 2 critical or unreachable)'), 'print the monitor document as JSON').action(
-    async (opts: { json?: boolean }) => {
-      process.exitCode = await runHealth(client(), opts, print, printErr);
-    },
-  );
+  withJson(program.command('health').description('pool and pipeline health (exit 0 healthy, 1 degraded, 2 critical or unreachable)'), 'print the monitor document as JSON')
+    .option('--history', 'the pool over time instead: utilization and success rate from the 5-minute snapshots (exit codes as for other commands)')
+    .option('--from <time>', 'with --history: start, as an ISO time, epoch ms or a duration back from now (6h, 2d); default 24h before --to')
+    .option('--to <time>', 'with --history: end, in the same forms; default now')
+    .action(async (opts: { json?: boolean; history?: boolean; from?: string; to?: string }) => {
+      if (!opts.history && (opts.from || opts.to)) {
+        printErr(formatError(new CliError('--from and --to go with --history', EXIT.rejected), opts.json === true));
+        process.exitCode = EXIT.rejected;
+        return;
+      }
+      process.exitCode = opts.history ? await runHealthHistory(client(), opts, print, printErr) : await runHealth(client(), opts, print, printErr);
+    });
 
   const dlq = program.command('dlq').description('dead-letter queues');
   withJson(

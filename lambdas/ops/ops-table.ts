@@ -159,32 +159,39 @@ export function dynamoSnapshotStore(t: OpsTable): SnapshotStore {
     async put(snapshot, expiresAt) {
       await t.doc.send(new PutCommand({ TableName: t.opsTable, Item: { pk: SNAPSHOT_PK, sk: snapshot.at, ...snapshot, expiresAt } }));
     },
-    async since(sinceMs, now, cap) {
-      const out: PoolSnapshot[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      const nowSeconds = Math.floor(now / 1000);
-      do {
-        const page = await t.doc.send(
-          new QueryCommand({
-            TableName: t.opsTable,
-            KeyConditionExpression: 'pk = :pk AND sk >= :since',
-            ExpressionAttributeValues: { ':pk': SNAPSHOT_PK, ':since': new Date(sinceMs).toISOString() },
-            ScanIndexForward: false,
-            Limit: cap - out.length,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          // TTL deletes lazily: an expired item may still be there.
-          if (typeof item.expiresAt === 'number' && item.expiresAt < nowSeconds) continue;
-          const { pk: _pk, sk: _sk, expiresAt: _e, ...snapshot } = item;
-          out.push(snapshot as PoolSnapshot);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && out.length < cap);
-      return out;
+    since(sinceMs, now, cap) {
+      return snapshotsIn(t, { from: new Date(sinceMs).toISOString(), newestFirst: true }, now, cap);
+    },
+    between(fromMs, toMs, now, cap) {
+      return snapshotsIn(t, { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), newestFirst: false }, now, cap);
     },
   };
+}
+
+/** Snapshots by their time keys (ISO strings sort as times), skipping expired ones TTL has not yet deleted. */
+async function snapshotsIn(t: OpsTable, range: { from: string; to?: string; newestFirst: boolean }, now: number, cap: number): Promise<PoolSnapshot[]> {
+  const out: PoolSnapshot[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  const nowSeconds = Math.floor(now / 1000);
+  do {
+    const page = await t.doc.send(
+      new QueryCommand({
+        TableName: t.opsTable,
+        KeyConditionExpression: range.to ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk AND sk >= :from',
+        ExpressionAttributeValues: { ':pk': SNAPSHOT_PK, ':from': range.from, ...(range.to ? { ':to': range.to } : {}) },
+        ScanIndexForward: !range.newestFirst,
+        Limit: cap - out.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (typeof item.expiresAt === 'number' && item.expiresAt < nowSeconds) continue;
+      const { pk: _pk, sk: _sk, expiresAt: _e, ...snapshot } = item;
+      out.push(snapshot as PoolSnapshot);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && out.length < cap);
+  return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

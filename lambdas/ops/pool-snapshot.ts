@@ -12,6 +12,8 @@ export interface SnapshotStore {
   put(snapshot: PoolSnapshot, expiresAt: number): Promise<void>;
   /** Unexpired snapshots taken at or after sinceMs, newest first, at most `limit`. */
   since(sinceMs: number, now: number, limit: number): Promise<PoolSnapshot[]>;
+  /** Unexpired snapshots taken from fromMs to toMs (both included), oldest first, at most `limit`. */
+  between(fromMs: number, toMs: number, now: number, limit: number): Promise<PoolSnapshot[]>;
 }
 
 export interface SnapshotDeps {

@@ -1,7 +1,7 @@
 /** Analytics on the local stack: pixels and POSTs answered 204, aggregated hourly, queried back. */
 import { randomUUID } from 'node:crypto';
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -10,7 +10,7 @@ beforeAll(async () => {
     schedules: false,
     demo: false,
   });
-});
+}, STACK_START_MS);
 afterAll(() => stack?.stop());
 
 const campaign = randomUUID();

@@ -9,7 +9,7 @@ import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } fr
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import type { FunctionDef } from '../../contracts/manifest/functions';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 import { API_PAYLOAD_BYTES, SQS_MESSAGE_BYTES } from '../../local/aws-limits';
 
 const probe = (id: string, timeoutSeconds: number, path: string): FunctionDef => ({
@@ -30,7 +30,7 @@ beforeAll(async () => {
     apiTimeoutMs: API_TIMEOUT_MS,
     extraFunctions: [probe('TestSlowRoute', 10, '/test/slow'), probe('TestShortTimeout', 1, '/test/short')],
   });
-});
+}, STACK_START_MS);
 afterAll(() => stack?.stop());
 
 const get = async (path: string) => {

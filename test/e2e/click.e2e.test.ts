@@ -8,7 +8,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 import { ENV } from '../../contracts/manifest/env';
 import { parseTraceRequest } from '../../lambdas/traces/trace-request';
 import { offerKey } from '../../lambdas/offers/offer-item';
@@ -22,7 +22,7 @@ beforeAll(async () => {
     pipeline: false,
     schedules: false,
   });
-});
+}, STACK_START_MS);
 afterAll(() => stack?.stop());
 
 const get = (path: string, init: RequestInit = {}) =>

@@ -1,13 +1,13 @@
 /**
  * `tracepool health` against a real local stack in each health state: exit 0 healthy, 1 degraded
- * (warnings), 2 critical or unreachable.
+ * (warnings), 2 critical or unreachable; `health --history` over the snapshots the health check wrote.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let stack: LocalStack;
@@ -24,15 +24,15 @@ beforeAll(async () => {
     body: 'host,port,country,provider\n127.0.0.1,4001,us,local\n127.0.0.1,4002,us,local\n',
   });
   expect((await res.json()).accepted).toBe(2);
-});
+}, STACK_START_MS);
 afterAll(() => stack?.stop());
 
 /** Async on purpose: the local stack serves from this very process. */
-function health(url = stack.url): Promise<{ status: number | null; out: string }> {
+function health(url = stack.url, ...args: string[]): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(ROOT, 'bin/tracepool.cjs'), '--url', url, 'health'],
+      [path.join(ROOT, 'bin/tracepool.cjs'), '--url', url, 'health', ...args],
       { env: { ...process.env, TRACEPOOL_ADMIN_TOKEN: stack.adminToken }, encoding: 'utf8', timeout: 60_000 },
       (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, out: `${stdout}${stderr}` }),
     );
@@ -70,4 +70,21 @@ test('exit codes follow the pool health', async () => {
 
   const unreachable = await health('http://127.0.0.1:9');
   expect(unreachable.status).toBe(2);
+});
+
+test('health --history shows the snapshots the scheduled health check wrote', async () => {
+  await stack.runSchedule('HealthCheck');
+  await stack.runSchedule('HealthCheck');
+  const json = await health(stack.url, '--history', '--from', '1h', '--json');
+  expect(json.status).toBe(0);
+  const body = JSON.parse(json.out) as { points: { total: number; unhealthy: number }[]; summary: { snapshots: number } };
+  expect(body.summary.snapshots).toBeGreaterThanOrEqual(1);
+  expect(body.points.at(-1)).toMatchObject({ total: 2 });
+  const text = await health(stack.url, '--history');
+  expect(text.status).toBe(0);
+  expect(text.out).toMatch(/^Utilization {2}/m);
+  expect(text.out).toMatch(/TIME \(UTC\)\s+UTIL %/);
+  const bad = await health(stack.url, '--history', '--from', '30d');
+  expect(bad.status).toBe(1);
+  expect(bad.out).toMatch(/at most 7 days/);
 });

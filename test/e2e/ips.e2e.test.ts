@@ -1,6 +1,6 @@
 /** The IP pool's admin routes on the local stack: import (CSV and JSON), list, reset-health. */
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
     schedules: false,
     demo: false,
   });
-});
+}, STACK_START_MS);
 afterAll(() => stack?.stop());
 
 const admin = (path: string, init: RequestInit = {}) =>

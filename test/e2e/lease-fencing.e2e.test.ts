@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 import { until } from '../support/e2e-client';
 import type { TraceRecord } from '../../lambdas/traces/trace-record';
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
       TRACE_HTTP_DEADLINE_MS: '15000',
     },
   });
-});
+}, STACK_START_MS);
 afterAll(async () => {
   await stack?.stepFunctions?.idle();
   await stack?.stop();

@@ -5,7 +5,7 @@
  * the trace stuck `running` and its IP leased until the lease expires.
  */
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 import { startRedirectFixtures, type RedirectFixtures } from '../support/redirect-fixtures';
 import type { TraceRecord } from '../../lambdas/traces/trace-record';
 import type { IpView } from '../../lambdas/lease/pool-admin';
@@ -23,7 +23,7 @@ beforeAll(async () => {
     schedules: false,
     env: { LEASE_COOLDOWN_MS: '100', LEASE_MS: '60000', RETRY_BACKOFF_MS: '100,100,100,100,100', TRACE_HTTP_DEADLINE_MS: '10000' },
   });
-});
+}, STACK_START_MS);
 afterAll(async () => {
   await stack?.stepFunctions?.idle();
   await stack?.stop();

@@ -7,7 +7,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 import { until } from '../support/e2e-client';
 import { injectCrash } from '../../local/lambda-runtime';
 import { startRedirectFixtures, type RedirectFixtures } from '../support/redirect-fixtures';
@@ -34,7 +34,7 @@ beforeAll(async () => {
       LEASE_PATIENCE_MS: '2000',
     },
   });
-});
+}, STACK_START_MS);
 afterAll(async () => {
   await stack?.stepFunctions?.idle();
   await stack?.stop();

@@ -8,7 +8,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import { signPostback } from '../../lambdas/trackier/webhook-signature';
-import { startTestStack } from '../support/test-stack';
+import { STACK_START_MS, startTestStack } from '../support/test-stack';
 
 const MISS_FLOOR_MS = 200;
 const PER_PAIR = 4;
@@ -25,7 +25,7 @@ beforeAll(async () => {
       TRACKIER_WEBHOOK_RATE_PER_PAIR: String(PER_PAIR),
     },
   });
-});
+}, STACK_START_MS);
 afterAll(async () => {
   await stack?.stepFunctions?.idle();
   await stack?.stop();

@@ -7,6 +7,13 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 import { uniquePrefix } from './local-endpoints';
 import { sharedIamTemplates } from './iam-templates';
 
+/**
+ * How long a suite's beforeAll may take to start its stack: seconds on a quiet machine, but every
+ * function's isolate is a fresh worker, and on two cores shared with other suites that can take
+ * a minute or more.
+ */
+export const STACK_START_MS = 180_000;
+
 export async function startTestStack(label: string, options: LocalStackOptions = {}): Promise<LocalStack> {
   const stack = await startLocalStack({
     port: 0,

@@ -1,6 +1,6 @@
 /**
  * The operations handlers through their real wiring (each module's makeDeps from a config, with
- * clients on the local endpoints): GET /admin/pool, GET /admin/status, POST|GET /admin/dlq/redrive,
+ * clients on the local endpoints): GET /admin/pool and /admin/pool/history, GET /admin/status, POST|GET /admin/dlq/redrive,
  * the scheduled health check and cleanup.
  */
 import type { Context } from 'aws-lambda';
@@ -10,6 +10,7 @@ import { waitFor } from '../../../local/net';
 import type { HttpEvent, HttpResult } from '../../../lambdas/shared/http';
 import { resolveThresholds } from '../../../contracts/ops';
 import { DEFAULT_RETENTION } from '../../../lambdas/ops/cleanup';
+import { dynamoSnapshotStore } from '../../../lambdas/ops/ops-table';
 import type { MonitorConfig } from '../../../lambdas/ops/config';
 import * as poolHandler from '../../../lambdas/ops/pool.handler';
 import * as statusHandler from '../../../lambdas/ops/status.handler';
@@ -87,6 +88,50 @@ it('the scheduled health check opens alerts (logged without a bus), the status p
   expect(res.headers?.['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-.+'; .*frame-ancestors 'none'$/);
   expect(res.body).toContain('no_healthy_ips');
   expect(res.body).toContain('The pool is empty.');
+});
+
+it('GET /admin/pool/history: the snapshots of the range, oldest first, with a summary; a bad range is 400', async () => {
+  // The health check above wrote one snapshot now; these are older ones, one expired (TTL not yet run).
+  const store = dynamoSnapshotStore({ doc, opsTable: tables.Ops });
+  const now = Date.now();
+  const snap = (ago: number, utilizationPct: number, successRatePct: number | null) => ({
+    at: new Date(now - ago).toISOString(),
+    total: 4,
+    healthy: 4,
+    byState: { available: 3, leased: 1, cooldown: 0, unhealthy: 0, disabled: 0 },
+    byCountry: {},
+    utilizationPct,
+    expiredLeases: 0,
+    successRatePct,
+    tracesPerMinute: 2,
+  });
+  const inFuture = Math.floor(now / 1000) + 3600;
+  await store.put(snap(3 * 3_600_000, 25, 90), inFuture);
+  await store.put(snap(2 * 3_600_000, 75, null), inFuture); // no trace finished: no data, not 0 %
+  await store.put(snap(30 * 3_600_000, 50, 50), inFuture); // outside the default day
+  await store.put(snap(4 * 3_600_000, 99, 1), Math.floor(now / 1000) - 60); // expired
+
+  const res = await pool(event('GET /admin/pool/history'), context);
+  expect(res.statusCode).toBe(200);
+  const body = JSON.parse(res.body as string);
+  const older = body.points.filter((p: { utilizationPct: number }) => [25, 75].includes(p.utilizationPct));
+  expect(older.map((p: { utilizationPct: number; successRatePct: number | null }) => [p.utilizationPct, p.successRatePct])).toEqual([
+    [25, 90],
+    [75, null],
+  ]);
+  expect(body.points.map((p: { at: string }) => p.at)).toEqual([...body.points.map((p: { at: string }) => p.at)].sort());
+  expect(body.points.some((p: { utilizationPct: number }) => p.utilizationPct === 50 || p.utilizationPct === 99)).toBe(false);
+  expect(body.summary.snapshots).toBe(body.points.length);
+  expect(body.summary.utilizationPct.max).toBeGreaterThanOrEqual(75);
+
+  const narrow = JSON.parse((await pool(event('GET /admin/pool/history', undefined, { from: '150m', to: '100m' }), context)).body as string);
+  expect(narrow.points.map((p: { utilizationPct: number }) => p.utilizationPct)).toEqual([75]);
+  expect(narrow.summary).toMatchObject({ snapshots: 1, successRatePct: null, utilizationPct: { avg: 75, min: 75, max: 75 } });
+
+  for (const query of [{ from: 'yesterday' }, { from: '1h', to: '2h' }, { from: '8d' }] as Record<string, string>[]) {
+    const bad = await pool(event('GET /admin/pool/history', undefined, query), context);
+    expect({ query, status: bad.statusCode }).toEqual({ query, status: 400 });
+  }
 });
 
 it('POST /admin/dlq/redrive: nothing to move, then started and moved back, then 409 while running; bad input is 400', async () => {
