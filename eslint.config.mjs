@@ -13,9 +13,10 @@ const CAPABILITIES = readdirSync(new URL('./lambdas/', import.meta.url), { withF
   .map((d) => d.name);
 
 // --- Import boundaries -------------------------------------------------------------------------
-// `no-restricted-imports` patterns (regexes on the import specifier as written; all imports in
-// this repo are relative). A flat config replaces a rule's options rather than merging them, so
-// each file group below gets the full list of patterns that apply to it.
+// `no-restricted-imports` patterns: regexes on the import specifier as written (the repo's own
+// modules are imported by relative path). They see static imports and re-exports, not import().
+// A flat config replaces a rule's options rather than merging them, so each file group below gets
+// the full list of patterns that apply to it.
 const UP = '^(?:\\.\\./)+'; // one or more `../`
 const boundary = (regex, message) => ({ regex, message, caseSensitive: true });
 
@@ -27,14 +28,8 @@ const LAMBDAS_STAY_IN_LAMBDAS = boundary(
   `${UP}(?:lib|bin|local|test|bench)(?:/|$)`,
   'Code under lambdas/ is bundled into Lambda functions: it never imports lib/, bin/, local/, test/ or bench/.',
 );
-const NO_LAMBDAS = boundary(
-  '^(?:\\.{1,2}/)+(?:.*/)?lambdas(?:/|$)',
-  'lib/ and contracts/ never import from lambdas/: shared pure data belongs in contracts/.',
-);
-const CONTRACTS_ARE_LEAVES = boundary(
-  `${UP}(?:lib|local|bin)(?:/|$)`,
-  'contracts/ is shared pure data: it never imports lib/, local/ or bin/.',
-);
+const NO_LAMBDAS = boundary('^(?:\\.{1,2}/)+(?:.*/)?lambdas(?:/|$)', 'lib/ and contracts/ never import from lambdas/: shared pure data belongs in contracts/.');
+const CONTRACTS_ARE_LEAVES = boundary(`${UP}(?:lib|local|bin)(?:/|$)`, 'contracts/ is shared pure data: it never imports lib/, local/ or bin/.');
 const SHARED_IS_NOT_A_CAPABILITY = boundary(
   `^\\.\\./(?:${CAPABILITIES.join('|')})(?:/|$)`,
   'lambdas/shared/ never imports a capability folder (lambdas/<capability>/): move what it needs into lambdas/shared/.',
