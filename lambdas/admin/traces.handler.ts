@@ -10,6 +10,7 @@ import { BadRequestError, NotFoundError } from '../shared/errors';
 import { isTraceId } from '../traces/trace-request';
 import { isValidOfferId } from '../offers/offer-id';
 import { TRACE_STATUSES, type TraceRecord, type TraceStatus } from '../traces/trace-record';
+// eslint-disable-next-line no-restricted-imports -- being moved
 import { traceRepository } from '../pipeline/pipeline-deps';
 import { dynamo } from '../shared/aws-clients';
 import { optionalEnv } from '../shared/config';

@@ -7,7 +7,7 @@ import { bodyText, header, type HttpEvent, type HttpResult } from '../shared/htt
 import { awsJsonClientFromEnv, SQS } from '../shared/aws-json-client';
 import { FAST_QUEUE } from '../shared/fast-queue';
 import { optionalEnv, requireEnv } from '../shared/config';
-import { domainLog, logger, metrics, MetricUnit } from '../shared/powertools';
+import { domainLog, metrics, MetricUnit } from '../shared/powertools';
 import { ENV, queueUrlEnv } from '../../contracts/manifest/env';
 import { createIngest } from './ingest';
 import { SqsEventQueue } from './event-queue';

@@ -13,18 +13,6 @@ export class NoIpAvailable extends Error {
   }
 }
 
-/** A provider's secret is missing or malformed. Never carries the secret's content. */
-export class ProviderCredentialsError extends Error {
-  override readonly name = 'ProviderCredentialsError';
-  constructor(
-    readonly provider: string,
-    message: string,
-  ) {
-    super(`Credentials for provider '${provider}': ${message}`);
-  }
-}
-
-/** Invalid configuration passed to a lease module (a programming or deployment error). */
-export class LeaseConfigError extends Error {
-  override readonly name = 'LeaseConfigError';
-}
+// Defined in lambdas/shared/errors.ts (the proxy-credential resolver there throws them too), and
+// re-exported so the lease capability keeps one place for its errors.
+export { LeaseConfigError, ProviderCredentialsError } from '../shared/errors';

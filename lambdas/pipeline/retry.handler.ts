@@ -14,6 +14,7 @@ import { ParkedRequestTable, SqsTraceQueue } from '../traces/trace-queue';
 import { tables, traceRepository } from './pipeline-deps';
 import { runRetries } from './schedules';
 import { drainParked, PARKED_SETTLE_MS } from './parked-drain';
+// eslint-disable-next-line no-restricted-imports -- being moved
 import { readTrackierConfig, updateDeps } from '../trackier/runtime';
 import { retryDueSideEffects } from '../trackier/update-campaign';
 

@@ -6,8 +6,19 @@
 import { inspect } from 'node:util';
 import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { LeaseConfigError, ProviderCredentialsError } from '../lease/errors';
-import type { Lease } from '../lease/lease-pool';
+import { LeaseConfigError, ProviderCredentialsError } from './errors';
+
+/** The fields of a lease (lambdas/lease) that the proxy URL is made of. */
+export interface LeasedProxy {
+  readonly ipId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly provider: string;
+  readonly country: string;
+  readonly traceId: string;
+  readonly leaseId: string;
+  readonly fence: number;
+}
 
 /**
  * Placeholders a session template (or the username itself) may use, e.g.
@@ -130,7 +141,7 @@ export function createProviderCredentials(
 }
 
 /** The proxy username for one lease: the session template (or username) with placeholders filled. */
-export function proxyUsername(credentials: ProviderCredentials, lease: Lease): string {
+export function proxyUsername(credentials: ProviderCredentials, lease: LeasedProxy): string {
   const values: Record<Placeholder, string> = {
     username: credentials.username,
     traceId: lease.traceId,
@@ -144,7 +155,7 @@ export function proxyUsername(credentials: ProviderCredentials, lease: Lease): s
 }
 
 /** `http://user:password@host:port` for the leased endpoint (userinfo percent-encoded). */
-export function proxyUrl(lease: Lease, credentials: ProviderCredentials): string {
+export function proxyUrl(lease: LeasedProxy, credentials: ProviderCredentials): string {
   if (credentials.provider !== lease.provider) {
     throw new ProviderCredentialsError(lease.provider, `credentials of '${credentials.provider}' used for this lease`);
   }

@@ -55,6 +55,5 @@ function segmentName(segment: string): string | undefined {
  * are percent-encoded as the browser would do (UTF-8).
  */
 function printable(url: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[^\x21-\x7e]/.test(url) ? url.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c)) : url;
 }

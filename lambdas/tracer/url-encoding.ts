@@ -63,12 +63,14 @@ export function resolveUrl(input: string, base: string, encoding = 'utf-8'): Res
   if (UTF8_FOR_URLS.has(encoding) || !QUERY_ENCODED_SCHEMES.has(plain.protocol)) return { ok: true, href: plain.href };
   // The parser drops leading/trailing C0 controls and spaces and every tab or newline; the query is
   // what follows the first '?' that comes before any '#'.
+  // eslint-disable-next-line no-control-regex -- the URL parser's C0 controls, stripped the way it strips them
   const cleaned = input.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
   const q = cleaned.indexOf('?');
   const h = cleaned.indexOf('#');
   if (q === -1 || (h !== -1 && h < q)) return { ok: true, href: plain.href };
   const queryEnd = h === -1 ? cleaned.length : h;
   const query = cleaned.slice(q + 1, queryEnd);
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range, controls included
   if (!/[^\u0000-\u007f]/.test(query)) return { ok: true, href: plain.href };
   const encoded = encodeQuery(query, encoding);
   if (encoded === undefined) return { ok: false, why: 'encoding' };
@@ -80,4 +82,5 @@ export function resolveUrl(input: string, base: string, encoding = 'utf-8'): Res
 }
 
 /** True when the URL's text is ASCII only, so no encoding could change what it resolves to. */
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, controls included
 export const isAsciiUrl = (input: string): boolean => !/[^\u0000-\u007f]/.test(input);

@@ -59,6 +59,7 @@ export async function poolFixture(label: string, config: LeasePoolConfig, clockF
 export type PoolFixture = Awaited<ReturnType<typeof poolFixture>>;
 
 /** Counts DynamoDB requests by command name (to see what an acquire costs). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the SDK's overloaded middlewareStack.add fits no narrower signature
 export function countRequests(doc: { middlewareStack: { add: Function } }): Map<string, number> {
   const counts = new Map<string, number>();
   doc.middlewareStack.add(

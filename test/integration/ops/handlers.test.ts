@@ -20,7 +20,7 @@ import * as cleanupHandler from '../../../lambdas/ops/cleanup.handler';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 
 const { client, doc } = localDynamo();
-const { client: sqs, endpoint: sqsEndpoint } = localSqs();
+const { client: sqs } = localSqs();
 afterAll(() => {
   client.destroy();
   sqs.destroy();

@@ -37,7 +37,7 @@ export const handler = async (event: ProbeEvent, context: { getRemainingTimeInMi
       throw new NoIpAvailable('no free IP in us');
     case 'exit':
       process.exit(3);
-    // eslint-disable-next-line no-fallthrough
+    // eslint-disable-next-line no-fallthrough -- process.exit() never returns
     case 'reject':
       void Promise.reject(new Error('forgotten promise'));
       await sleep(1000);

@@ -2,7 +2,6 @@ import { getHourlyMetrics, MetricsQueryError, parseHourlyQuery, type HourlyCount
 
 const NOW = Date.UTC(2026, 10, 23, 17, 42);
 const C = '018F3A2B-7C4D-7E8F-9A0B-1C2D3E4F5A6B';
-const H = 3_600_000;
 
 test('defaults to the last 24 hours, ending with the current hour', () => {
   expect(parseHourlyQuery({ campaign_id: C }, NOW)).toEqual({
