@@ -24,6 +24,8 @@ const TARGET_RATIO = 1.5;
 function deployedEnv(def: FunctionDef): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    // Lambda names the function; handlers that build their dependencies at init see it.
+    AWS_LAMBDA_FUNCTION_NAME: `bench-${def.id}`,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',

@@ -15,7 +15,7 @@ import { ConflictError } from '../../../lambdas/shared/errors';
 import { LocalSecrets } from '../../../local/secrets-local';
 import { startJsonRpcServer } from '../../../local/json-rpc-server';
 import { LOCAL_REGION } from '../../../local/net';
-import { MASTER, doc, setup, type Fixture } from './fixture';
+import { MASTER, doc, setup, store, type Fixture } from './fixture';
 
 let f: Fixture;
 const OFFER = 'guard-offer'; // legacy routes off: the default
@@ -113,7 +113,7 @@ describe('signed postbacks (use case)', () => {
 
 describe('rate limits (use case, shared across instances)', () => {
   // Two "Lambda instances": separate limiter objects over the same Ops table.
-  const instances = () => [new OpsRateLimiter(doc, f.tables.Ops), new OpsRateLimiter(doc, f.tables.Ops)];
+  const instances = () => [new OpsRateLimiter(store, f.tables.Ops), new OpsRateLimiter(store, f.tables.Ops)];
   const mid = Math.floor(Date.now() / 60_000) * 60_000 + 60_000 * 100 + 20_000; // 40 s before its window ends
 
   it('per pair: the limit holds over both instances; 429 says when to retry; other pairs go on', async () => {
