@@ -39,6 +39,17 @@ export const ENV = {
   rawEventTtlDays: 'RAW_EVENT_TTL_DAYS',
   /** The Trackier API secret ({"baseUrl","apiKey"}). */
   trackierSecretArn: 'TRACKIER_SECRET_ARN',
+  /** The Trackier functions' tunables: lambdas/trackier/env.ts documents each and its default. */
+  trackierPublicBaseUrl: 'TRACKIER_PUBLIC_BASE_URL',
+  trackierMinCreateIntervalMs: 'TRACKIER_MIN_CREATE_INTERVAL_MS',
+  trackierRequestTimeoutMs: 'TRACKIER_REQUEST_TIMEOUT_MS',
+  trackierUpdateBackoffMs: 'TRACKIER_UPDATE_BACKOFF_MS',
+  trackierWebhookRatePerPair: 'TRACKIER_WEBHOOK_RATE_PER_PAIR',
+  trackierWebhookRatePerAddress: 'TRACKIER_WEBHOOK_RATE_PER_ADDRESS',
+  trackierWebhookRateWindowS: 'TRACKIER_WEBHOOK_RATE_WINDOW_S',
+  trackierWebhookMissFloorMs: 'TRACKIER_WEBHOOK_MISS_FLOOR_MS',
+  /** Days a Trackier webhook log entry is kept in Ops: the webhook writes its expiry, the ops cleanup prunes by it. */
+  webhookLogRetentionDays: 'OPS_WEBHOOK_LOG_RETENTION_DAYS',
   /** The click's time budget (ms): it answers by then, whatever DynamoDB and SQS do. */
   clickBudgetMs: 'CLICK_BUDGET_MS',
   /** How old a cached offer the click may still serve when DynamoDB cannot answer (ms). */

@@ -26,10 +26,19 @@ export interface AwsJsonService {
   readonly targetPrefix: string;
   /** The suffix of the service's AWS_ENDPOINT_URL_<ID> variable: `DYNAMODB`, `SQS`. */
   readonly envId: string;
+  /** The protocol's content type. @default 'application/x-amz-json-1.0' */
+  readonly contentType?: string;
 }
 
 export const DYNAMODB: AwsJsonService = { signingName: 'dynamodb', targetPrefix: 'DynamoDB_20120810', envId: 'DYNAMODB' };
 export const SQS: AwsJsonService = { signingName: 'sqs', targetPrefix: 'AmazonSQS', envId: 'SQS' };
+/** Secrets Manager speaks JSON 1.1: the same envelope, another content type. */
+export const SECRETS_MANAGER: AwsJsonService = {
+  signingName: 'secretsmanager',
+  targetPrefix: 'secretsmanager',
+  envId: 'SECRETS_MANAGER',
+  contentType: 'application/x-amz-json-1.1',
+};
 
 export interface AwsJsonClientOptions {
   region: string;
@@ -150,7 +159,7 @@ export class AwsJsonClient {
       query: {},
       headers: {
         host: endpoint.host,
-        'content-type': 'application/x-amz-json-1.0',
+        'content-type': this.service.contentType ?? 'application/x-amz-json-1.0',
         'content-length': String(Buffer.byteLength(body)),
         'x-amz-target': `${this.service.targetPrefix}.${operation}`,
         // SigV4 leaves this header unsigned (X-Ray may rewrite it on the way), as for the SDK.
@@ -196,7 +205,7 @@ function retryErrorType(error: unknown): RetryErrorType {
 }
 
 /**
- * Endpoint per the SDK's rules for these two services: AWS_ENDPOINT_URL_<SERVICE>, then
+ * Endpoint per the SDK's rules for these services: AWS_ENDPOINT_URL_<SERVICE>, then
  * AWS_ENDPOINT_URL, then the regional endpoint. (FIPS and dual-stack endpoints are not offered.)
  */
 export function endpointFromEnv(service: AwsJsonService, region: string, env: NodeJS.ProcessEnv = process.env): URL {

@@ -9,48 +9,68 @@
  *   GET    /admin/trackier/offers/{id}/pairs.csv           every pair's data
  */
 import type { Context } from 'aws-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { httpHandler } from '../shared/middleware';
 import { json, text, type HttpEvent, type HttpResult } from '../shared/http';
 import { parseJsonBody } from '../shared/json-body';
 import { dynamo, fastSqs } from '../shared/aws-clients';
-import { requireEnv } from '../shared/config';
 import { BadRequestError, NotFoundError } from '../shared/errors';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
-import { queueUrlEnv, tableEnv } from '../../contracts/manifest/env';
 import { DynamoOfferRepository } from '../offers/offer-repository';
 import { isValidOfferId } from '../offers/offer-id';
 import { ParkingTable, SqsTraceQueue } from '../traces/trace-queue';
 import { DurableTraceSink } from '../traces/trace-sink';
 import { newTraceId } from '../traces/trace-request';
 import { PairRepository } from './pair-repository';
-import { MAX_PAIRS, parsePairNumber, subIdMappingSchema } from './pair';
+import { MAX_PAIRS, parsePairNumber } from './pair';
+import { subIdMappingSchema } from './pair-schema';
 import { createTrackierOffer } from './create-offer';
 import { disablePair, getTrackierOffer, offerPairsCsv, offerStats, patchPair, testPair } from './pair-admin';
 import { OpsWebhookLog, type AcceptDeps } from './webhook';
-import { readTrackierConfig, signingMaster, trackierClient } from './runtime';
+import { signingMaster, trackierClient } from './runtime';
+import type { TrackierApi } from './trackier-api';
+import type { SigningMasterSource } from './webhook-signature';
+import { handlerFromEnv, readConfig, traceQueueUrl, type TrackierConfig } from './config';
 
-const tables = {
-  catalog: requireEnv(tableEnv('Catalog')),
-  ops: requireEnv(tableEnv('Ops')),
-};
-const queueUrl = requireEnv(queueUrlEnv('TraceRequests'));
-const config = readTrackierConfig();
+export interface AdminHandlerDeps {
+  readonly pairs: PairRepository;
+  readonly offers: DynamoOfferRepository;
+  readonly api: TrackierApi;
+  readonly clock: () => number;
+  readonly signingMaster: SigningMasterSource;
+  /** The test route accepts a postback for a named pair: no routing, signature or rate limit. */
+  readonly webhook: AcceptDeps;
+  /** The public base URL of pairs' webhook URLs; derived from the request when absent. */
+  readonly publicBaseUrl?: string;
+}
 
-const pairs = new PairRepository(dynamo(), tables.catalog);
-const offers = new DynamoOfferRepository(dynamo(), tables.catalog);
-const api = trackierClient(config);
-const adminDeps = { pairs, clock: Date.now, signingMaster: signingMaster(config) };
-// The test route accepts a postback for a named pair: no routing, signature or rate limit.
-const webhookDeps: AcceptDeps = {
-  pairs,
-  offers,
-  sink: new DurableTraceSink(new SqsTraceQueue(fastSqs(), queueUrl), new ParkingTable(dynamo(), tables.ops), Date.now),
-  log: new OpsWebhookLog(dynamo(), tables.ops, config.webhookLogRetentionDays),
-  clock: Date.now,
-  newTraceId,
-  onLogError: (error) => logger.warn('webhook log write failed', { error: error as Error }),
-};
+export function makeDeps(
+  config: TrackierConfig,
+  clients: { doc: DynamoDBDocumentClient; sqs: SQSClient; api?: TrackierApi } = { doc: dynamo(), sqs: fastSqs() },
+): AdminHandlerDeps {
+  const { catalog, ops } = config.tables;
+  const pairs = new PairRepository(clients.doc, catalog);
+  const offers = new DynamoOfferRepository(clients.doc, catalog);
+  return {
+    pairs,
+    offers,
+    api: clients.api ?? trackierClient(config.trackier),
+    clock: Date.now,
+    signingMaster: signingMaster(config.trackier),
+    publicBaseUrl: config.trackier.publicBaseUrl,
+    webhook: {
+      pairs,
+      offers,
+      sink: new DurableTraceSink(new SqsTraceQueue(clients.sqs, traceQueueUrl(config)), new ParkingTable(clients.doc, ops), Date.now),
+      log: new OpsWebhookLog(clients.doc, ops, config.trackier.webhookLogRetentionDays),
+      clock: Date.now,
+      newTraceId,
+      onLogError: (error) => logger.warn('webhook log write failed', { error: error as Error }),
+    },
+  };
+}
 
 /** API Gateway gives up after 30 s: stop starting creations well before, and let the caller resume. */
 const CREATION_BUDGET_MS = 22_000;
@@ -76,8 +96,8 @@ function issues(error: z.ZodError) {
   return error.issues.map((i) => ({ path: i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(',') : ''), message: i.message }));
 }
 
-function publicBaseUrl(event: HttpEvent): string {
-  if (config.publicBaseUrl) return config.publicBaseUrl;
+function publicBaseUrl(deps: Pick<AdminHandlerDeps, 'publicBaseUrl'>, event: HttpEvent): string {
+  if (deps.publicBaseUrl) return deps.publicBaseUrl;
   const host = event.requestContext.domainName;
   const local = /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host);
   const stage = event.requestContext.stage && event.requestContext.stage !== '$default' ? `/${event.requestContext.stage}` : '';
@@ -96,13 +116,13 @@ function pairParam(event: HttpEvent): number {
   return n;
 }
 
-async function create(event: HttpEvent, context: Context): Promise<HttpResult> {
+async function create(deps: AdminHandlerDeps, event: HttpEvent, context: Context): Promise<HttpResult> {
   const parsed = createSchema.safeParse(parseJsonBody(event));
   if (!parsed.success) throw new BadRequestError('invalid Trackier offer', issues(parsed.error));
   const now = Date.now();
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - 5_000 : CREATION_BUDGET_MS;
   const result = await createTrackierOffer(
-    { pairs, offers, api, clock: Date.now, publicBaseUrl: publicBaseUrl(event), deadlineAt: now + Math.min(CREATION_BUDGET_MS, remaining) },
+    { pairs: deps.pairs, offers: deps.offers, api: deps.api, clock: deps.clock, publicBaseUrl: publicBaseUrl(deps, event), deadlineAt: now + Math.min(CREATION_BUDGET_MS, remaining) },
     parsed.data,
   );
   logger.info('trackier offer creation', { offerId: result.offerId, status: result.status, created: result.created, reused: result.reused });
@@ -110,10 +130,11 @@ async function create(event: HttpEvent, context: Context): Promise<HttpResult> {
   return json(result.status === 'ready' ? 201 : 202, result);
 }
 
-async function route(event: HttpEvent, context: Context): Promise<HttpResult> {
+async function route(deps: AdminHandlerDeps, event: HttpEvent, context: Context): Promise<HttpResult> {
+  const adminDeps = { pairs: deps.pairs, clock: deps.clock, signingMaster: deps.signingMaster };
   switch (event.routeKey) {
     case 'POST /admin/trackier/offers':
-      return create(event, context);
+      return create(deps, event, context);
     case 'GET /admin/trackier/offers/{id}':
       return json(200, await getTrackierOffer(adminDeps, offerIdParam(event)));
     case 'PATCH /admin/trackier/offers/{id}/pairs/{n}':
@@ -123,7 +144,7 @@ async function route(event: HttpEvent, context: Context): Promise<HttpResult> {
     case 'POST /admin/trackier/offers/{id}/pairs/{n}/test': {
       const parsed = testSchema.safeParse(event.body ? parseJsonBody(event) : {});
       if (!parsed.success) throw new BadRequestError('invalid test body', issues(parsed.error));
-      const outcome = await testPair({ ...adminDeps, webhook: webhookDeps }, offerIdParam(event), pairParam(event), parsed.data.params ?? {});
+      const outcome = await testPair({ ...adminDeps, webhook: deps.webhook }, offerIdParam(event), pairParam(event), parsed.data.params ?? {});
       logger.info('trackier test webhook', { offerId: outcome.offerId, pairNumber: outcome.pairNumber, traceId: outcome.traceId });
       return json(202, outcome);
     }
@@ -139,4 +160,8 @@ async function route(event: HttpEvent, context: Context): Promise<HttpResult> {
   }
 }
 
-export const handler = httpHandler(route);
+export function makeHandler(deps: AdminHandlerDeps) {
+  return httpHandler((event, context) => route(deps, event, context));
+}
+
+export const handler = handlerFromEnv(() => makeHandler(makeDeps(readConfig())));

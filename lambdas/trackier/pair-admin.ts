@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors';
 import type { PairRepository } from './pair-repository';
-import { subIdMappingSchema, type TrackierOfferSettings, type TrackierPair } from './pair';
+import type { TrackierOfferSettings, TrackierPair } from './pair';
+import { subIdMappingSchema } from './pair-schema';
 import { pairsCsv } from './csv-export';
 import { simulateWebhook, type AcceptDeps, type WebhookOutcome } from './webhook';
 import { pairSigningKey, type SigningMasterSource } from './webhook-signature';

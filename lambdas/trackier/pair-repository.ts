@@ -1,30 +1,19 @@
 /**
- * Trackier settings and pairs in the Catalog table. Every write is a single-item conditional
- * write (no transactions) and is safe to repeat: counters are ADDs, campaign ids are written
- * only where absent, the update bookkeeping is keyed by trace id.
+ * Trackier settings and pairs in the Catalog table, on the SDK's document client: what offer
+ * creation, the admin API and the URL2 updates write, on top of the reads and counters the webhook
+ * shares (pair-reads.ts). Every write is a single-item conditional write (no transactions) and is
+ * safe to repeat: counters are ADDs, campaign ids are written only where absent, the update
+ * bookkeeping is keyed by trace id.
  */
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import {
-  PAIR_SK_PREFIX,
-  pairKey,
-  stripKeys,
-  trackierKey,
-  type SubIdMapping,
-  type TrackierOfferSettings,
-  type TrackierPair,
-} from './pair';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PAIR_SK_PREFIX, pairKey, stripKeys, trackierKey, type SubIdMapping, type TrackierOfferSettings, type TrackierPair } from './pair';
 import { isConditionFailure } from '../shared/dynamo-errors';
 import { conditionalWrite } from '../shared/conditional-write';
 import { queryItems } from '../shared/dynamo-query';
+import { SdkDocumentStore } from '../shared/sdk-document-store';
+import { PairReads, stripLock, toPair } from './pair-reads';
 
-export const WEBHOOK_TOKEN_INDEX = 'byWebhookToken';
-export const CAMPAIGN_INDEX = 'byCampaign';
+export { CAMPAIGN_INDEX, PairReads, WEBHOOK_TOKEN_INDEX } from './pair-reads';
 
 export type CampaignSlot = 'url1' | 'url2';
 const slotField = (slot: CampaignSlot) => (slot === 'url1' ? 'url1CampaignId' : 'url2CampaignId');
@@ -40,18 +29,15 @@ export interface PairPatch {
   subIdMapping?: SubIdMapping | null;
 }
 
-export class PairRepository {
+export class PairRepository extends PairReads {
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+    tableName: string,
+  ) {
+    super(new SdkDocumentStore(db), tableName);
+  }
 
   // -- offer settings ------------------------------------------------------------------------
-
-  async getSettings(offerId: string): Promise<TrackierOfferSettings | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: trackierKey(offerId), ConsistentRead: true }));
-    return out.Item ? stripLock(stripKeys<TrackierOfferSettings>(out.Item)) : undefined;
-  }
 
   /** Creates the settings, or raises pairCount / refreshes the given fields of existing ones. */
   async upsertSettings(settings: Omit<TrackierOfferSettings, 'createdAt' | 'updatedAt' | 'status'>, now: number): Promise<TrackierOfferSettings> {
@@ -126,11 +112,6 @@ export class PairRepository {
   }
 
   // -- pairs ---------------------------------------------------------------------------------
-
-  async getPair(offerId: string, pairNumber: number): Promise<TrackierPair | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: pairKey(offerId, pairNumber), ConsistentRead: true }));
-    return out.Item ? toPair(out.Item) : undefined;
-  }
 
   async listPairs(offerId: string): Promise<TrackierPair[]> {
     const { items } = await queryItems(this.db, {
@@ -223,53 +204,6 @@ export class PairRepository {
         UpdateExpression: 'SET googleAdsTemplate = :t, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':t': template, ':now': now },
-      }),
-    );
-  }
-
-  async pairByToken(token: string): Promise<TrackierPair[]> {
-    return this.queryIndex(WEBHOOK_TOKEN_INDEX, 'webhookToken', token);
-  }
-
-  async pairsByUrl1Campaign(campaignId: string): Promise<TrackierPair[]> {
-    return this.queryIndex(CAMPAIGN_INDEX, 'url1CampaignId', campaignId);
-  }
-
-  private async queryIndex(indexName: string, attribute: string, value: string): Promise<TrackierPair[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: indexName,
-        KeyConditionExpression: '#a = :v',
-        ExpressionAttributeNames: { '#a': attribute },
-        ExpressionAttributeValues: { ':v': value },
-        Limit: 5,
-      }),
-    );
-    return (out.Items ?? []).filter((item) => String(item.sk ?? '').startsWith(PAIR_SK_PREFIX)).map(toPair);
-  }
-
-  /** webhook_count + 1 and last_webhook_at, atomically. */
-  async recordWebhook(offerId: string, pairNumber: number, now: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: pairKey(offerId, pairNumber),
-        UpdateExpression: 'ADD webhook_count :one SET last_webhook_at = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':one': 1, ':now': now },
-      }),
-    );
-  }
-
-  async recordTest(offerId: string, pairNumber: number, now: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: pairKey(offerId, pairNumber),
-        UpdateExpression: 'SET last_test_at = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': now },
       }),
     );
   }
@@ -381,20 +315,6 @@ export class PairRepository {
     );
     return written.ok && written.value.Attributes ? toPair(written.value.Attributes) : undefined;
   }
-}
-
-function toPair(item: Record<string, unknown>): TrackierPair {
-  const { updateLockOwner: _lo, updateLockUntil: _lu, ...pair } = stripKeys<TrackierPair & { updateLockOwner?: unknown; updateLockUntil?: unknown }>(item);
-  return {
-    ...pair,
-    webhook_count: Number(pair.webhook_count ?? 0),
-    update_count: Number(pair.update_count ?? 0),
-  };
-}
-
-function stripLock(settings: TrackierOfferSettings & { lockOwner?: unknown; lockUntil?: unknown }): TrackierOfferSettings {
-  const { lockOwner: _o, lockUntil: _u, ...rest } = settings;
-  return rest;
 }
 
 /** The recorded creation intent of a slot (set just before a create call, removed when the id is stored). */

@@ -5,9 +5,9 @@
  *   pk offer#<offerId>, sk pair#<nnn> one item per pair (001…020), so counters are atomic ADDs
  * A pair item carries `webhookToken` (GSI byWebhookToken) and, once created, `url1CampaignId`
  * (GSI byCampaign). Stats use the earlier system's snake_case names, which operators already know.
+ * Zod-free (the admin's input schemas are in pair-schema.ts), so the webhook's bundle stays lean.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 
 export const MIN_PAIRS = 1;
 export const MAX_PAIRS = 20;
@@ -50,14 +50,6 @@ export const DEFAULT_SUB_ID_MAPPING: SubIdMapping = {
   sub4: ['sub2', 'aff_sub2', 's2'],
   sub5: ['sub3', 'aff_sub3', 's3'],
 };
-
-const paramName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a parameter name');
-export const subIdMappingSchema = z
-  .object(Object.fromEntries(SUB_FIELDS.map((f) => [f, z.array(paramName).min(1).max(10).optional()])) as Record<
-    SubField,
-    z.ZodOptional<z.ZodArray<typeof paramName>>
-  >)
-  .strict();
 
 // ---------------------------------------------------------------------------------------------
 // Tokens

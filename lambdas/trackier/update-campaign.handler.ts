@@ -5,23 +5,20 @@
  * Trackier failures never throw (they become failed side effects); only our own infrastructure
  * failing (DynamoDB) does, and the state machine's Catch ends the execution normally then.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventHandler } from '../shared/middleware';
 import { dynamo } from '../shared/aws-clients';
-import { requireEnv } from '../shared/config';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
-import { tableEnv } from '../../contracts/manifest/env';
-import { readTrackierConfig, updateDeps } from './runtime';
-import { updatePairCampaign, type UpdateCampaignInput, type UpdateCampaignOutput } from './update-campaign';
+import { updateDeps } from './runtime';
+import { updatePairCampaign, type UpdateCampaignInput, type UpdateCampaignOutput, type UpdateDeps } from './update-campaign';
+import { handlerFromEnv, readConfig, type TrackierConfig } from './config';
 
-const deps = updateDeps(
-  dynamo(),
-  { catalog: requireEnv(tableEnv('Catalog')), ops: requireEnv(tableEnv('Ops')) },
-  readTrackierConfig(),
-  (record) => {
+export function makeDeps(config: TrackierConfig, clients: { doc: DynamoDBDocumentClient } = { doc: dynamo() }): UpdateDeps {
+  return updateDeps(clients.doc, config.tables, config.trackier, (record) => {
     logger.error('trackier URL2 update failed for good', { offerId: record.offerId, pairNumber: record.pairNumber, traceId: record.traceId, error: record.lastError });
     metrics.addMetric('TrackierUpdateFailedFinal', MetricUnit.Count, 1);
-  },
-);
+  });
+}
 
 interface PipelineLike {
   request?: { traceId?: string; clickedAt?: number; pair?: { offerId: string; pairNumber: number } };
@@ -47,11 +44,15 @@ export function normalizeInput(event: UpdateCampaignInput | PipelineLike): Updat
   };
 }
 
-export const handler = eventHandler(async (event: UpdateCampaignInput | PipelineLike): Promise<UpdateCampaignOutput> => {
-  const input = normalizeInput(event);
-  if (!input) return { updated: false, reason: 'invalid_input' };
-  const result = await updatePairCampaign(deps, input);
-  logger.info('trackier URL2 update', { traceId: input.traceId, ...input.pair, ...result });
-  metrics.addMetric(result.updated ? 'TrackierUpdate' : 'TrackierUpdateSkipped', MetricUnit.Count, 1);
-  return result;
-});
+export function makeHandler(deps: UpdateDeps) {
+  return eventHandler(async (event: UpdateCampaignInput | PipelineLike): Promise<UpdateCampaignOutput> => {
+    const input = normalizeInput(event);
+    if (!input) return { updated: false, reason: 'invalid_input' };
+    const result = await updatePairCampaign(deps, input);
+    logger.info('trackier URL2 update', { traceId: input.traceId, ...input.pair, ...result });
+    metrics.addMetric(result.updated ? 'TrackierUpdate' : 'TrackierUpdateSkipped', MetricUnit.Count, 1);
+    return result;
+  });
+}
+
+export const handler = handlerFromEnv(() => makeHandler(makeDeps(readConfig())));

@@ -12,6 +12,7 @@
 import { TrackierApiError, type TrackierApi } from './trackier-api';
 import type { PairRepository } from './pair-repository';
 import { effectiveMapping, updateOrderKey } from './pair';
+import { DEFAULT_UPDATE_BACKOFF_MS } from './config';
 import { mapSubIds, url2Destination } from './sub-id-mapping';
 import { sideEffectIdOf, type FailedUpdate, type SideEffectError, type SideEffectStore } from './side-effects';
 import { finalParams } from '../tracer/click-ids';
@@ -60,8 +61,7 @@ export interface UpdateDeps {
 const SLOT_POLL_MS = 250;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** 1 min, 5 min, 15 min, 1 h, 3 h: six attempts over ~4.3 hours. */
-export const DEFAULT_UPDATE_BACKOFF_MS: readonly number[] = [60_000, 300_000, 900_000, 3_600_000, 10_800_000];
+export { DEFAULT_UPDATE_BACKOFF_MS };
 
 export type ErrorVerdict = 'retry' | 'final';
 

@@ -5,11 +5,11 @@
  *                                              request; TTL drops it after its window)
  *   pk trackier#sig#<signature>, sk seen      a signature already accepted (TTL: its validity)
  * Both are written only for a request that already routed to an enabled pair (and, for a signed
- * pair, passed its signature): a miss never turns into a write.
+ * pair, passed its signature): a miss never turns into a write. On any DynamoDB client (the
+ * DocumentStore port): the webhook runs them on the lean one.
  */
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isIPv6 } from 'node:net';
-import { isConditionFailure } from '../shared/dynamo-errors';
+import { isConditionFailed, type DocumentStore } from '../shared/document-store';
 
 export interface WebhookLimits {
   /** Accepted postbacks per pair per window. */
@@ -38,7 +38,7 @@ export interface ReplayGuard {
 
 export class OpsRateLimiter implements RateLimiter {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly store: DocumentStore,
     private readonly tableName: string,
     private readonly windowMs = 60_000,
   ) {}
@@ -47,19 +47,17 @@ export class OpsRateLimiter implements RateLimiter {
     const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
     const windowEnd = windowStart + this.windowMs;
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `ratelimit#${key}`, sk: String(windowStart) },
-          UpdateExpression: 'ADD hits :one SET expiresAt = :exp',
-          // Refused requests are not counted: the counter stops at the limit.
-          ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
-          ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':exp': Math.ceil(windowEnd / 1000) + 60 },
-        }),
-      );
+      await this.store.update({
+        TableName: this.tableName,
+        Key: { pk: `ratelimit#${key}`, sk: String(windowStart) },
+        UpdateExpression: 'ADD hits :one SET expiresAt = :exp',
+        // Refused requests are not counted: the counter stops at the limit.
+        ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
+        ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':exp': Math.ceil(windowEnd / 1000) + 60 },
+      });
       return { allowed: true };
     } catch (error) {
-      if (isConditionFailure(error)) return { allowed: false, retryAfterS: Math.max(1, Math.ceil((windowEnd - now) / 1000)) };
+      if (isConditionFailed(error)) return { allowed: false, retryAfterS: Math.max(1, Math.ceil((windowEnd - now) / 1000)) };
       throw error;
     }
   }
@@ -67,22 +65,20 @@ export class OpsRateLimiter implements RateLimiter {
 
 export class OpsReplayGuard implements ReplayGuard {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly store: DocumentStore,
     private readonly tableName: string,
   ) {}
 
   async firstUse(signature: string, validUntilMs: number): Promise<boolean> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: `trackier#sig#${signature.toLowerCase()}`, sk: 'seen', expiresAt: Math.ceil(validUntilMs / 1000) + 60 },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.store.put({
+        TableName: this.tableName,
+        Item: { pk: `trackier#sig#${signature.toLowerCase()}`, sk: 'seen', expiresAt: Math.ceil(validUntilMs / 1000) + 60 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }

@@ -6,7 +6,11 @@ import { handleWebhook } from '../../../lambdas/trackier/webhook';
 import { PAIR_CSV_COLUMNS } from '../../../lambdas/trackier/csv-export';
 import { ConflictError, NotFoundError, BadRequestError } from '../../../lambdas/shared/errors';
 import { LOCAL_REGION } from '../../../local/net';
-import { setup, type Fixture } from './fixture';
+import * as adminHandler from '../../../lambdas/trackier/admin.handler';
+import * as webhookHandler from '../../../lambdas/trackier/webhook.handler';
+import { readConfig } from '../../../lambdas/trackier/config';
+import { logger } from '../../../lambdas/shared/powertools';
+import { doc, setup, sqs, type Fixture } from './fixture';
 
 let f: Fixture;
 const OFFER = 'admin-offer';
@@ -100,32 +104,31 @@ describe('handlers', () => {
   let hook: typeof admin;
   const ctx = { getRemainingTimeInMillis: () => 30_000, functionName: 'test', awsRequestId: 'r' } as unknown as Context;
 
-  const savedEnv = { ...process.env };
-  afterAll(() => {
-    // The worker process is shared with other suites: leave its environment as found.
-    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-    Object.assign(process.env, savedEnv);
-  });
-
-  beforeAll(async () => {
-    Object.assign(process.env, {
+  beforeAll(() => {
+    // The functions' environment as the construct sets it, read by the one config schema.
+    const config = readConfig({
       TABLE_CATALOG: f.tables.Catalog,
       TABLE_OPS: f.tables.Ops,
       QUEUE_URL_TRACEREQUESTS: f.queueUrl,
       TRACKIER_SECRET_ARN: 'unused-in-these-routes',
       TRACKIER_PUBLIC_BASE_URL: 'https://api.tracepool.test',
-      AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DDB_ENDPOINT,
-      AWS_ENDPOINT_URL_SQS: process.env.TEST_SQS_ENDPOINT,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    const a = await import('../../../lambdas/trackier/admin.handler');
-    const w = await import('../../../lambdas/trackier/webhook.handler');
-    admin = (e) => a.handler(e, ctx) as never;
-    hook = (e) => w.handler(e, ctx) as never;
+    logger.setLogLevel('SILENT');
+    const a = adminHandler.makeHandler(adminHandler.makeDeps(config, { doc, sqs }));
+    const w = webhookHandler.makeHandler(
+      webhookHandler.makeDeps(
+        config,
+        webhookHandler.webhookClients({
+          AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DDB_ENDPOINT,
+          AWS_ENDPOINT_URL_SQS: process.env.TEST_SQS_ENDPOINT,
+          AWS_REGION: LOCAL_REGION,
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+        }),
+      ),
+    );
+    admin = (e) => a(e, ctx) as never;
+    hook = (e) => w(e, ctx) as never;
   });
 
   const event = (method: string, routeKey: string, rawPath: string, extra: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 =>

@@ -10,6 +10,7 @@ import { PairRepository } from '../../../lambdas/trackier/pair-repository';
 import { SideEffectStore } from '../../../lambdas/trackier/side-effects';
 import { OpsWebhookLog, repositoryLookup, type WebhookDeps } from '../../../lambdas/trackier/webhook';
 import { OpsRateLimiter, OpsReplayGuard } from '../../../lambdas/trackier/webhook-limits';
+import { SdkDocumentStore } from '../../../lambdas/shared/sdk-document-store';
 import { createTrackierOffer, type CreateOfferInput, type CreationDeps } from '../../../lambdas/trackier/create-offer';
 import type { UpdateDeps } from '../../../lambdas/trackier/update-campaign';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
@@ -18,6 +19,8 @@ import type { TableNames } from '../../../local/provision';
 
 export const { doc, client: ddbClient } = localDynamo();
 export const { client: sqs } = localSqs();
+/** The DocumentStore port on the same document client (the guards take the port). */
+export const store = new SdkDocumentStore(doc);
 export const PUBLIC = 'https://api.tracepool.test';
 /** The signing master the fixture's webhook deps use (what the Trackier secret's webhookSigningKey holds). */
 export const MASTER = 'integration-master-signing-secret-0123456789';
@@ -67,10 +70,10 @@ export async function setup(label: string, fakeOptions: FakeTrackierOptions = { 
     log: new OpsWebhookLog(doc, tables.Ops, 14),
     clock: Date.now,
     newTraceId,
-    limiter: new OpsRateLimiter(doc, tables.Ops),
+    limiter: new OpsRateLimiter(store, tables.Ops),
     limits: { perPair: 1_000, perAddress: 1_000 },
     signingMaster: async () => MASTER,
-    replay: new OpsReplayGuard(doc, tables.Ops),
+    replay: new OpsReplayGuard(store, tables.Ops),
     ...overrides,
   });
   const updateDeps = (overrides: Partial<UpdateDeps> = {}): UpdateDeps => ({

@@ -15,7 +15,10 @@ import { ConflictError } from '../../../lambdas/shared/errors';
 import { LocalSecrets } from '../../../local/secrets-local';
 import { startJsonRpcServer } from '../../../local/json-rpc-server';
 import { LOCAL_REGION } from '../../../local/net';
-import { MASTER, doc, setup, type Fixture } from './fixture';
+import { makeDeps, makeHandler, webhookClients } from '../../../lambdas/trackier/webhook.handler';
+import { readConfig } from '../../../lambdas/trackier/config';
+import { logger } from '../../../lambdas/shared/powertools';
+import { MASTER, doc, setup, store, type Fixture } from './fixture';
 
 let f: Fixture;
 const OFFER = 'guard-offer'; // legacy routes off: the default
@@ -113,7 +116,7 @@ describe('signed postbacks (use case)', () => {
 
 describe('rate limits (use case, shared across instances)', () => {
   // Two "Lambda instances": separate limiter objects over the same Ops table.
-  const instances = () => [new OpsRateLimiter(doc, f.tables.Ops), new OpsRateLimiter(doc, f.tables.Ops)];
+  const instances = () => [new OpsRateLimiter(store, f.tables.Ops), new OpsRateLimiter(store, f.tables.Ops)];
   const mid = Math.floor(Date.now() / 60_000) * 60_000 + 60_000 * 100 + 20_000; // 40 s before its window ends
 
   it('per pair: the limit holds over both instances; 429 says when to retry; other pairs go on', async () => {
@@ -147,13 +150,12 @@ describe('the handler', () => {
   let services: { endpoint: string; stop(): Promise<void> };
   const ctx = { getRemainingTimeInMillis: () => 10_000, functionName: 'test', awsRequestId: 'r' } as unknown as Context;
   const FLOOR = 150;
-  const savedEnv = { ...process.env };
-
   beforeAll(async () => {
     const secrets = new LocalSecrets();
     secrets.put('tracepool/test/trackier', { baseUrl: 'http://127.0.0.1:9', apiKey: 'k', webhookSigningKey: MASTER });
     services = await startJsonRpcServer(secrets.handlers());
-    Object.assign(process.env, {
+    // The function's environment as the construct sets it, read by the one config schema.
+    const config = readConfig({
       TABLE_CATALOG: f.tables.Catalog,
       TABLE_OPS: f.tables.Ops,
       QUEUE_URL_TRACEREQUESTS: f.queueUrl,
@@ -161,22 +163,21 @@ describe('the handler', () => {
       TRACKIER_WEBHOOK_MISS_FLOOR_MS: String(FLOOR),
       TRACKIER_WEBHOOK_RATE_PER_PAIR: '3',
       TRACKIER_WEBHOOK_RATE_PER_ADDRESS: '1000',
+    });
+    // The lean clients on the local endpoints, as Lambda's environment would point them.
+    const clients = webhookClients({
       AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DDB_ENDPOINT,
       AWS_ENDPOINT_URL_SQS: process.env.TEST_SQS_ENDPOINT,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: services.endpoint,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    const w = await import('../../../lambdas/trackier/webhook.handler');
-    hookHandler = (e) => w.handler(e, ctx) as never;
+    logger.setLogLevel('SILENT');
+    const h = makeHandler(makeDeps(config, clients));
+    hookHandler = (e) => h(e, ctx) as never;
   });
   afterAll(async () => {
-    // The worker process is shared with other suites: leave its environment as found.
-    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-    Object.assign(process.env, savedEnv);
     await services.stop();
   });
 

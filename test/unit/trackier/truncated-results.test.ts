@@ -7,10 +7,6 @@ import { normalizeInput } from '../../../lambdas/trackier/update-campaign.handle
 import { buildResult } from '../../../lambdas/tracer/result';
 import { LIMITS } from '../../../lambdas/tracer/limits';
 
-jest.mock('../../../lambdas/trackier/runtime', () => ({ readTrackierConfig: () => ({}), updateDeps: () => ({}) }));
-jest.mock('../../../lambdas/shared/aws-clients', () => ({ dynamo: () => ({}) }));
-jest.mock('../../../lambdas/shared/config', () => ({ ...jest.requireActual('../../../lambdas/shared/config'), requireEnv: (name: string) => name }));
-
 function fakeDeps() {
   const sent: { campaignId: string; url: string }[] = [];
   const recorded: Record<string, string>[] = [];

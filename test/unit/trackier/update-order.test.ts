@@ -2,10 +2,6 @@
 import { updateOrderKey } from '../../../lambdas/trackier/pair';
 import { normalizeInput } from '../../../lambdas/trackier/update-campaign.handler';
 
-jest.mock('../../../lambdas/trackier/runtime', () => ({ readTrackierConfig: () => ({}), updateDeps: () => ({}) }));
-jest.mock('../../../lambdas/shared/aws-clients', () => ({ dynamo: () => ({}) }));
-jest.mock('../../../lambdas/shared/config', () => ({ ...jest.requireActual('../../../lambdas/shared/config'), requireEnv: (name: string) => name }));
-
 it('order keys sort as their receive times, then trace ids, as DynamoDB compares strings', () => {
   const keys = [
     updateOrderKey(1_000_000_000_000, 'b'),
