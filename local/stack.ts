@@ -5,6 +5,9 @@
  * the TypeScript sources, or with `fromSynth` from the bundles `cdk synth` stages in cdk.out, with
  * the template's handlers, settings and environment. `npm start` runs it (local/main.ts); the e2e
  * tests and benchmarks start it in-process.
+ *
+ * What it takes and hands back is in stack-types.ts; how each function is set up (its isolate spec,
+ * the secret names it expects) in stack-functions.ts.
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -14,13 +17,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startSqsLocal, type SqsLocal } from './sqs-local';
-import { createQueues, createTables, type QueueUrls, type TableNames } from './provision';
+import { createQueues, createTables } from './provision';
 import { createRouter } from './http-router';
 import { LOCAL_REGION, localCredentials } from './net';
 import { demoRoutes, seedDemo, DEMO_OFFER_ID } from './demo';
 import { DEFAULT_POOL_LIMITS, LocalLambda, PROJECT_ROOT } from './lambda-runtime';
-import type { IsolateSpec } from './function-isolate';
-import { ENV } from '../contracts/manifest/env';
 import { FUNCTIONS, type FunctionDef } from '../contracts/manifest/functions';
 import { startJsonRpcServer, type JsonRpcHandlers } from './json-rpc-server';
 import { LocalSecrets } from './secrets-local';
@@ -35,108 +36,15 @@ import { upsertIps } from '../lambdas/lease/ip-import';
 import { startFakeTrackier, type FakeTrackier } from './fake-trackier';
 import { deriveIpId } from '../lambdas/lease/ip-records';
 import { DEFAULT_CDK_OUT, ensureSynthesized } from './cdk-out';
-import { readSynthesizedApp, type SynthesizedApp } from './synthesized-app';
+import { readSynthesizedApp } from './synthesized-app';
 import { localStandIns } from './local-stand-ins';
-import { iamEnforcementEnabled, startLocalIam, synthesizeTemplates, templatesFromCloudAssembly, type AppTemplates, type LocalIam } from './iam';
-import { manifestEnvironment, queueUrlsAt, runtimeEnvironment, sourceExecArgv, type LocalEndpoints, type LocalResources } from './function-env';
+import { iamEnforcementEnabled, startLocalIam, synthesizeTemplates, templatesFromCloudAssembly } from './iam';
+import { queueUrlsAt, type LocalEndpoints, type LocalResources } from './function-env';
+import { LOCAL_NAMING, sourceSpec, synthesizedNaming, synthesizedSpecs } from './stack-functions';
+import type { IamUpstreams, LocalStack, LocalStackOptions } from './stack-types';
 
-export interface LocalStackOptions {
-  /** @default TRACEPOOL_PORT or 3000; 0 picks a free port */
-  port?: number;
-  /** @default TRACEPOOL_ADMIN_TOKEN or "local" */
-  adminToken?: string;
-  /** Keep DynamoDB data here between runs; in memory when absent. */
-  dataDir?: string;
-  /** Reuse running endpoints (tests) instead of starting new ones. */
-  dynamoEndpoint?: string;
-  sqsEndpoint?: string;
-  /** Table and queue name prefix. @default "tracepool" */
-  prefix?: string;
-  /** Seed the demo offer. @default true */
-  demo?: boolean;
-  /** Handler log level. @default INFO */
-  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  log?: (line: string) => void;
-  /** Run the trace pipeline: SQS starter loop, local Step Functions, proxies. @default true */
-  pipeline?: boolean;
-  /** Demo proxies (the pool's "IPs"). @default 3 */
-  proxyCount?: number;
-  /** First demo proxy port (0 = ephemeral). @default TRACEPOOL_PROXY_BASE_PORT or 3101 */
-  proxyBasePort?: number;
-  /** Run the schedules on timers. @default true */
-  schedules?: boolean;
-  /** Extra environment for every function (tests: short backoff, cooldown…), over what it is given. */
-  env?: Record<string, string>;
-  /** The Trackier API the local stack talks to. @default a local fake Trackier (local/fake-trackier.ts) */
-  trackierBaseUrl?: string;
-  /** Shorter Retry intervals in the local state machine (ms per state name). */
-  retryIntervalOverrides?: Record<string, number | number[]>;
-  /**
-   * Serve routes, tasks and schedules from the bundles and templates `cdk synth` wrote to cdkOut
-   * (synthesized first when missing or stale). @default TRACEPOOL_FROM_SYNTH is 1 or true
-   */
-  fromSynth?: boolean;
-  /** @default <project>/cdk.out */
-  cdkOut?: string;
-  /**
-   * Functions beside the app's, run from their sources in their own isolates (tests: a handler
-   * that outlives its timeout, a slow route). Their routes are served; the shipped manifest is untouched.
-   */
-  extraFunctions?: readonly FunctionDef[];
-  /** Isolates per function at most. @default 3 */
-  maxIsolatesPerFunction?: number;
-  /** The HTTP API's integration timeout. @default 30 s, API Gateway's */
-  apiTimeoutMs?: number;
-  /**
-   * Answer AccessDenied, as AWS would, to any call a function's synthesized policy does not allow.
-   * @default TRACEPOOL_ENFORCE_IAM=1
-   */
-  enforceIam?: boolean;
-  /**
-   * The templates IAM enforcement reads the policies from, when given (tests share one synth).
-   * @default cdk.out's with fromSynth, else the app synthesized in process
-   */
-  iamTemplates?: AppTemplates;
-}
-
-export interface LocalStack {
-  readonly url: string;
-  readonly port: number;
-  readonly adminToken: string;
-  readonly tables: TableNames;
-  readonly queues: QueueUrls;
-  readonly dynamoEndpoint: string;
-  readonly sqsEndpoint: string;
-  readonly demoOfferId: string;
-  readonly doc: DynamoDBDocumentClient;
-  readonly sqs: SQSClient;
-  /** Where the functions' code comes from. */
-  readonly mode: 'sources' | 'synth';
-  /** The functions served (the manifest's, or the template's with fromSynth), extra ones included. */
-  readonly functions: readonly FunctionDef[];
-  /** The local Lambda service: every function's isolates. */
-  readonly lambda: LocalLambda;
-  /**
-   * Resolves once the trace path's functions are loaded too (start-up itself waits only for the
-   * click's); rejects if one of them cannot load.
-   */
-  readonly warmed: Promise<void>;
-  /** Alert events the functions published. */
-  readonly eventBridge: LocalEventBridge;
-  /** Present when the pipeline runs. */
-  readonly stepFunctions?: LocalStepFunctions;
-  readonly proxies?: LocalProxyPool;
-  /** The local stand-in for Trackier's API, unless trackierBaseUrl pointed elsewhere. */
-  readonly fakeTrackier?: FakeTrackier;
-  /** Present when IAM is enforced: what was evaluated and denied. */
-  readonly iam?: LocalIam<IamUpstreams>;
-  /** Runs a scheduled function now (tests, the CLI), whether or not timers are on. */
-  runSchedule(functionId: string): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-/** The endpoints the IAM gateways stand in front of. */
-type IamUpstreams = { dynamodb: string; sqs: string; services: string };
+export type { LocalStack, LocalStackOptions } from './stack-types';
+export { LOCAL_PROXY_PROVIDER } from './stack-functions';
 
 const envFlag = (value: string | undefined) => value === '1' || value === 'true';
 
@@ -411,85 +319,5 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 /** The functions SQS hands trace requests to (the starter). */
 const traceRequestConsumers = (functions: readonly FunctionDef[]): string[] =>
   functions.filter((f) => f.sqsSource?.queue === 'TraceRequests').map((f) => f.id);
-
-interface SpecOptions {
-  readonly endpoints: LocalEndpoints;
-  readonly logLevel: string;
-  readonly env?: Record<string, string>;
-}
-
-/** A function from its TypeScript source, with the environment the stack would give it. */
-function sourceSpec(def: FunctionDef, resources: LocalResources, options: SpecOptions): IsolateSpec {
-  const memoryMb = def.memoryMb ?? 256;
-  return {
-    functionId: def.id,
-    memoryMb,
-    timeoutMs: (def.timeoutSeconds ?? 10) * 1000,
-    code: { kind: 'source', file: path.join(PROJECT_ROOT, def.entry), exportName: 'handler' },
-    env: {
-      ...manifestEnvironment(def, resources),
-      [ENV.stage]: 'local',
-      [ENV.corsOrigins]: '*',
-      // Only loopback reaches the local stack, and its clicks come from 127.0.0.1, which no country
-      // database places: this header lets a developer say where a click comes from.
-      [ENV.trustedCountryHeader]: 'x-viewer-country',
-      ...runtimeEnvironment({ functionId: def.id, memoryMb, endpoints: options.endpoints, logLevel: options.logLevel, taskRoot: PROJECT_ROOT }),
-      ...options.env,
-    },
-    execArgv: sourceExecArgv(def),
-  };
-}
-
-/** Where a bundle expects its own files (/var/task in Lambda): the asset directory locally. */
-const LAMBDA_TASK_ROOT = '/var/task';
-
-/** Every function of the synthesized app: its bundle, its template environment with local stand-ins. */
-function synthesizedSpecs(app: SynthesizedApp, options: SpecOptions & { standIns: Parameters<SynthesizedApp['environmentOf']>[1] }): IsolateSpec[] {
-  return app.functions.map((fn) => {
-    const own = app.environmentOf(fn, options.standIns);
-    for (const [key, value] of Object.entries(own)) {
-      if (value === LAMBDA_TASK_ROOT || value.startsWith(`${LAMBDA_TASK_ROOT}/`)) own[key] = fn.assetDir + value.slice(LAMBDA_TASK_ROOT.length);
-    }
-    const memoryMb = fn.def.memoryMb ?? 128;
-    return {
-      functionId: fn.def.id,
-      memoryMb,
-      timeoutMs: (fn.def.timeoutSeconds ?? 3) * 1000,
-      code: { kind: 'bundle', file: fn.bundleFile, exportName: fn.exportName },
-      env: {
-        ...own,
-        ...runtimeEnvironment({ functionId: fn.def.id, memoryMb, endpoints: options.endpoints, logLevel: options.logLevel, taskRoot: fn.assetDir }),
-        ...options.env,
-      },
-      execArgv: (own.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean),
-    };
-  });
-}
-
-interface Naming {
-  readonly trackierSecret: string;
-  readonly proxyProviders: readonly string[];
-  readonly providerSecretPrefix: string;
-}
-
-const LOCAL_NAMING: Naming = {
-  trackierSecret: 'tracepool/local/trackier',
-  proxyProviders: ['local'],
-  providerSecretPrefix: 'tracepool/local/proxy/',
-};
-
-/** The names the synthesized functions are configured with (literals in their environment). */
-function synthesizedNaming(app: SynthesizedApp): Naming {
-  const literal = (name: string) => app.functions.map((f) => f.environment[name]).find((v): v is string => typeof v === 'string');
-  const providers = (literal(ENV.proxyProviders) ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  return {
-    trackierSecret: app.secrets.find((s) => s.role === 'trackier')?.name ?? LOCAL_NAMING.trackierSecret,
-    proxyProviders: providers.length ? providers : LOCAL_NAMING.proxyProviders,
-    providerSecretPrefix: literal(ENV.providerSecretPrefix) ?? LOCAL_NAMING.providerSecretPrefix,
-  };
-}
-
-/** The demo pool's provider from sources (its local proxies' credentials live in the local secrets store). */
-export const LOCAL_PROXY_PROVIDER = LOCAL_NAMING.proxyProviders[0]!;
 
 export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.tracepool', 'dynamodb');

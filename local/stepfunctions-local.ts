@@ -20,194 +20,46 @@
  *
  * Each execution counts its state transitions as AWS bills them: every state entered, and every
  * retry of a state.
+ *
+ * The pieces: stepfunctions-tasks.ts (a Task state as AWS runs it), stepfunctions-tokens.ts (the
+ * callback tokens), stepfunctions-api.ts (the JSON API).
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ServiceError, type JsonRpcHandlers } from './json-rpc-server';
 import type { FunctionDef } from '../contracts/manifest/functions';
 import type { LocalDefinition } from './state-machine-definition';
-import { LambdaFunctionError, LambdaServiceError, reportedToStepFunctionsAsUnknown } from './lambda-errors';
+import {
+  ExecutionEnded,
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  PAYLOAD_LIMIT_BYTES,
+  STATE_INPUT_KEY,
+  TIMEOUT_KEY,
+  assertInputSize,
+  invokeResponse,
+  outputOf,
+  payloadBytes,
+  payloadOf,
+  runnableDefinition,
+  sizeCheck,
+  type TaskStateDefinition,
+} from './stepfunctions-tasks';
+import { TaskTokens, withToken } from './stepfunctions-tokens';
+import { LOCAL_STATE_MACHINE_ARN, stepFunctionsApi } from './stepfunctions-api';
 
-/** The optimized Lambda integration: the function is Parameters.FunctionName, its input Parameters.Payload. */
-export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
-/** The same, callback pattern: the task ends when SendTaskSuccess/SendTaskFailure names its token. */
-export const LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
-export const LAMBDA_INVOKE_RESOURCES: readonly string[] = [LAMBDA_INVOKE, LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN];
-
-/** "Maximum input or output size for a task, state, or execution": 256 KiB, as UTF-8 JSON. */
-export const PAYLOAD_LIMIT_BYTES = 262_144;
-
-export const payloadBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
-
-/**
- * AWS's terminal error: `States.ALL` does not match it and it is never retried. The two flags are
- * what aws-local-stepfunctions reads before matching a Retry or Catch (its own runtime errors
- * carry them).
- */
-export class DataLimitExceeded extends Error {
-  override readonly name = 'States.DataLimitExceeded';
-  readonly isRetryable = false;
-  readonly isCatchable = false;
-}
-
-interface TaskStateDefinition {
-  readonly Type: string;
-  readonly Resource?: string;
-  readonly ResultPath?: string | null;
-  readonly InputPath?: unknown;
-  readonly Parameters?: unknown;
-  readonly ResultSelector?: unknown;
-  readonly OutputPath?: unknown;
-  readonly TimeoutSeconds?: number;
-  readonly TimeoutSecondsPath?: string;
-}
-
-/** The state's output: the result placed at ResultPath ($, $.a.b or null), as Step Functions does. */
-function outputOf(state: TaskStateDefinition, input: unknown, result: unknown): { output: unknown } | undefined {
-  // Only where `input` is the raw state input and the output is the merge itself.
-  if (state.InputPath !== undefined || state.ResultSelector !== undefined || state.OutputPath !== undefined) return undefined;
-  const path = state.ResultPath;
-  if (path === undefined || path === '$') return { output: result };
-  if (path === null) return { output: input };
-  const m = /^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$/.exec(path);
-  if (!m || typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
-  const keys = m[1]!.slice(1).split('.');
-  const root: Record<string, unknown> = { ...(input as Record<string, unknown>) };
-  let node = root;
-  for (const key of keys.slice(0, -1)) {
-    const child = node[key];
-    node = node[key] = typeof child === 'object' && child !== null && !Array.isArray(child) ? { ...(child as Record<string, unknown>) } : {};
-  }
-  node[keys[keys.length - 1]!] = result;
-  return { output: root };
-}
-
-/** AWS refuses to start an execution whose input is over the quota (the parameter's length constraint). */
-function assertInputSize(bytes: number): void {
-  if (bytes > PAYLOAD_LIMIT_BYTES) {
-    throw new ServiceError('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES} (got ${bytes} bytes)`);
-  }
-}
-
-/** The quota at a Task state's boundary: its input (after Parameters), its result, and the state output that result makes. */
-function sizeCheck(name: string) {
-  return (value: unknown, what: string): void => {
-    const bytes = payloadBytes(value);
-    if (bytes > PAYLOAD_LIMIT_BYTES) {
-      throw new DataLimitExceeded(`The state/task '${name}' ${what} with a size exceeding the maximum number of bytes service limit (${bytes} > ${PAYLOAD_LIMIT_BYTES}).`);
-    }
-  };
-}
-
-/**
- * Keys the runner adds to each Task state's Parameters, in the library's copy of the definition,
- * so that every run of the state hands its handler what the library evaluated for that run: the
- * state's effective input (for the state-output check, which needs the input a ResultPath merges
- * into) and the TimeoutSecondsPath value (the callback's token must die when the library's
- * timeout fires). The handler strips them before anything sees the task's input.
- */
-const STATE_INPUT_KEY = '__localStateInput';
-const TIMEOUT_KEY = '__localTimeoutSeconds';
-
-/**
- * AWS's default task timeout is 99,999,999 s; the library's is 60 s (it would end a callback task
- * waiting longer). The longest a Node timer can wait (~24.8 days) is as good as never locally.
- */
-const DEFAULT_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
-
-/** The definition the library runs: the Task states the runner handles, with the keys above. */
-function runnableDefinition(definition: Record<string, unknown>, taskStates: readonly string[]): { States: Record<string, Record<string, unknown>> } {
-  // A JSON copy, not structuredClone: under jest that makes objects of another realm, which the
-  // library's plain-object test (for nested Parameters) rejects.
-  const copy = JSON.parse(JSON.stringify(definition)) as { States: Record<string, Record<string, unknown>> };
-  for (const name of taskStates) {
-    const state = copy.States[name]!;
-    const parameters: Record<string, unknown> = { ...(state.Parameters as Record<string, unknown> | undefined), [`${STATE_INPUT_KEY}.$`]: '$' };
-    if (typeof state.TimeoutSecondsPath === 'string') {
-      parameters[`${TIMEOUT_KEY}.$`] = state.TimeoutSecondsPath;
-      state.TimeoutSecondsPath = `$.${TIMEOUT_KEY}`;
-    } else if (state.TimeoutSeconds === undefined) {
-      state.TimeoutSeconds = DEFAULT_TASK_TIMEOUT_SECONDS;
-    }
-    state.Parameters = parameters;
-  }
-  return copy;
-}
-
-/** `value` with every occurrence of `placeholder` in its strings replaced by `token`. */
-function withToken(value: unknown, placeholder: string, token: string): unknown {
-  if (typeof value === 'string') return value.includes(placeholder) ? value.split(placeholder).join(token) : value;
-  if (Array.isArray(value)) return value.map((v) => withToken(v, placeholder, token));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withToken(v, placeholder, token)]));
-  }
-  return value;
-}
-
-/** What `lambda:invoke` hands the function: Parameters.Payload (Lambda's empty event when there is none). */
-const payloadOf = (parameters: unknown): unknown => {
-  const p = parameters as Record<string, unknown>;
-  return 'Payload' in p ? p.Payload : {};
-};
-
-/** `lambda:invoke`'s result without payloadResponseOnly: Lambda's Invoke response around the function's. */
-const invokeResponse = (payload: unknown) => ({
-  ExecutedVersion: '$LATEST',
-  Payload: payload ?? null,
-  SdkHttpMetadata: { HttpStatusCode: 200 },
-  SdkResponseMetadata: { RequestId: randomUUID() },
-  StatusCode: 200,
-});
-
-/** A Task state's failure as Step Functions names it: `Error` (matched by ErrorEquals) and `Cause`. */
-export class TaskFailed extends Error {
-  constructor(error: string, cause: string) {
-    super(cause);
-    this.name = error;
-  }
-}
-
-/**
- * SendTaskFailure's outcome. Its error and cause are optional: absent, a Catch sees
- * `{"Error": null, "Cause": null}` (as on AWS), matched only by States.ALL and States.TaskFailed.
- */
-export class CallbackFailed extends Error {
-  constructor(error: string | undefined, cause: string | undefined) {
-    super(cause ?? '');
-    Object.defineProperty(this, 'name', { value: error ?? null, writable: true, configurable: true });
-    Object.defineProperty(this, 'message', { value: cause ?? null, writable: true, configurable: true });
-  }
-}
-
-/**
- * Fails a task still running once its execution is over (aborted, timed out). Never retried or
- * caught, so the library's run unwinds and clears its own timers instead of waiting forever.
- */
-class ExecutionEnded extends Error {
-  override readonly name = 'States.Runtime';
-  readonly isRetryable = false;
-  readonly isCatchable = false;
-}
-
-/**
- * A Task state that invokes a Lambda function (its Resource is the function's ARN), failing as
- * Step Functions reports Lambda's failures: a function error under its errorType with Lambda's
- * error payload as Cause; a timeout or out-of-memory as Lambda.Unknown; an Invoke API error
- * (payload too large, throttled) as Lambda.<Exception>.
- */
-export function lambdaTask(invoke: (def: FunctionDef, input: unknown) => Promise<unknown>) {
-  return async (def: FunctionDef, input: unknown): Promise<unknown> => {
-    try {
-      return await invoke(def, input);
-    } catch (error) {
-      if (error instanceof LambdaFunctionError) {
-        throw new TaskFailed(reportedToStepFunctionsAsUnknown(error.errorType) ? 'Lambda.Unknown' : error.errorType, JSON.stringify(error.toPayload()));
-      }
-      if (error instanceof LambdaServiceError) throw new TaskFailed(`Lambda.${error.code}`, error.message);
-      throw error;
-    }
-  };
-}
+export {
+  DataLimitExceeded,
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_RESOURCES,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  PAYLOAD_LIMIT_BYTES,
+  TaskFailed,
+  lambdaTask,
+  payloadBytes,
+} from './stepfunctions-tasks';
+export { CallbackFailed } from './stepfunctions-tokens';
+export { LOCAL_STATE_MACHINE_ARN } from './stepfunctions-api';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -231,8 +83,6 @@ export interface LocalExecution {
   readonly done: Promise<void>;
   abort(): void;
 }
-
-export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:tracepool-local-trace';
 
 export interface LocalStepFunctionsOptions {
   /** Shorten Retry intervals (ms per state), e.g. for tests of an empty pool. */
@@ -268,34 +118,12 @@ function logged(run: RunState, state: string): TaskRun {
   return task;
 }
 
-/** A callback task waiting for its token. */
-interface CallbackWait {
-  readonly execution: string;
-  readonly state: string;
-  readonly resolve: (output: unknown) => void;
-  readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-const validation = (message: string) => new ServiceError('ValidationException', `1 validation error detected: ${message}`);
-
-/** An optional string parameter of at most `max` characters (SendTaskFailure's error and cause). */
-function optionalString(value: unknown, field: string, max: number): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ServiceError('SerializationException', `${field} must be a string`);
-  if (value.length > max) throw validation(`Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
-  return value;
-}
-
 export class LocalStepFunctions {
   private readonly machine: StateMachine;
   private readonly states: Record<string, TaskStateDefinition>;
   private readonly runnable: { States: Record<string, Record<string, unknown>> };
   readonly executions = new Map<string, LocalExecution>();
-  /** Live task tokens. A token we minted that is not here belongs to a task that has ended. */
-  private readonly waits = new Map<string, CallbackWait>();
-  /** Signs the tokens, so a token we never minted is told apart from one whose task has ended. */
-  private readonly tokenKey = randomBytes(32);
+  private readonly tokens = new TaskTokens();
 
   constructor(
     private readonly local: LocalDefinition,
@@ -313,7 +141,7 @@ export class LocalStepFunctions {
 
   /** Task tokens whose tasks are still waiting (each holds a timer until it ends). */
   get pendingTaskTokens(): number {
-    return this.waits.size;
+    return this.tokens.pending;
   }
 
   /** The execution's state transitions so far (final once its `done` resolves). */
@@ -391,7 +219,7 @@ export class LocalStepFunctions {
       .then((ended) => {
         runState.ended = true;
         // An aborted or timed-out execution leaves its task waiting: its token dies with it.
-        for (const [token, wait] of this.waits) if (wait.execution === execution.name) this.settle(token, { error: new ExecutionEnded('the execution has ended') });
+        this.tokens.endExecution(execution.name);
         return { ...ended, stopDate: Date.now() };
       });
     return Promise.all([outcome, counted]).then(([ended]) => {
@@ -448,83 +276,33 @@ export class LocalStepFunctions {
     timeoutMs: number,
     check: (value: unknown, what: string) => void,
   ): Promise<unknown> {
-    // Another run of this state (a Retry, a loop back): the library has given up on any earlier one.
-    for (const [token, wait] of this.waits) if (wait.execution === run.name && wait.state === stateName) this.forget(token);
-    const id = randomBytes(24).toString('base64url');
-    const token = `${id}.${this.tokenMac(id)}`;
+    this.tokens.forgetRuns(run.name, stateName);
+    const token = this.tokens.mint();
     const parameters = withToken(taskInput, run.tokenPlaceholder, token);
     check(parameters, 'was given an input');
-    const outcome = new Promise<unknown>((resolve, reject) => {
-      this.waits.set(token, { execution: run.name, state: stateName, resolve, reject, timer: setTimeout(() => this.forget(token), timeoutMs) });
-    });
+    const outcome = this.tokens.wait(token, run.name, stateName, timeoutMs);
     // A failed invoke fails the task (unless its token was answered first).
     const task = logged(run, stateName);
     Promise.resolve()
       .then(() => this.options.invokeTask(def, payloadOf(parameters)))
       .finally(() => (task.returnedAt = Date.now()))
-      .catch((error: unknown) => this.settle(token, { error: error instanceof Error ? error : new Error(String(error)) }));
+      .catch((error: unknown) => this.tokens.settle(token, { error: error instanceof Error ? error : new Error(String(error)) }));
     return outcome;
-  }
-
-  private tokenMac(id: string): string {
-    return createHmac('sha256', this.tokenKey).update(id).digest('base64url');
-  }
-
-  private forget(token: string): void {
-    const wait = this.waits.get(token);
-    if (!wait) return;
-    clearTimeout(wait.timer);
-    this.waits.delete(token);
-  }
-
-  private settle(token: string, outcome: { output: unknown } | { error: Error }): void {
-    const wait = this.waits.get(token);
-    if (!wait) return;
-    this.forget(token);
-    if ('error' in outcome) wait.reject(outcome.error);
-    else wait.resolve(outcome.output);
-  }
-
-  /** The live token named by a SendTask* call, or the error AWS answers. */
-  private liveToken(taskToken: unknown): string {
-    if (taskToken === undefined || taskToken === null) throw validation("Value null at 'taskToken' failed to satisfy constraint: Member must not be null");
-    const token = String(taskToken);
-    const [id = '', mac = '', ...rest] = token.split('.');
-    const expected = Buffer.from(this.tokenMac(id));
-    const given = Buffer.from(mac);
-    if (rest.length || !id || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ServiceError('InvalidToken', "Invalid Token: 'Invalid token'");
-    }
-    // Ours, and no longer waiting: its task succeeded, failed, timed out or its execution ended.
-    if (!this.waits.has(token)) throw new ServiceError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
-    return token;
   }
 
   /** SendTaskSuccess: `output` is the task's result, as JSON text of at most 256 KiB. */
   sendTaskSuccess(taskToken: unknown, output: unknown): void {
-    if (output === undefined || output === null) throw validation("Value null at 'output' failed to satisfy constraint: Member must not be null");
-    if (typeof output !== 'string') throw new ServiceError('SerializationException', 'output must be a string');
-    if (Buffer.byteLength(output, 'utf8') > PAYLOAD_LIMIT_BYTES) {
-      throw validation(`Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(output);
-    } catch {
-      throw new ServiceError('InvalidOutput', 'The provided JSON output data is invalid.');
-    }
-    this.settle(this.liveToken(taskToken), { output: value });
+    this.tokens.sendTaskSuccess(taskToken, output);
   }
 
   /** SendTaskFailure: the task fails with Error `error` and Cause `cause`, to be retried or caught like any task error. */
   sendTaskFailure(taskToken: unknown, error?: unknown, cause?: unknown): void {
-    const failure = new CallbackFailed(optionalString(error, 'error', 256), optionalString(cause, 'cause', 32_768));
-    this.settle(this.liveToken(taskToken), { error: failure });
+    this.tokens.sendTaskFailure(taskToken, error, cause);
   }
 
   /** SendTaskHeartbeat: accepted while the task waits (HeartbeatSeconds is not enforced locally). */
   sendTaskHeartbeat(taskToken: unknown): void {
-    this.liveToken(taskToken);
+    this.tokens.sendTaskHeartbeat(taskToken);
   }
 
   /** Resolves once no execution is running (tests, shutdown). */
@@ -541,50 +319,6 @@ export class LocalStepFunctions {
   }
 
   handlers(): JsonRpcHandlers {
-    const describe = (e: LocalExecution) => ({
-      executionArn: e.executionArn,
-      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-      name: e.name,
-      status: e.status,
-      startDate: e.startDate / 1000,
-      ...(e.stopDate ? { stopDate: e.stopDate / 1000 } : {}),
-      input: e.input,
-      ...(e.output ? { output: e.output } : {}),
-      ...(e.error !== undefined ? { error: e.error } : {}),
-      ...(e.cause !== undefined ? { cause: e.cause } : {}),
-    });
-    return {
-      'AWSStepFunctions.StartExecution': async (input) => {
-        if (input.stateMachineArn !== LOCAL_STATE_MACHINE_ARN) throw new ServiceError('StateMachineDoesNotExist', `no state machine ${String(input.stateMachineArn)}`);
-        const name = String(input.name ?? crypto.randomUUID());
-        const text = String(input.input ?? '{}');
-        assertInputSize(Buffer.byteLength(text, 'utf8')); // the input as sent, before any parsing
-        const e = this.start(name, JSON.parse(text));
-        return { executionArn: e.executionArn, startDate: e.startDate / 1000 };
-      },
-      'AWSStepFunctions.DescribeExecution': async (input) => {
-        const name = String(input.executionArn ?? '').split(':').pop() ?? '';
-        const e = this.executions.get(name);
-        if (!e) throw new ServiceError('ExecutionDoesNotExist', `no execution ${String(input.executionArn)}`);
-        return describe(e);
-      },
-      'AWSStepFunctions.SendTaskSuccess': async (input) => {
-        this.sendTaskSuccess(input.taskToken, input.output);
-        return {};
-      },
-      'AWSStepFunctions.SendTaskFailure': async (input) => {
-        this.sendTaskFailure(input.taskToken, input.error, input.cause);
-        return {};
-      },
-      'AWSStepFunctions.SendTaskHeartbeat': async (input) => {
-        this.sendTaskHeartbeat(input.taskToken);
-        return {};
-      },
-      'AWSStepFunctions.ListExecutions': async (input) => {
-        const filter = input.statusFilter as ExecutionStatus | undefined;
-        const list = [...this.executions.values()].filter((e) => !filter || e.status === filter).reverse();
-        return { executions: list.slice(0, Number(input.maxResults ?? 100)).map(({ executionArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn: LOCAL_STATE_MACHINE_ARN, name, status, startDate: startDate / 1000, ...(stopDate ? { stopDate: stopDate / 1000 } : {}) })) };
-      },
-    };
+    return stepFunctionsApi(this);
   }
 }

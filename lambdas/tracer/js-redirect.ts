@@ -7,11 +7,17 @@
 // submissions, clicks, document.write, aliases of the location — is a concern: only a browser can
 // tell. Cookie and storage writes are reported, since the next hop may depend on them.
 import { parse } from 'acorn';
+import { declaredNames, isName, isNode, propName, Scope, staticString, type N } from './js-redirect-ast';
+import {
+  ACTIVE_ELEMENTS, ACTIVE_MARKUP, INTERACTION_EVENTS, LISTEN_METHODS, PROTECTED, STORAGE, TIMERS,
+  escapes, iifeBody, isDocument, isGlobalObject, isSafe, locationRef, navigationOf, type Ctx, type NavigationHow,
+} from './js-redirect-patterns';
+
+export { staticString } from './js-redirect-ast';
+export { INTERACTION_EVENTS, type NavigationHow } from './js-redirect-patterns';
 
 /** Why HTTP mode cannot know what the script does to navigation. */
 export type ScriptConcern = 'computed-navigation' | 'form-or-click' | 'dynamic-markup' | 'unreadable';
-
-export type NavigationHow = 'href' | 'assign' | 'replace' | 'open' | 'search' | 'pathname' | 'host' | 'hostname' | 'port' | 'protocol' | 'hash';
 
 export interface StaticNavigation {
   how: NavigationHow;
@@ -39,196 +45,13 @@ export interface ScriptContext {
   globals?: { lexical: ReadonlySet<string>; var: ReadonlySet<string> };
 }
 
-// A deliberately loose AST type: the walker reads only the fields it knows per node type.
-interface N {
-  type: string;
-  [key: string]: unknown;
-}
-
-const GLOBAL_OBJECTS = new Set(['window', 'self', 'top', 'parent', 'globalThis', 'frames']);
-/** Names whose rebinding or overwriting would change what a navigation does. */
-const PROTECTED = new Set([...GLOBAL_OBJECTS, 'location', 'document', 'open', 'history', 'navigation', 'eval']);
-const LOCATION_SETTERS = new Set<NavigationHow>(['search', 'pathname', 'host', 'hostname', 'port', 'protocol', 'hash']);
-/** Events that need a visitor's hand: their listeners never run in a trace. */
-export const INTERACTION_EVENTS = new Set([
-  'click', 'dblclick', 'auxclick', 'contextmenu', 'mousedown', 'mouseup', 'mouseover', 'mouseout', 'mouseenter', 'mouseleave', 'mousemove',
-  'pointerdown', 'pointerup', 'pointerover', 'pointerout', 'pointerenter', 'pointerleave', 'pointermove', 'pointercancel',
-  'touchstart', 'touchend', 'touchmove', 'touchcancel', 'keydown', 'keyup', 'keypress', 'input', 'change', 'submit', 'reset',
-  'wheel', 'drag', 'dragstart', 'dragend', 'dragenter', 'dragleave', 'dragover', 'drop', 'copy', 'cut', 'paste', 'beforeinput',
-]);
-const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'requestAnimationFrame', 'requestIdleCallback', 'queueMicrotask']);
-const LISTEN_METHODS = new Set(['addEventListener', 'attachEvent', 'on', 'one', 'bind', 'live', 'delegate']);
-const ACTIVE_ELEMENTS = new Set(['script', 'iframe', 'frame', 'object', 'embed']);
-const STORAGE = new Set(['localStorage', 'sessionStorage']);
-const ACTIVE_MARKUP = /<\s*(?:meta|base|iframe|frame|form|script|object|embed)\b|refresh/i;
-const STRING_CONVERTERS = new Set(['String', 'encodeURIComponent', 'encodeURI', 'escape']);
-
-/** Fields that hold names, not references: `a.location`, `{ location: 1 }`, labels. */
-const isName = (n: N, key: string): boolean =>
-  (key === 'property' && n.type === 'MemberExpression' && !n.computed) ||
-  (key === 'key' && (n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.computed) ||
-  key === 'label' ||
-  n.type === 'MetaProperty';
-const isNode = (v: unknown): v is N => typeof v === 'object' && v !== null && typeof (v as N).type === 'string';
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** The value of an expression made only of string (and number) literals joined with `+`. */
-export function staticString(e: N | undefined | null): string | undefined {
-  if (!e) return undefined;
-  if (e.type === 'Literal') return typeof e.value === 'string' ? e.value : typeof e.value === 'number' ? String(e.value) : undefined;
-  if (e.type === 'TemplateLiteral') {
-    const quasis = e.quasis as Array<{ value: { cooked: string | null } }>;
-    return (e.expressions as N[]).length === 0 && quasis.length === 1 ? (quasis[0]!.value.cooked ?? undefined) : undefined;
-  }
-  if (e.type === 'BinaryExpression' && e.operator === '+') {
-    const l = staticString(e.left as N);
-    const r = l === undefined ? undefined : staticString(e.right as N);
-    // Number + number is arithmetic, not text.
-    if (l === undefined || r === undefined) return undefined;
-    if (isNumberLiteral(e.left as N) && isNumberLiteral(e.right as N)) return undefined;
-    return l + r;
-  }
-  return undefined;
-}
-const isNumberLiteral = (e: N): boolean => e.type === 'Literal' && typeof e.value === 'number';
-
-/** A member's property name when it is known statically (`a.b`, `a["b"]`). */
-function propName(m: N): string | undefined {
-  if (!m.computed) return str((m.property as N).name);
-  return staticString(m.property as N);
-}
-
-class Scope {
-  constructor(
-    readonly names: Set<string>,
-    readonly parent?: Scope,
-  ) {}
-  has(name: string): boolean {
-    return this.names.has(name) || (this.parent?.has(name) ?? false);
-  }
-}
-
-/** Names declared directly in a function body or program (not in nested functions), params included. */
-function declaredNames(body: N[], params: N[] = []): { lexical: Set<string>; var: Set<string> } {
-  const lexical = new Set<string>();
-  const vars = new Set<string>();
-  const addPattern = (p: N | null | undefined, into: Set<string>): void => {
-    if (!p) return;
-    switch (p.type) {
-      case 'Identifier': into.add(p.name as string); break;
-      case 'ObjectPattern': for (const prop of p.properties as N[]) addPattern((prop.type === 'RestElement' ? prop.argument : prop.value) as N, into); break;
-      case 'ArrayPattern': for (const el of p.elements as Array<N | null>) addPattern(el, into); break;
-      case 'RestElement': addPattern(p.argument as N, into); break;
-      case 'AssignmentPattern': addPattern(p.left as N, into); break;
-      default: break;
-    }
-  };
-  for (const p of params) addPattern(p, vars);
-  const visit = (n: N, top: boolean): void => {
-    switch (n.type) {
-      case 'VariableDeclaration':
-        for (const d of n.declarations as N[]) addPattern(d.id as N, n.kind === 'var' ? vars : top ? lexical : vars);
-        break;
-      case 'FunctionDeclaration':
-        if (n.id) (top ? vars : vars).add((n.id as N).name as string);
-        return;
-      case 'ClassDeclaration':
-        if (n.id) (top ? lexical : vars).add((n.id as N).name as string);
-        return;
-      case 'FunctionExpression': case 'ArrowFunctionExpression': case 'ClassExpression':
-        return;
-      case 'CatchClause':
-        addPattern(n.param as N, vars);
-        break;
-      default: break;
-    }
-    for (const [key, v] of Object.entries(n)) {
-      if (key === 'type') continue;
-      if (Array.isArray(v)) for (const c of v) { if (isNode(c)) visit(c, false); }
-      else if (isNode(v)) visit(v, false);
-    }
-  };
-  for (const s of body) visit(s, true);
-  return { lexical, var: vars };
-}
-
-interface Ctx {
-  scope: Scope;
-  /** Code that runs later or maybe never (functions, callbacks, branches): a navigation here is a concern. */
-  deferred: boolean;
-  /** Only runs on a visitor's click or key: ignored. */
-  interaction: boolean;
-  /** `this` is the global object (top level of a classic script). */
-  globalThis: boolean;
-}
-
+// Walks the script, statement by statement where it runs in order; what a node denotes (the
+// location, a navigation, code that cannot throw) is asked of js-redirect-patterns.ts.
 class Analysis {
   readonly verdict: ScriptVerdict = { concerns: [], writesState: false, loadsCode: false, declares: { lexical: [], var: [] } };
 
   concern(c: ScriptConcern): void {
     if (!this.verdict.concerns.includes(c)) this.verdict.concerns.push(c);
-  }
-
-  // — what an expression denotes —
-
-  isGlobalObject(e: N, ctx: Ctx): boolean {
-    if (e.type === 'Identifier') return GLOBAL_OBJECTS.has(e.name as string) && !ctx.scope.has(e.name as string);
-    if (e.type === 'ThisExpression') return ctx.globalThis;
-    if (e.type === 'MemberExpression') return GLOBAL_OBJECTS.has(propName(e) ?? '') && this.isGlobalObject(e.object as N, ctx);
-    return false;
-  }
-
-  isDocument(e: N, ctx: Ctx): boolean {
-    if (e.type === 'Identifier') return e.name === 'document' && !ctx.scope.has('document');
-    return e.type === 'MemberExpression' && propName(e) === 'document' && this.isGlobalObject(e.object as N, ctx);
-  }
-
-  /** 'global': the page's Location; 'other': something named location whose owner is unknown. */
-  locationRef(e: N, ctx: Ctx): 'global' | 'other' | undefined {
-    if (e.type === 'Identifier' && e.name === 'location') return ctx.scope.has('location') ? 'other' : 'global';
-    if (e.type === 'MemberExpression' && propName(e) === 'location') {
-      const owner = e.object as N;
-      return this.isGlobalObject(owner, ctx) || this.isDocument(owner, ctx) ? 'global' : 'other';
-    }
-    return undefined;
-  }
-
-  /** A navigation the expression performs when evaluated, if it is one of the recognised forms. */
-  navigationOf(e: N, ctx: Ctx): { how: NavigationHow; value: N | undefined; ref: 'global' | 'other' } | undefined {
-    if (e.type === 'AssignmentExpression') {
-      const left = e.left as N;
-      const whole = this.locationRef(left, ctx);
-      if (whole) return { how: 'href', value: e.operator === '=' ? (e.right as N) : undefined, ref: whole };
-      if (left.type === 'MemberExpression') {
-        const ref = this.locationRef(left.object as N, ctx);
-        if (!ref) return undefined;
-        const prop = propName(left);
-        if (prop === undefined) return { how: 'href', value: undefined, ref };
-        if (prop === 'href' || LOCATION_SETTERS.has(prop as NavigationHow)) return { how: prop as NavigationHow, value: e.operator === '=' ? (e.right as N) : undefined, ref };
-      }
-      return undefined;
-    }
-    if (e.type === 'CallExpression') {
-      const callee = e.callee as N;
-      const args = e.arguments as N[];
-      if (callee.type === 'MemberExpression') {
-        const ref = this.locationRef(callee.object as N, ctx);
-        const method = propName(callee);
-        if (ref && (method === 'assign' || method === 'replace')) return { how: method, value: args[0], ref };
-        if (ref && method === undefined) return { how: 'href', value: undefined, ref };
-      }
-      if (this.isOpen(callee, ctx)) {
-        const target = args[1] === undefined ? '_blank' : staticString(args[1]);
-        if (target === undefined) return { how: 'open', value: undefined, ref: 'global' };
-        if (['_self', '_top', '_parent'].includes(target.toLowerCase())) return { how: 'open', value: args[0], ref: 'global' };
-      }
-    }
-    return undefined;
-  }
-
-  isOpen(callee: N, ctx: Ctx): boolean {
-    if (callee.type === 'Identifier') return callee.name === 'open' && !ctx.scope.has('open');
-    return callee.type === 'MemberExpression' && propName(callee) === 'open' && this.isGlobalObject(callee.object as N, ctx);
   }
 
   // — straight-line top-level code —
@@ -257,7 +80,7 @@ class Analysis {
           const init = d.init as N | null;
           if (init) {
             this.walk(init, ctx);
-            safe = safe && this.isSafe(init, ctx);
+            safe = safe && isSafe(init, ctx);
           }
         }
         return safe;
@@ -271,7 +94,7 @@ class Analysis {
         const handler = s.handler as N | null;
         if (handler) this.walk(handler, { ...ctx, deferred: true });
         // After the statement, code runs on unless the handler itself may throw.
-        const handlerSafe = !handler || ((handler.body as N).body as N[]).every((h) => h.type === 'EmptyStatement' || (h.type === 'ExpressionStatement' && this.isSafe(h.expression as N, ctx)));
+        const handlerSafe = !handler || ((handler.body as N).body as N[]).every((h) => h.type === 'EmptyStatement' || (h.type === 'ExpressionStatement' && isSafe(h.expression as N, ctx)));
         const after = certain && handlerSafe;
         if (s.finalizer) return this.straight(((s.finalizer as N).body as N[]), ctx, after);
         return after;
@@ -288,7 +111,7 @@ class Analysis {
       for (const x of e.expressions as N[]) certain = this.expressionStatement(x, ctx, certain);
       return certain;
     }
-    const iife = this.iifeBody(e);
+    const iife = iifeBody(e);
     if (iife) {
       const { fn, args } = iife;
       for (const a of args) this.walk(a, ctx);
@@ -296,7 +119,7 @@ class Analysis {
       if (fn.id) names.var.add((fn.id as N).name as string);
       const scope = new Scope(new Set([...names.lexical, ...names.var]), ctx.scope);
       const inner: Ctx = { ...ctx, scope, globalThis: fn.type === 'ArrowFunctionExpression' ? ctx.globalThis : false };
-      const argsSafe = args.every((a) => this.isSafe(a, ctx));
+      const argsSafe = args.every((a) => isSafe(a, ctx));
       if (fn.body.type === 'BlockStatement') {
         // A return ends the function early: what follows in it is not certain.
         const body = (fn.body as N).body as N[];
@@ -313,7 +136,7 @@ class Analysis {
       }
       return this.expressionStatement(fn.body as N, inner, certain && argsSafe);
     }
-    const nav = this.navigationOf(e, ctx);
+    const nav = navigationOf(e, ctx);
     if (nav) {
       const target = staticString(nav.value);
       const args = e.type === 'CallExpression' ? (e.arguments as N[]) : [e.right as N];
@@ -326,58 +149,7 @@ class Analysis {
       return true;
     }
     this.walk(e, ctx);
-    return certain && this.isSafe(e, ctx);
-  }
-
-  /** `(function () {…})()`, `!function () {…}()`, `(() => …)()`, `(function () {…}).call(this)`. */
-  iifeBody(e: N): { fn: N & { body: N; params: N[]; id?: N }; args: N[] } | undefined {
-    let x = e;
-    while (x.type === 'UnaryExpression' && (x.operator === '!' || x.operator === 'void' || x.operator === '+' || x.operator === '-')) x = x.argument as N;
-    if (x.type !== 'CallExpression') return undefined;
-    let callee = x.callee as N;
-    let args = x.arguments as N[];
-    if (callee.type === 'MemberExpression' && (propName(callee) === 'call' || propName(callee) === 'apply')) {
-      callee = callee.object as N;
-      args = propName(x.callee as N) === 'call' ? args.slice(1) : [];
-    }
-    if ((callee.type === 'FunctionExpression' || callee.type === 'ArrowFunctionExpression') && !callee.async && !callee.generator) {
-      return { fn: callee as N & { body: N; params: N[]; id?: N }, args };
-    }
-    return undefined;
-  }
-
-  /** An expression that cannot throw or have effects: literals, functions, reads of ever-present objects. */
-  isSafe(e: N, ctx: Ctx): boolean {
-    switch (e.type) {
-      case 'Literal': case 'FunctionExpression': case 'ArrowFunctionExpression':
-        return true;
-      case 'TemplateLiteral':
-        return (e.expressions as N[]).every((x) => this.isSafe(x, ctx));
-      case 'Identifier':
-        return ['undefined', 'NaN', 'Infinity', ...GLOBAL_OBJECTS, 'document', 'location', 'navigator', 'screen'].includes(e.name as string) && !ctx.scope.has(e.name as string);
-      case 'ThisExpression':
-        return true;
-      case 'BinaryExpression': case 'LogicalExpression':
-        return e.operator !== 'in' && e.operator !== 'instanceof' && this.isSafe(e.left as N, ctx) && this.isSafe(e.right as N, ctx);
-      case 'UnaryExpression':
-        return e.operator !== 'delete' && (e.operator === 'typeof' || this.isSafe(e.argument as N, ctx));
-      case 'ConditionalExpression':
-        return this.isSafe(e.test as N, ctx) && this.isSafe(e.consequent as N, ctx) && this.isSafe(e.alternate as N, ctx);
-      case 'ArrayExpression':
-        return (e.elements as Array<N | null>).every((x) => x === null || (x.type !== 'SpreadElement' && this.isSafe(x, ctx)));
-      case 'ObjectExpression':
-        return (e.properties as N[]).every((p) => p.type === 'Property' && !p.computed && p.kind === 'init' && this.isSafe(p.value as N, ctx));
-      case 'MemberExpression': {
-        const o = e.object as N;
-        return !e.computed && o.type === 'Identifier' && ['document', 'location', 'navigator', 'screen', ...GLOBAL_OBJECTS].includes(o.name as string) && !ctx.scope.has(o.name as string);
-      }
-      case 'AssignmentExpression':
-        // A cookie set with a literal cannot throw (the write is reported on its own).
-        if (e.operator === '=' && (e.left as N).type === 'MemberExpression' && propName(e.left as N) === 'cookie' && this.isDocument((e.left as N).object as N, ctx)) return this.isSafe(e.right as N, ctx);
-        return e.operator === '=' && (e.left as N).type === 'Identifier' && !PROTECTED.has((e.left as N).name as string) && !ctx.scope.has((e.left as N).name as string) && this.isSafe(e.right as N, ctx);
-      default:
-        return false;
-    }
+    return certain && isSafe(e, ctx);
   }
 
   // — everything else: effects anywhere in the code —
@@ -413,7 +185,7 @@ class Analysis {
         break;
       case 'Identifier':
         // Without a parent the reference is a value handed on (an initializer, an argument).
-        if (n.name === 'location' && !ctx.scope.has('location') && (!parent || this.escapes(n, parent))) this.concern('computed-navigation');
+        if (n.name === 'location' && !ctx.scope.has('location') && (!parent || escapes(n, parent))) this.concern('computed-navigation');
         break;
       default:
         break;
@@ -425,25 +197,10 @@ class Analysis {
     }
   }
 
-  /** Whether a reference to the location object is handed somewhere it could be navigated through. */
-  escapes(ref: N, parent: N): boolean {
-    switch (parent.type) {
-      case 'MemberExpression': return parent.object !== ref; // `location.href` reads; `x[location]` converts
-      case 'BinaryExpression': case 'TemplateLiteral': case 'UnaryExpression': case 'LogicalExpression': case 'IfStatement': case 'ConditionalExpression':
-        return false;
-      case 'CallExpression': {
-        const callee = parent.callee as N;
-        return !(callee.type === 'Identifier' && STRING_CONVERTERS.has(callee.name as string));
-      }
-      default:
-        return true;
-    }
-  }
-
   /** Returns true when it walked the node's parts itself. */
   assignment(n: N, ctx: Ctx): boolean {
     const left = n.left as N;
-    const nav = this.navigationOf(n, ctx);
+    const nav = navigationOf(n, ctx);
     if (nav) {
       this.concern('computed-navigation');
       this.walk(n.right as N, ctx, n);
@@ -453,10 +210,10 @@ class Analysis {
     if (left.type === 'MemberExpression') {
       const prop = propName(left);
       const owner = left.object as N;
-      if (prop === undefined && (this.isGlobalObject(owner, ctx) || this.isDocument(owner, ctx))) this.concern('computed-navigation');
-      else if (prop !== undefined && PROTECTED.has(prop) && this.isGlobalObject(owner, ctx)) this.concern('computed-navigation');
+      if (prop === undefined && (isGlobalObject(owner, ctx) || isDocument(owner, ctx))) this.concern('computed-navigation');
+      else if (prop !== undefined && PROTECTED.has(prop) && isGlobalObject(owner, ctx)) this.concern('computed-navigation');
       else if (prop === 'location') this.concern('computed-navigation'); // someObject.location = … (an alias of window?)
-      else if (prop === 'cookie' && this.isDocument(owner, ctx)) this.verdict.writesState = true;
+      else if (prop === 'cookie' && isDocument(owner, ctx)) this.verdict.writesState = true;
       else if (owner.type === 'Identifier' && STORAGE.has(owner.name as string)) this.verdict.writesState = true;
       else if (prop === 'innerHTML' || prop === 'outerHTML' || prop === 'srcdoc') this.markup(n.right as N);
       else if (prop !== undefined && /^on/.test(prop) && isNode(n.right)) {
@@ -483,7 +240,7 @@ class Analysis {
   call(n: N, ctx: Ctx): boolean {
     const callee = n.callee as N;
     const args = n.arguments as N[];
-    const nav = n.type === 'CallExpression' ? this.navigationOf(n, ctx) : undefined;
+    const nav = n.type === 'CallExpression' ? navigationOf(n, ctx) : undefined;
     if (nav) {
       this.concern('computed-navigation');
       return false;
@@ -492,11 +249,11 @@ class Analysis {
     const owner = callee.type === 'MemberExpression' ? (callee.object as N) : undefined;
     if (name === undefined) return false;
     if (callee.type === 'Identifier' && ctx.scope.has(name)) return false;
-    if (name === 'eval' || name === 'execScript' || (name === 'Function' && (callee.type === 'Identifier' || (owner && this.isGlobalObject(owner, ctx))))) {
+    if (name === 'eval' || name === 'execScript' || (name === 'Function' && (callee.type === 'Identifier' || (owner && isGlobalObject(owner, ctx))))) {
       this.verdict.loadsCode = true;
       return false;
     }
-    if (TIMERS.has(name) && (callee.type === 'Identifier' || (owner && this.isGlobalObject(owner, ctx)))) {
+    if (TIMERS.has(name) && (callee.type === 'Identifier' || (owner && isGlobalObject(owner, ctx)))) {
       const first = args[0];
       if (first && (first.type === 'FunctionExpression' || first.type === 'ArrowFunctionExpression')) return false; // walked as deferred code
       const code = staticString(first);
@@ -530,13 +287,13 @@ class Analysis {
       return false;
     }
     if (owner && (name === 'dispatchEvent' || name === 'fireEvent')) this.concern('form-or-click');
-    if (owner && this.isDocument(owner, ctx) && (name === 'write' || name === 'writeln' || name === 'open')) this.concern('dynamic-markup');
+    if (owner && isDocument(owner, ctx) && (name === 'write' || name === 'writeln' || name === 'open')) this.concern('dynamic-markup');
     if (owner && (name === 'go' || name === 'back' || name === 'forward' || name === 'navigate' || name === 'traverseTo')) {
       if (owner.type === 'Identifier' && (owner.name === 'history' || owner.name === 'navigation')) this.concern('computed-navigation');
       else if (owner.type === 'MemberExpression' && ['history', 'navigation'].includes(propName(owner) ?? '')) this.concern('computed-navigation');
       else if (name === 'navigate') this.concern('computed-navigation');
     }
-    if (owner && this.locationRef(owner, ctx) && name === 'reload') this.concern('computed-navigation');
+    if (owner && locationRef(owner, ctx) && name === 'reload') this.concern('computed-navigation');
     if (owner && (name === 'createElement' || name === 'createElementNS')) {
       const tag = staticString(args[name === 'createElement' ? 0 : 1])?.toLowerCase();
       if (tag === undefined || ACTIVE_ELEMENTS.has(tag)) this.verdict.loadsCode = true;
@@ -556,12 +313,12 @@ class Analysis {
 
   member(n: N, ctx: Ctx, parent?: N): void {
     const owner = n.object as N;
-    if (n.computed && propName(n) === undefined && (this.isGlobalObject(owner, ctx) || this.isDocument(owner, ctx) || this.locationRef(owner, ctx))) {
+    if (n.computed && propName(n) === undefined && (isGlobalObject(owner, ctx) || isDocument(owner, ctx) || locationRef(owner, ctx))) {
       // window[name], document[key]…: any property, the location included.
       this.concern('computed-navigation');
       return;
     }
-    if (this.locationRef(n, ctx) === 'global' && (!parent || this.escapes(n, parent))) this.concern('computed-navigation');
+    if (locationRef(n, ctx) === 'global' && (!parent || escapes(n, parent))) this.concern('computed-navigation');
   }
 }
 

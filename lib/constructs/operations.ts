@@ -1,21 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import {
-  Alarm,
-  AlarmRule,
-  AlarmState,
-  AlarmStatusWidget,
-  ComparisonOperator,
-  CompositeAlarm,
-  Dashboard,
-  GraphWidget,
-  HorizontalAnnotation,
-  MathExpression,
-  Metric,
-  TreatMissingData,
-  type IMetric,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm, CompositeAlarm, Dashboard, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, EventField, Rule, RuleTargetInput, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, PolicyStatement, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -29,6 +14,10 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../../contracts/manifest/env';
 import { ALERT_DETAIL_TYPES, ALERT_EVENT_SOURCE, OPS_ENV, resolveThresholds, type HealthThresholds } from '../../contracts/ops';
+import { addCompositeAlarm, addSignalAlarms, METRICS_NAMESPACE } from './operations-alarms';
+import { addDashboard } from './operations-dashboard';
+
+export { METRICS_NAMESPACE } from './operations-alarms';
 
 /** A work queue and its dead-letter queue. */
 export interface OperationsQueue {
@@ -81,35 +70,6 @@ export interface OperationsProps {
   /** @default `<stack name>-operations` */
   readonly dashboardName?: string;
 }
-
-const PERIOD = Duration.minutes(5);
-/** Where the functions' metrics are (Powertools' namespace, set on every function). */
-export const METRICS_NAMESPACE = 'Tracepool';
-
-/** Alarm id, the metric the functions emit per loss, and what to do. */
-const LOSS_ALARMS: readonly (readonly [string, string, string])[] = [
-  [
-    'ClicksLost',
-    'ClickLost',
-    'A click was redirected but its trace request was neither queued nor parked (SQS and DynamoDB both failed). The whole request is in the Click log at ERROR ("could not be queued nor parked"): replay it once both answer.',
-  ],
-  ['EventsLost', 'EventLost', 'Analytics events could not be queued. Each is logged whole by EventIngest: check the events queue and replay them from the log if they matter.'],
-  [
-    'TracesDeadLettered',
-    'TraceDeadLettered',
-    'Traces used up their retries. GET /admin/pool lists them (warning traces_dead_lettered); their error class says whether the offer, the proxies or the pool is at fault.',
-  ],
-  [
-    'TrackierUpdatesFailed',
-    'TrackierUpdateFailedFinal',
-    "A pair's Trackier URL2 update failed for good: its campaign points at an old destination. Check the API key and the campaign ids (tracepool trackier stats), then send a test postback.",
-  ],
-];
-/** CloudWatch's limits on a composite alarm's rule: 100 child alarms, 10,240 characters. */
-const COMPOSITE_MAX_CHILDREN = 100;
-const COMPOSITE_MAX_RULE_CHARS = 10_240;
-/** Powertools Metrics adds the `service` dimension to every metric it emits. */
-const SERVICE_DIMENSION = { service: 'tracepool' };
 
 /**
  * Operations: the alarm topic (KMS-encrypted with a rotating customer-managed key that CloudWatch
@@ -197,194 +157,34 @@ export class Operations extends Construct {
       ],
     });
 
-    // --- alarms --------------------------------------------------------------------------------
-    const stackName = Stack.of(this).stackName;
-    const alarm = (alarmId: string, metric: IMetric, threshold: number, comparisonOperator: ComparisonOperator, description: string, extra: { evaluationPeriods?: number; datapointsToAlarm?: number; treatMissingData?: TreatMissingData } = {}) => {
-      const a = new Alarm(this, alarmId, {
-        alarmName: `${stackName}-${alarmId}`,
-        alarmDescription: description,
-        metric,
-        threshold,
-        comparisonOperator,
-        evaluationPeriods: extra.evaluationPeriods ?? 1,
-        datapointsToAlarm: extra.datapointsToAlarm ?? extra.evaluationPeriods ?? 1,
-        treatMissingData: extra.treatMissingData ?? TreatMissingData.NOT_BREACHING,
-      });
-      this.alarms[alarmId] = a;
-      return a;
-    };
-
-    for (const q of this.queues) {
-      alarm(
-        `${q.name}DlqNotEmpty`,
-        q.dlq.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-        0,
-        ComparisonOperator.GREATER_THAN_THRESHOLD,
-        `Messages in the ${q.name} dead-letter queue: they failed every delivery. Read the consumer's logs, fix the cause, then run "tracepool dlq redrive".`,
-      );
-      const maxAge = q.maxAgeSeconds ?? 600;
-      alarm(
-        `${q.name}OldestMessageAge`,
-        q.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
-        maxAge,
-        ComparisonOperator.GREATER_THAN_THRESHOLD,
-        `The oldest message in the ${q.name} queue is older than ${maxAge} s: its consumer is not keeping up (failing, throttled, or its event source disabled). Check the consumer's errors and throttles and its event source mapping.`,
-      );
-    }
-    if (props.stateMachine) {
-      alarm(
-        'ExecutionsFailed',
-        props.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
-        1,
-        ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        'Trace executions failed (not a trace failure: the workflow itself). Open the failed execution in the Step Functions console; its last error names the task.',
-      );
-      alarm(
-        'ExecutionsTimedOut',
-        props.stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
-        1,
-        ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        "Trace executions ran past the state machine's timeout: a task hung beyond its own timeout, or lease waits piled up. Open the timed-out execution; maintenance times the trace out and the retry schedule retries it.",
-      );
-    }
-    for (const [name, fn] of Object.entries(props.functions)) {
-      alarm(`${name}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, `The ${name} function threw. Search its log group for level ERROR.`);
-      alarm(
-        `${name}Throttles`,
-        fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-        1,
-        ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        `The ${name} function was throttled: account concurrency or its reserved concurrency is exhausted. Raise the limit or find the traffic spike.`,
-      );
-    }
-    alarm(
-      'Api5xx',
-      props.httpApi.metricServerError({ period: PERIOD, statistic: 'Sum' }),
-      api5xxPer5Min,
-      ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      'The HTTP API answered 5xx. Typed errors are 4xx, so this is an unhandled error or a function timeout: check the API access logs and the function errors.',
-    );
-    const clickRoutes = Object.entries(props.clickLatency ?? {});
-    const latency: IMetric = clickRoutes.length
-      ? new MathExpression({
-          // The slowest click route's p99 (a percentile cannot be merged across routes).
-          expression: `MAX([${clickRoutes.map((_, i) => `route${i}`).join(', ')}])`,
-          usingMetrics: Object.fromEntries(clickRoutes.map(([label, m], i) => [`route${i}`, m.with({ period: PERIOD, statistic: 'p99', label })])),
-          period: PERIOD,
-          label: 'click p99 (slowest route)',
-        })
-      : props.httpApi.metricLatency({ period: PERIOD, statistic: 'p99' });
-    alarm(
-      'ClickP99Latency',
-      latency,
+    // --- alarms (operations-alarms.ts) ------------------------------------------------------------
+    const latency = addSignalAlarms(this, this.alarms, {
+      queues: this.queues,
+      functions: props.functions,
+      clickLatency: props.clickLatency,
+      httpApi: props.httpApi,
+      stateMachine: props.stateMachine,
+      thresholds: this.thresholds,
       clickP99Ms,
-      ComparisonOperator.GREATER_THAN_THRESHOLD,
-      `Click redirects are slow (p99 > ${clickP99Ms} ms) in 2 of the last 3 periods. Check the offer cache hit rate, DynamoDB and SQS latency, and ClickParked metrics.`,
-      { evaluationPeriods: 3, datapointsToAlarm: 2 },
-    );
-    const custom = (metricName: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE_DIMENSION, period: PERIOD, statistic });
-    alarm(
-      'PoolUtilization',
-      custom('PoolUtilization', 'Maximum'),
-      this.thresholds.poolUtilizationPct,
-      ComparisonOperator.GREATER_THAN_THRESHOLD,
-      `More than ${this.thresholds.poolUtilizationPct} % of the healthy IPs are leased for 10 minutes: traces will wait. Add IPs for the busy countries or shorten the cooldown.`,
-      { evaluationPeriods: 2, treatMissingData: TreatMissingData.MISSING },
-    );
-    alarm(
-      'TraceSuccessRate',
-      custom('TraceSuccessRate', 'Minimum'),
-      this.thresholds.successRatePct,
-      ComparisonOperator.LESS_THAN_THRESHOLD,
-      `Fewer than ${this.thresholds.successRatePct} % of traces succeed for 10 minutes. GET /admin/pool shows the failure classes: proxy points at IPs, offer at the affiliate chain.`,
-      { evaluationPeriods: 2 },
-    );
-
-    // --- losses: each one is one too many ---------------------------------------------------------
-    // The same losses open alerts through the health check; the alarms page even when DynamoDB,
-    // where alerts live, is the thing that failed.
-    for (const [alarmId, metricName, description] of LOSS_ALARMS) {
-      alarm(alarmId, custom(metricName, 'Sum'), 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, description);
-    }
+      api5xxPer5Min,
+    });
 
     // --- the one alarm that pages ----------------------------------------------------------------
-    const children = Object.values(this.alarms);
-    const compositeName = `${stackName}-AnyAlarm`;
-    if (children.length > COMPOSITE_MAX_CHILDREN) {
-      throw new Error(`Operations: ${children.length} alarms exceed the ${COMPOSITE_MAX_CHILDREN} children a composite alarm may watch`);
-    }
-    // Each child renders as ALARM("arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>");
-    // measured with the longest partition and region names, so no account or region can push it over.
-    const ruleChars = children.reduce((n, a) => n + 'ALARM("arn:aws-us-gov:cloudwatch:ap-southeast-5:123456789012:alarm:")'.length + a.node.id.length + stackName.length + 1, 0) + 4 * children.length;
-    if (ruleChars > COMPOSITE_MAX_RULE_CHARS) {
-      throw new Error(`Operations: the composite alarm rule would be ~${ruleChars} characters (limit ${COMPOSITE_MAX_RULE_CHARS}); shorten the stack name or group the alarms`);
-    }
-    this.compositeAlarm = new CompositeAlarm(this, 'AnyAlarm', {
-      compositeAlarmName: compositeName,
-      alarmDescription:
-        'At least one Tracepool alarm is in ALARM. The notification names the child alarm(s) that fired; the dashboard shows them all. See the runbook in the README for each.',
-      alarmRule: AlarmRule.anyOf(...children.map((a) => AlarmRule.fromAlarm(a, AlarmState.ALARM))),
-    });
-    const action = new SnsAction(this.topic);
-    this.compositeAlarm.addAlarmAction(action);
-    this.compositeAlarm.addOkAction(action);
+    this.compositeAlarm = addCompositeAlarm(this, this.alarms, this.topic);
 
-    // --- dashboard -----------------------------------------------------------------------------
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName ?? `${stackName}-operations` });
-    const line = (value: number, label: string): HorizontalAnnotation => ({ value, label });
-    const fns = Object.entries(props.functions);
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Pool utilization (%)', left: [custom('PoolUtilization', 'Maximum')], leftAnnotations: [line(this.thresholds.poolUtilizationPct, 'alarm')], width: 8 }),
-      new GraphWidget({ title: 'Trace success rate (%)', left: [custom('TraceSuccessRate', 'Minimum')], leftAnnotations: [line(this.thresholds.successRatePct, 'alarm')], width: 8 }),
-      new GraphWidget({ title: 'IPs', left: [custom('AvailableIps', 'Minimum'), custom('UnhealthyIps', 'Maximum'), custom('ExpiredLeases', 'Maximum')], width: 8 }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Queue depth (visible)',
-        left: this.queues.map((q) => q.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: q.name })),
-        right: this.queues.map((q) => q.dlq.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: `${q.name} DLQ` })),
-        width: 8,
-      }),
-      new GraphWidget({
-        title: 'Oldest message age (s)',
-        left: this.queues.map((q) => q.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: q.name })),
-        width: 8,
-      }),
-      new GraphWidget({ title: 'Click latency p99 (ms)', left: [latency], leftAnnotations: [line(clickP99Ms, 'alarm')], width: 8 }),
-      new GraphWidget({
-        title: 'API errors',
-        left: [props.httpApi.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }), props.httpApi.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' })],
-        width: 8,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Lambda errors', left: fns.map(([name, fn]) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: name })), width: 8 }),
-      new GraphWidget({ title: 'Lambda throttles', left: fns.map(([name, fn]) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: name })), width: 8 }),
-      new GraphWidget({
-        title: 'Cold starts',
-        // Powertools' ColdStart metric (captureColdStartMetric in lambdas/shared/middleware.ts).
-        left: fns.map(([name, fn]) => new Metric({ namespace: 'Tracepool', metricName: 'ColdStart', dimensionsMap: { ...SERVICE_DIMENSION, function_name: fn.functionName }, period: PERIOD, statistic: 'Sum', label: name })),
-        width: 8,
-      }),
-      ...(props.stateMachine
-        ? [
-            new GraphWidget({
-              title: 'Trace executions',
-              left: [
-                props.stateMachine.metricStarted({ period: PERIOD, statistic: 'Sum', label: 'started' }),
-                props.stateMachine.metricSucceeded({ period: PERIOD, statistic: 'Sum', label: 'succeeded' }),
-                props.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum', label: 'failed' }),
-                props.stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum', label: 'timed out' }),
-              ],
-              width: 8,
-            }),
-          ]
-        : []),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'Losses', left: LOSS_ALARMS.map(([alarmId, metricName]) => custom(metricName, 'Sum').with({ label: alarmId })), width: 8 }),
-    );
-    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [this.compositeAlarm, ...Object.values(this.alarms)], width: 24 }));
+    // --- dashboard (operations-dashboard.ts) -----------------------------------------------------
+    this.dashboard = addDashboard(this, {
+      queues: this.queues,
+      functions: props.functions,
+      httpApi: props.httpApi,
+      stateMachine: props.stateMachine,
+      dashboardName: props.dashboardName,
+      thresholds: this.thresholds,
+      clickP99Ms,
+      latency,
+      compositeAlarm: this.compositeAlarm,
+      alarms: this.alarms,
+    });
   }
 
   /**
