@@ -39,7 +39,7 @@ export interface ClickDeps {
   readonly sink: TraceRequestSink;
   readonly botSkips: BotSkipCounter;
   readonly clock: () => number;
-  readonly config: Pick<ClickConfig, 'budgetMs' | 'fallbackUrl' | 'trustedCountryHeader'>;
+  readonly config: ClickConfig;
 }
 
 export function makeDeps(config: ClickConfig, clients: ClickClients = clickClients()): ClickDeps {
@@ -64,8 +64,7 @@ export function makeDeps(config: ClickConfig, clients: ClickClients = clickClien
     instanceId: randomBytes(6).toString('hex'),
     onError: (error) => logger.warn('bot-skip count not written (the next write carries it)', { error: error as Error }),
   });
-  const { budgetMs, fallbackUrl, trustedCountryHeader } = config;
-  return { offers, sink, botSkips, clock: Date.now, config: { budgetMs, fallbackUrl, trustedCountryHeader } };
+  return { offers, sink, botSkips, clock: Date.now, config };
 }
 
 const NOT_FOUND_PAGE = (offerId: string) =>
