@@ -59,6 +59,15 @@ export const ENV = {
 } as const;
 
 /**
+ * What a handler assumes when a variable above is unset, for the settings several functions read:
+ * one value, so the functions that cache offers (or write traces) cannot drift apart.
+ */
+export const ENV_DEFAULTS = {
+  offerCacheTtlMs: 30_000,
+  traceTtlDays: 7,
+} as const;
+
+/**
  * Headers that can carry the clicker's country. Any client can send them, so the click believes one
  * only where the deployment names it: behind a proxy (CloudFront, Cloudflare) that sets it and
  * overwrites what the client sent.

@@ -9,4 +9,4 @@ import type { QueueId } from './queues';
 export const tableEnv: (id: TableId) => string = names.tableEnv;
 export const queueUrlEnv: (id: QueueId) => string = names.queueUrlEnv;
 export const dlqUrlEnv: (id: QueueId) => string = names.dlqUrlEnv;
-export { ENV, TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from '../env';
+export { ENV, ENV_DEFAULTS, TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from '../env';

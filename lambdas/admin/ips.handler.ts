@@ -2,39 +2,45 @@
  * The IP pool's admin routes: POST /admin/ips (JSON or CSV import), GET /admin/ips (filtered
  * list), POST /admin/ips/reset-health. Shapes are documented in bin/commands/ips.ts.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '../shared/middleware';
 import { bodyText, header, json, type HttpEvent } from '../shared/http';
 import { dynamo } from '../shared/aws-clients';
-import { requireEnv } from '../shared/config';
+import { builtOnFirstCall } from '../shared/built-on-first-call';
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../shared/errors';
 import { logger } from '../shared/powertools';
 import { parseJsonBody } from '../shared/json-body';
-import { ENV, tableEnv } from '../../contracts/manifest/env';
-import { importFormat, parseIpImport, upsertIps } from '../lease/ip-import';
-import { createPoolAdmin } from '../lease/pool-admin';
+import { importFormat, parseIpImport, upsertIps, type IpImportDeps } from '../lease/ip-import';
+import { createPoolAdmin, type PoolAdmin } from '../lease/pool-admin';
 import { IP_STATES, type IpState } from '../lease/ip-item';
 import { normalizeCountry } from '../lease/ip-records';
+import { readAdminIpsConfig, type AdminIpsConfig } from './config';
 
-const tables = { ipPool: requireEnv(tableEnv('IpPool')), ops: requireEnv(tableEnv('Ops')) };
-const providers = requireEnv(ENV.proxyProviders)
-  .split(',')
-  .map((p) => p.trim())
-  .filter(Boolean);
-const deps = { doc: dynamo(), tables, clock: Date.now };
-const admin = createPoolAdmin(deps);
 const MAX_IMPORT_BYTES = 1024 * 1024;
 
-async function importIps(event: HttpEvent) {
+export interface AdminIpsDeps {
+  /** What an import writes with: the pool and its country list. */
+  readonly store: IpImportDeps;
+  readonly admin: PoolAdmin;
+  readonly providers: readonly string[];
+}
+
+export function makeDeps(config: AdminIpsConfig, clients: { doc: DynamoDBDocumentClient } = { doc: dynamo() }): AdminIpsDeps {
+  const store = { doc: clients.doc, tables: { ipPool: config.ipPoolTable, ops: config.opsTable }, clock: Date.now };
+  return { store, admin: createPoolAdmin(store), providers: config.providers };
+}
+
+async function importIps(deps: AdminIpsDeps, event: HttpEvent) {
   const text = bodyText(event);
   if (!text.trim()) throw new BadRequestError('a JSON list or CSV body is required');
   if (Buffer.byteLength(text) > MAX_IMPORT_BYTES) throw new PayloadTooLargeError('import at most 1 MB per request (the CLI splits files)');
-  const parsed = parseIpImport(text, importFormat(header(event, 'content-type'), text), { providers });
-  const result = await upsertIps(deps, parsed.accepted);
+  const parsed = parseIpImport(text, importFormat(header(event, 'content-type'), text), { providers: deps.providers });
+  const result = await upsertIps(deps.store, parsed.accepted);
   logger.info('ips imported', { accepted: parsed.accepted.length, rejected: parsed.rejected.length, ...result });
   return json(200, { accepted: parsed.accepted.length, ...result, rejected: parsed.rejected });
 }
 
-async function listIps(event: HttpEvent) {
+async function listIps({ admin }: AdminIpsDeps, event: HttpEvent) {
   const q = event.queryStringParameters ?? {};
   const country = q.country ? normalizeCountry(q.country) : undefined;
   if (q.country && !country) throw new BadRequestError('country must be an ISO 3166-1 alpha-2 code');
@@ -49,7 +55,7 @@ async function listIps(event: HttpEvent) {
   return json(200, { ips });
 }
 
-async function resetHealth(event: HttpEvent) {
+async function resetHealth({ admin }: AdminIpsDeps, event: HttpEvent) {
   const body = event.body ? parseJsonBody(event) : {};
   const ids = (body as { ids?: unknown }).ids;
   if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))) {
@@ -60,15 +66,19 @@ async function resetHealth(event: HttpEvent) {
   return json(200, result);
 }
 
-export const handler = httpHandler(async (event) => {
-  switch (event.routeKey) {
-    case 'POST /admin/ips':
-      return importIps(event);
-    case 'GET /admin/ips':
-      return listIps(event);
-    case 'POST /admin/ips/reset-health':
-      return resetHealth(event);
-    default:
-      throw new NotFoundError(`no route ${event.routeKey}`);
-  }
-});
+export function makeHandler(deps: AdminIpsDeps) {
+  return httpHandler(async (event) => {
+    switch (event.routeKey) {
+      case 'POST /admin/ips':
+        return importIps(deps, event);
+      case 'GET /admin/ips':
+        return listIps(deps, event);
+      case 'POST /admin/ips/reset-health':
+        return resetHealth(deps, event);
+      default:
+        throw new NotFoundError(`no route ${event.routeKey}`);
+    }
+  });
+}
+
+export const handler = builtOnFirstCall(() => makeHandler(makeDeps(readAdminIpsConfig())));

@@ -4,27 +4,41 @@
  * hour or two (`botSkipped`) and why (`hint`): the usual reason a newcomer's click left no trace;
  * and how many the starter did not trace (`traceSkipped`: over the offer's budget, repeated click ids).
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '../shared/middleware';
 import { json } from '../shared/http';
 import { BadRequestError, NotFoundError } from '../shared/errors';
 import { isTraceId } from '../traces/trace-request';
 import { isValidOfferId } from '../offers/offer-id';
 import { TRACE_STATUSES, type TraceRecord, type TraceStatus } from '../traces/trace-record';
-// eslint-disable-next-line no-restricted-imports -- being moved
-import { traceRepository } from '../pipeline/pipeline-deps';
+import { TraceRepository } from '../traces/trace-repository';
 import { dynamo } from '../shared/aws-clients';
-import { optionalEnv } from '../shared/config';
+import { builtOnFirstCall } from '../shared/built-on-first-call';
 import { logger } from '../shared/powertools';
-import { tableEnv } from '../../contracts/manifest/env';
 import { botSkipHint, readBotSkips, readTraceSkips, traceSkipHint, type BotSkips, type TraceSkips } from '../traces/bot-skip-hint';
+import { readAdminTracesConfig, type AdminTracesConfig } from './config';
 
-// Optional: without the Ops table (or its read grant) the list is served without the hint.
-const opsTable = optionalEnv(tableEnv('Ops'));
+export interface AdminTracesDeps {
+  readonly traces: TraceRepository;
+  readonly doc: DynamoDBDocumentClient;
+  /** Absent: the list is served without the skip hints. */
+  readonly opsTable?: string;
+  readonly clock: () => number;
+}
 
-async function botSkipsFor(offerId: string | undefined): Promise<BotSkips | undefined> {
+export function makeDeps(config: AdminTracesConfig, clients: { doc: DynamoDBDocumentClient } = { doc: dynamo() }): AdminTracesDeps {
+  return {
+    traces: new TraceRepository({ doc: clients.doc, tableName: config.tracesTable, ttlDays: config.traceTtlDays }),
+    doc: clients.doc,
+    opsTable: config.opsTable,
+    clock: Date.now,
+  };
+}
+
+async function botSkipsFor({ doc, opsTable, clock }: AdminTracesDeps, offerId: string | undefined): Promise<BotSkips | undefined> {
   if (!opsTable) return undefined;
   try {
-    return await readBotSkips(dynamo(), opsTable, Date.now(), offerId);
+    return await readBotSkips(doc, opsTable, clock(), offerId);
   } catch (error) {
     // A hint is never worth failing the list for.
     logger.warn('bot-skip counts unavailable', { error: error as Error });
@@ -32,54 +46,58 @@ async function botSkipsFor(offerId: string | undefined): Promise<BotSkips | unde
   }
 }
 
-async function traceSkipsFor(offerId: string | undefined): Promise<TraceSkips | undefined> {
+async function traceSkipsFor({ doc, opsTable, clock }: AdminTracesDeps, offerId: string | undefined): Promise<TraceSkips | undefined> {
   if (!opsTable) return undefined;
   try {
-    return await readTraceSkips(dynamo(), opsTable, Date.now(), offerId);
+    return await readTraceSkips(doc, opsTable, clock(), offerId);
   } catch (error) {
     logger.warn('trace-skip counts unavailable', { error: error as Error });
     return undefined;
   }
 }
 
-export const handler = httpHandler(async (event) => {
-  const traces = traceRepository();
-  const traceId = event.pathParameters?.traceId;
-  if (traceId !== undefined) {
-    if (!isTraceId(traceId)) throw new BadRequestError('traceId must be a trace id (UUIDv7)');
-    const record = await traces.get(traceId);
-    if (!record) throw new NotFoundError(`trace ${traceId} not found`);
-    return json(200, record);
-  }
-  const q = event.queryStringParameters ?? {};
-  const limit = q.limit === undefined ? 50 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new BadRequestError('limit must be an integer between 1 and 500');
-  if (q.status !== undefined && !(TRACE_STATUSES as readonly string[]).includes(q.status)) {
-    throw new BadRequestError(`status must be one of ${TRACE_STATUSES.join(', ')}`);
-  }
-  if (q.offerId !== undefined && !isValidOfferId(q.offerId)) throw new BadRequestError('invalid offerId');
+export function makeHandler(deps: AdminTracesDeps) {
+  return httpHandler(async (event) => {
+    const { traces } = deps;
+    const traceId = event.pathParameters?.traceId;
+    if (traceId !== undefined) {
+      if (!isTraceId(traceId)) throw new BadRequestError('traceId must be a trace id (UUIDv7)');
+      const record = await traces.get(traceId);
+      if (!record) throw new NotFoundError(`trace ${traceId} not found`);
+      return json(200, record);
+    }
+    const q = event.queryStringParameters ?? {};
+    const limit = q.limit === undefined ? 50 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new BadRequestError('limit must be an integer between 1 and 500');
+    if (q.status !== undefined && !(TRACE_STATUSES as readonly string[]).includes(q.status)) {
+      throw new BadRequestError(`status must be one of ${TRACE_STATUSES.join(', ')}`);
+    }
+    if (q.offerId !== undefined && !isValidOfferId(q.offerId)) throw new BadRequestError('invalid offerId');
 
-  let items: TraceRecord[];
-  if (q.offerId) {
-    // byOffer is newest first; a status filter applies on top.
-    items = (await traces.byOffer(q.offerId, q.status ? 500 : limit)).filter((t) => !q.status || t.status === q.status).slice(0, limit);
-  } else {
-    const statuses = q.status ? [q.status as TraceStatus] : TRACE_STATUSES;
-    const all = await Promise.all(statuses.map((s) => traces.byStatus(s, { limit, newestFirst: true })));
-    items = all.flat().sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit);
-  }
-  const explain = items.length < limit && !q.status;
-  const [skips, admission] = explain ? await Promise.all([botSkipsFor(q.offerId), traceSkipsFor(q.offerId)]) : [undefined, undefined];
-  const hints = [
-    ...(skips && skips.count > 0 ? [botSkipHint(skips, q.offerId)] : []),
-    ...(admission && (admission.budget || admission.duplicate) ? [traceSkipHint(admission, q.offerId)] : []),
-  ];
-  return json(200, {
-    traces: items,
-    count: items.length,
-    ...(skips && skips.count > 0 ? { botSkipped: skips } : {}),
-    // Clicks the starter did not trace: beyond the offer's budget, or a repeated click id.
-    ...(admission && (admission.budget || admission.duplicate) ? { traceSkipped: admission } : {}),
-    ...(hints.length ? { hint: hints.join(' ') } : {}),
+    let items: TraceRecord[];
+    if (q.offerId) {
+      // byOffer is newest first; a status filter applies on top.
+      items = (await traces.byOffer(q.offerId, q.status ? 500 : limit)).filter((t) => !q.status || t.status === q.status).slice(0, limit);
+    } else {
+      const statuses = q.status ? [q.status as TraceStatus] : TRACE_STATUSES;
+      const all = await Promise.all(statuses.map((s) => traces.byStatus(s, { limit, newestFirst: true })));
+      items = all.flat().sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit);
+    }
+    const explain = items.length < limit && !q.status;
+    const [skips, admission] = explain ? await Promise.all([botSkipsFor(deps, q.offerId), traceSkipsFor(deps, q.offerId)]) : [undefined, undefined];
+    const hints = [
+      ...(skips && skips.count > 0 ? [botSkipHint(skips, q.offerId)] : []),
+      ...(admission && (admission.budget || admission.duplicate) ? [traceSkipHint(admission, q.offerId)] : []),
+    ];
+    return json(200, {
+      traces: items,
+      count: items.length,
+      ...(skips && skips.count > 0 ? { botSkipped: skips } : {}),
+      // Clicks the starter did not trace: beyond the offer's budget, or a repeated click id.
+      ...(admission && (admission.budget || admission.duplicate) ? { traceSkipped: admission } : {}),
+      ...(hints.length ? { hint: hints.join(' ') } : {}),
+    });
   });
-});
+}
+
+export const handler = builtOnFirstCall(() => makeHandler(makeDeps(readAdminTracesConfig())));

@@ -12,9 +12,10 @@
 import type { Offer } from './offer-schema';
 import type { OfferStore } from './offer-item';
 import { TIMED_OUT, within } from '../shared/deadline';
+import { ENV_DEFAULTS } from '../../contracts/env';
 
 export interface OfferCacheOptions {
-  /** How long an entry is served without asking the store. @default 30_000 */
+  /** How long an entry is served without asking the store. @default ENV_DEFAULTS.offerCacheTtlMs (30 s) */
   ttlMs?: number;
   /** How long "no such offer" is believed. @default 5_000 */
   negativeTtlMs?: number;
@@ -58,7 +59,7 @@ export class CachedOfferStore implements OfferStore {
     private readonly store: OfferStore,
     options: OfferCacheOptions = {},
   ) {
-    this.ttlMs = options.ttlMs ?? 30_000;
+    this.ttlMs = options.ttlMs ?? ENV_DEFAULTS.offerCacheTtlMs;
     this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
     this.maxEntries = options.maxEntries ?? 1_000;
     this.maxNegativeEntries = options.maxNegativeEntries ?? 1_000;

@@ -1,155 +1,74 @@
 /**
- * The pipeline functions' configuration and collaborators, built once per execution environment
- * from the environment the CDK (or the local stack) sets, each only when a handler first asks.
- * A function only has the variables of the tables its manifest entry grants, so each task builds
- * exactly its own collaborators and a table name is read only when something uses that table.
+ * Builders of the collaborators several pipeline functions share, from their configuration
+ * (lambdas/pipeline/config.ts) and clients. Nothing here reads the environment: each handler's
+ * makeDeps picks the builders its function needs, with the tables its own config names.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { booleanEnv, numberEnv, requireEnv } from '../shared/config';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../shared/aws-clients';
-import { ENV, tableEnv } from '../../contracts/manifest/env';
-import type { TableId } from '../../contracts/manifest/tables';
 import { createLeasePool, type LeasePool } from '../lease/lease-pool';
-import { createLeaseWaiters, DEFAULT_PATIENCE_MS, type LeaseWaiters } from '../lease/lease-waiters';
-import { stepFunctionsTaskTokens } from './task-tokens';
-import { createProviderCredentials, secretsManagerSource, type ProviderCredentialsResolver } from '../shared/provider-credentials';
+import { createLeaseWaiters, type LeaseWaiters, type TaskTokens } from '../lease/lease-waiters';
 import { TraceRepository } from '../traces/trace-repository';
 import { DynamoOfferRepository } from '../offers/offer-repository';
 import { CachedOfferStore } from '../offers/offer-cache';
-import { DynamoTracerMemory } from './tracer-memory';
-import { DEFAULT_BACKOFF_MS } from './retry-policy';
-import { grantToWaiter, type TaskDeps } from './tasks';
-import type { TraceTaskDeps } from './trace-tasks';
+import { stepFunctionsTaskTokens } from './task-tokens';
+import { grantToWaiter } from './tasks';
+import type { LeaseSettings } from './config';
 
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= make());
-};
+/** DynamoDB, and Step Functions for the functions answering task tokens (or starting executions). */
+export interface PipelineClients {
+  readonly doc: DynamoDBDocumentClient;
+  readonly sfn: SFNClient;
+}
 
-export const pipelineConfig = once(() => {
-  const backoff = process.env[ENV.retryBackoffMs];
-  return {
-    /** Lease length: TraceHttp + TraceBrowser + StoreResult task timeouts, plus a margin. */
-    leaseMs: numberEnv(ENV.leaseMs, 150_000),
-    cooldownMs: numberEnv(ENV.leaseCooldownMs, 60_000),
-    unhealthyAfter: numberEnv(ENV.unhealthyAfter, 3),
-    backoffMs: backoff ? backoff.split(',').map((v) => Number(v.trim())) : DEFAULT_BACKOFF_MS,
-    /** How long a trace waits for an IP before it ends as one with none (retried later). */
-    leasePatienceMs: numberEnv(ENV.leasePatienceMs, DEFAULT_PATIENCE_MS),
-    /** Above the execution's own timeout (patience + the trace's 13 minutes), so only ended executions are swept. */
-    runningDeadlineMs: numberEnv(ENV.runningDeadlineMs, DEFAULT_PATIENCE_MS + 15 * 60_000),
-    httpDeadlineMs: numberEnv(ENV.httpDeadlineMs, 25_000),
-    browserDeadlineMs: numberEnv(ENV.browserDeadlineMs, 55_000),
-    traceTtlDays: numberEnv(ENV.traceTtlDays, 7),
-    /** Only the local stack and tests set this: their proxies and offers live on 127.0.0.1. */
-    allowPrivate: booleanEnv(ENV.allowPrivateTargets),
-  };
-});
+export const pipelineClients = (): PipelineClients => ({ doc: dynamo(), sfn: new SFNClient({}) });
 
-const tableName = (id: TableId): string => requireEnv(tableEnv(id));
+export function traceRepository(doc: DynamoDBDocumentClient, tableName: string, ttlDays: number): TraceRepository {
+  return new TraceRepository({ doc, tableName, ttlDays });
+}
 
-/** Table names, each read (and required) when first used. */
-export const tables = once(() => ({
-  get catalog() {
-    return tableName('Catalog');
-  },
-  get ipPool() {
-    return tableName('IpPool');
-  },
-  get traces() {
-    return tableName('Traces');
-  },
-  get ops() {
-    return tableName('Ops');
-  },
-  get tracerMemory() {
-    return tableName('TracerMemory');
-  },
-}));
-
-export const leasePool = once((): LeasePool => {
-  const cfg = pipelineConfig();
+export function leasePool(doc: DynamoDBDocumentClient, tables: { readonly ipPool: string; readonly ops: string }, lease: LeaseSettings): LeasePool {
   return createLeasePool(
-    // Ops (lease pointers, the country list) is read by acquire only: ReleaseLease holds no grant on it.
-    {
-      doc: dynamo(),
-      tables: {
-        ipPool: tables().ipPool,
-        get ops() {
-          return tables().ops;
-        },
-      },
-      clock: Date.now,
-    },
-    { leaseMs: cfg.leaseMs, cooldownMs: cfg.cooldownMs, unhealthyAfter: cfg.unhealthyAfter },
+    { doc, tables: { ipPool: tables.ipPool, ops: tables.ops }, clock: Date.now },
+    { leaseMs: lease.leaseMs, cooldownMs: lease.cooldownMs, unhealthyAfter: lease.unhealthyAfter },
   );
-});
+}
 
-export const traceRepository = once(
-  () => new TraceRepository({ doc: dynamo(), tableName: tables().traces, ttlDays: pipelineConfig().traceTtlDays }),
-);
-
-export const offers = once(() => new CachedOfferStore(new DynamoOfferRepository(dynamo(), tables().catalog), { ttlMs: 30_000 }));
-
-export const tracerMemory = once(() => new DynamoTracerMemory(dynamo(), tables().tracerMemory));
-
-export const providerCredentials = once(
-  (): ProviderCredentialsResolver =>
-    createProviderCredentials(
-      { source: secretsManagerSource(new SecretsManagerClient({})), clock: Date.now },
-      { prefix: requireEnv(ENV.providerSecretPrefix) },
-    ),
-);
-
-export const stepFunctions = once(() => ({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachineArn) }));
+/** Offers as AcquireLease reads them: cached for the configured TTL, the click's. */
+export function cachedOffers(doc: DynamoDBDocumentClient, catalogTable: string, ttlMs: number): CachedOfferStore {
+  return new CachedOfferStore(new DynamoOfferRepository(doc, catalogTable), { ttlMs });
+}
 
 /** Task tokens name no state machine: answering one needs no ARN, only the grant. */
-const taskTokens = once(() => stepFunctionsTaskTokens(new SFNClient({})));
+export const taskTokens = (sfn: SFNClient): TaskTokens => stepFunctionsTaskTokens(sfn);
 
 /** The lease-waiter queue (Ops), with the hand-off that records the lease on the trace. */
-export const leaseWaiters = once(
-  (): LeaseWaiters =>
-    createLeaseWaiters({
-      doc: dynamo(),
-      table: tables().ops,
-      clock: Date.now,
-      pool: leasePool(),
-      tokens: taskTokens(),
-      grant: grantToWaiter({ traces: traceRepository() }),
-      patienceMs: pipelineConfig().leasePatienceMs,
-    }),
-);
-
-// Each task's collaborators: what its use case picks, and nothing its function is not granted.
-type Deps<K extends keyof TaskDeps> = Pick<TaskDeps, K>;
-
-export const acquireLeaseDeps = once(
-  (): Deps<'clock' | 'traces' | 'pool' | 'offers' | 'memory' | 'waiters' | 'tokens'> => ({
+export function leaseWaiters(deps: {
+  readonly doc: DynamoDBDocumentClient;
+  readonly opsTable: string;
+  readonly pool: LeasePool;
+  readonly traces: TraceRepository;
+  readonly tokens: TaskTokens;
+  readonly lease: LeaseSettings;
+}): LeaseWaiters {
+  return createLeaseWaiters({
+    doc: deps.doc,
+    table: deps.opsTable,
     clock: Date.now,
-    traces: traceRepository(),
-    pool: leasePool(),
-    offers: offers(),
-    memory: tracerMemory(),
-    waiters: leaseWaiters(),
-    tokens: taskTokens(),
-  }),
-);
+    pool: deps.pool,
+    tokens: deps.tokens,
+    grant: grantToWaiter({ traces: deps.traces }),
+    patienceMs: deps.lease.leasePatienceMs,
+  });
+}
 
-/** TraceHttp and TraceBrowser: the proxy credentials and their deadlines; no table. */
-export const traceTaskDeps = once((): TraceTaskDeps => ({ credentials: providerCredentials(), config: pipelineConfig() }));
-
-export const storeResultDeps = once(
-  (): Deps<'clock' | 'traces' | 'memory' | 'config'> => ({
-    clock: Date.now,
-    traces: traceRepository(),
-    memory: tracerMemory(),
-    config: pipelineConfig(),
-  }),
-);
-
-export const releaseLeaseDeps = once(
-  (): Deps<'clock' | 'traces' | 'pool' | 'waiters'> => ({ clock: Date.now, traces: traceRepository(), pool: leasePool(), waiters: leaseWaiters() }),
-);
-
-export const recordFailureDeps = once((): Deps<'clock' | 'traces' | 'config'> => ({ clock: Date.now, traces: traceRepository(), config: pipelineConfig() }));
+/** The pool, its waiters and the trace records, as the functions answering task tokens hold them. */
+export function leaseParts(
+  config: { readonly tables: { readonly traces: string; readonly ipPool: string; readonly ops: string }; readonly traceTtlDays: number; readonly lease: LeaseSettings },
+  clients: PipelineClients,
+): { traces: TraceRepository; pool: LeasePool; tokens: TaskTokens; waiters: LeaseWaiters } {
+  const traces = traceRepository(clients.doc, config.tables.traces, config.traceTtlDays);
+  const pool = leasePool(clients.doc, config.tables, config.lease);
+  const tokens = taskTokens(clients.sfn);
+  return { traces, pool, tokens, waiters: leaseWaiters({ doc: clients.doc, opsTable: config.tables.ops, pool, traces, tokens, lease: config.lease }) };
+}

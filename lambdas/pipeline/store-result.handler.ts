@@ -1,13 +1,33 @@
 /** StoreResult: keep the result only if the lease held until the release; decide completed / retry / failed. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventHandler } from '../shared/middleware';
+import { dynamo } from '../shared/aws-clients';
+import { builtOnFirstCall } from '../shared/built-on-first-call';
 import { metrics, MetricUnit } from '../shared/powertools';
-import { storeResultDeps } from './pipeline-deps';
-import { storeResult } from './tasks';
+import { readStoreResultConfig, type StoreResultConfig } from './config';
+import { traceRepository } from './pipeline-deps';
+import { DynamoTracerMemory } from './tracer-memory';
+import { storeResult, type TaskDeps } from './tasks';
 import type { PipelineState } from './pipeline-state';
 
-export const handler = eventHandler(async (state: PipelineState) => {
-  const stored = await storeResult(storeResultDeps(), state);
-  // Every way a trace ends dead-lettered is counted: the alarm and the alert watch this metric.
-  if (stored.status === 'dead_lettered') metrics.addMetric('TraceDeadLettered', MetricUnit.Count, 1);
-  return stored;
-});
+export type StoreResultDeps = Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config'>;
+
+export function makeDeps(config: StoreResultConfig, clients: { doc: DynamoDBDocumentClient } = { doc: dynamo() }): StoreResultDeps {
+  return {
+    clock: Date.now,
+    traces: traceRepository(clients.doc, config.tables.traces, config.traceTtlDays),
+    memory: new DynamoTracerMemory(clients.doc, config.tables.tracerMemory),
+    config: { backoffMs: config.backoffMs },
+  };
+}
+
+export function makeHandler(deps: StoreResultDeps) {
+  return eventHandler(async (state: PipelineState) => {
+    const stored = await storeResult(deps, state);
+    // Every way a trace ends dead-lettered is counted: the alarm and the alert watch this metric.
+    if (stored.status === 'dead_lettered') metrics.addMetric('TraceDeadLettered', MetricUnit.Count, 1);
+    return stored;
+  });
+}
+
+export const handler = builtOnFirstCall(() => makeHandler(makeDeps(readStoreResultConfig())));

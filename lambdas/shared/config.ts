@@ -29,3 +29,17 @@ export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 export function booleanEnv(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
   return env[name] === 'true' || env[name] === '1';
 }
+
+/**
+ * A comma-separated list of positive integers (delays in ms, say), e.g. "60000,300000". Anything
+ * else fails at cold start: a typo must not become NaN or 0 delays at the first retry.
+ */
+export function positiveIntListEnv(name: string, fallback: readonly number[], env: NodeJS.ProcessEnv = process.env): readonly number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const parts = raw.split(',').map((v) => v.trim());
+  if (!parts.every((v) => /^[0-9]+$/.test(v) && Number(v) > 0 && Number.isSafeInteger(Number(v)))) {
+    throw new ConfigError(`Environment variable ${name} must be a comma-separated list of positive integers, not "${raw}"`);
+  }
+  return parts.map(Number);
+}

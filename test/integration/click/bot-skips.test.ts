@@ -1,5 +1,5 @@
 /**
- * Bot-skipped clicks and the trace list's hint, through the deployed handler modules against
+ * Bot-skipped clicks and the trace list's hint, through the deployed handlers (their real wiring) against
  * DynamoDB Local and local SQS: a click with curl's User-Agent is redirected, not queued, and
  * counted in Ops (by the click's lean client, after the response, with PutItem only); GET /admin/traces then explains
  * its empty list. A browser's click is queued and not counted.
@@ -13,14 +13,27 @@ import { validateOffer } from '../../../lambdas/offers/offer-schema';
 import { botSkipsKey, hourBucket } from '../../../lambdas/click/bot-skips';
 import { BROWSER_USER_AGENT, readBotSkips } from '../../../lambdas/traces/bot-skip-hint';
 import { LeanBotSkipStore } from '../../../lambdas/click/lean-adapters';
-import { AwsJsonClient, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
+import { AwsJsonClient, DYNAMODB, SQS } from '../../../lambdas/shared/aws-json-client';
+import { FAST_QUEUE } from '../../../lambdas/shared/fast-queue';
 import { queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
+import { readClickConfig } from '../../../lambdas/click/config';
+import * as clickWiring from '../../../lambdas/click/wiring';
+import { readAdminTracesConfig } from '../../../lambdas/admin/config';
+import * as tracesHandler from '../../../lambdas/admin/traces.handler';
 import type { TableNames } from '../../../local/provision';
 
 const context = { functionName: 'fn', awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
 const { doc, endpoint: ddbEndpoint } = localDynamo();
 const { client: sqs, endpoint: sqsEndpoint } = localSqs();
+const lean: clickWiring.ClickClients = {
+  dynamodb: new AwsJsonClient(DYNAMODB, { region: LOCAL_REGION, endpoint: new URL(ddbEndpoint), credentials: localCredentials }),
+  sqs: new AwsJsonClient(SQS, { region: LOCAL_REGION, endpoint: new URL(sqsEndpoint), credentials: localCredentials, ...FAST_QUEUE }),
+};
+afterAll(() => {
+  lean.dynamodb.destroy();
+  lean.sqs.destroy();
+});
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 let click: Handler;
@@ -68,23 +81,16 @@ beforeAll(async () => {
     if (!v.ok) throw new Error('invalid offer');
     await repo.put(v.offer, 1);
   }
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    [tableEnv('Catalog')]: tables.Catalog,
-    [tableEnv('Ops')]: tables.Ops,
-    [tableEnv('Traces')]: tables.Traces,
-    [queueUrlEnv('TraceRequests')]: queueUrl,
-  });
-  const clickModule = await import('../../../lambdas/click/click.handler');
-  click = clickModule.handler as unknown as Handler;
-  botSkips = clickModule.botSkips;
-  listTraces = (await import('../../../lambdas/admin/traces.handler')).handler as unknown as Handler;
+  // Each function's config from the variables the CDK gives it (AdminTraces: Traces, and Ops for the hint).
+  const clickDeps = clickWiring.makeDeps(
+    readClickConfig({ [tableEnv('Catalog')]: tables.Catalog, [tableEnv('Ops')]: tables.Ops, [queueUrlEnv('TraceRequests')]: queueUrl }),
+    lean,
+  );
+  click = clickWiring.makeHandler(clickDeps) as unknown as Handler;
+  botSkips = clickDeps.botSkips;
+  listTraces = tracesHandler.makeHandler(
+    tracesHandler.makeDeps(readAdminTracesConfig({ [tableEnv('Traces')]: tables.Traces, [tableEnv('Ops')]: tables.Ops }), { doc }),
+  ) as unknown as Handler;
 });
 
 describe('bot-skipped clicks', () => {

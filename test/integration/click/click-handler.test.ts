@@ -1,6 +1,6 @@
 /**
- * The deployed click handler module (middy, Powertools, the lean client) invoked with API Gateway
- * events against DynamoDB Local and local SQS, configured through the same variables the CDK sets.
+ * The deployed click handler (middy, Powertools, the lean client: its real wiring) invoked with API
+ * Gateway events against DynamoDB Local and local SQS, its config read from the same variables the CDK sets.
  * Covers what the local stack's router cannot: the clicker's public source IP, and which country
  * header the deployment trusts.
  */
@@ -12,14 +12,31 @@ import { validateOffer } from '../../../lambdas/offers/offer-schema';
 import { parseTraceRequest } from '../../../lambdas/traces/trace-request';
 import { ENV, queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
+import { AwsJsonClient, DYNAMODB, SQS } from '../../../lambdas/shared/aws-json-client';
+import { FAST_QUEUE } from '../../../lambdas/shared/fast-queue';
+import { readClickConfig } from '../../../lambdas/click/config';
+import { makeDeps, makeHandler, type ClickClients } from '../../../lambdas/click/wiring';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 const context = { functionName: 'click', awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 } as unknown as Context;
 const { doc, endpoint: ddbEndpoint } = localDynamo();
 const { client: sqs, endpoint: sqsEndpoint } = localSqs();
 
-let handler: (typeof import('../../../lambdas/click/click.handler'))['handler'];
+const lean: ClickClients = {
+  dynamodb: new AwsJsonClient(DYNAMODB, { region: LOCAL_REGION, endpoint: new URL(ddbEndpoint), credentials: localCredentials }),
+  sqs: new AwsJsonClient(SQS, { region: LOCAL_REGION, endpoint: new URL(sqsEndpoint), credentials: localCredentials, ...FAST_QUEUE }),
+};
+afterAll(() => {
+  lean.dynamodb.destroy();
+  lean.sqs.destroy();
+});
+
+type Handler = ReturnType<typeof makeHandler>;
+let handler: Handler;
+let functionEnv: NodeJS.ProcessEnv;
 let queueUrl: string;
+/** The click as deployed with this environment (the function's variables). */
+const clickWith = (env: NodeJS.ProcessEnv): Handler => makeHandler(makeDeps(readClickConfig(env), lean));
 
 function event(offerId: string, opts: { sourceIp?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
   const query = opts.query ?? {};
@@ -53,19 +70,12 @@ beforeAll(async () => {
     if (!v.ok) throw new Error('invalid offer');
     await repo.put(v.offer, 1);
   }
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
+  functionEnv = {
     [tableEnv('Catalog')]: tables.Catalog,
     [tableEnv('Ops')]: tables.Ops,
     [queueUrlEnv('TraceRequests')]: queueUrl,
-  });
-  ({ handler } = await import('../../../lambdas/click/click.handler'));
+  };
+  handler = clickWith(functionEnv);
 });
 
 describe('click handler', () => {
@@ -83,16 +93,9 @@ describe('click handler', () => {
   });
 
   it('believes the one header the deployment names', async () => {
-    process.env[ENV.trustedCountryHeader] = 'cf-ipcountry';
-    try {
-      await jest.isolateModulesAsync(async () => {
-        const trusting = (await import('../../../lambdas/click/click.handler')).handler;
-        await trusting(event('auto', { headers: { 'cf-ipcountry': 'FR', 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
-        await trusting(event('auto', { headers: { 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
-      });
-    } finally {
-      delete process.env[ENV.trustedCountryHeader];
-    }
+    const trusting = clickWith({ ...functionEnv, [ENV.trustedCountryHeader]: 'cf-ipcountry' });
+    await trusting(event('auto', { headers: { 'cf-ipcountry': 'FR', 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
+    await trusting(event('auto', { headers: { 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
     expect((await drain()).map((r) => [r.country, r.clientIp]).sort()).toEqual([['any', '8.8.8.8'], ['fr', undefined]]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The retry schedule on the local DynamoDB and SQS: parked clicks drained page after page in one
- * run (through the real handler and its wiring) by a cursor, not deletes, with TTL left to remove
+ * run (through the real handler and its wiring, built from the function's variables) by a cursor, not deletes, with TTL left to remove
  * the items; stopped by the deadline and continued by the next run; only clicks older than the
  * settle margin read, so one parked late still lands above the cursor (or takes a fresh key when
  * it could not be signed in time) and is drained; a crash between the sends and the cursor write
@@ -21,13 +21,14 @@ import { LeanParkingTable } from '../../../lambdas/click/lean-adapters';
 import { AwsJsonClient, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
 import { drainParked, PARKED_SETTLE_MS, type ParkedRequestStore, type TraceBatchQueue } from '../../../lambdas/pipeline/parked-drain';
 import { runRetries } from '../../../lambdas/pipeline/schedules';
+import * as retryHandler from '../../../lambdas/pipeline/retry.handler';
 import { startTrace } from '../../../lambdas/pipeline/starter';
 import { TraceRepository } from '../../../lambdas/traces/trace-repository';
 import { newTraceId, parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 
 const { client: ddb, doc, endpoint: ddbEndpoint } = localDynamo();
-const { client: sqs, endpoint: sqsEndpoint } = localSqs();
+const { client: sqs } = localSqs();
 afterAll(() => {
   ddb.destroy();
   sqs.destroy();
@@ -96,14 +97,7 @@ describe('the retry handler drains the parked clicks', () => {
 
   beforeAll(async () => {
     [tables, queues] = await Promise.all([freshTables('retry-handler'), freshQueues('retry-handler')]);
-    Object.assign(process.env, {
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
+    const config = retryHandler.readConfig({
       [tableEnv('Traces')]: tables.Traces,
       [tableEnv('Ops')]: tables.Ops,
       [tableEnv('Catalog')]: tables.Catalog,
@@ -111,7 +105,7 @@ describe('the retry handler drains the parked clicks', () => {
       // No Trackier update is due, so the secret is never read.
       [ENV.trackierSecretArn]: 'tracepool/test/trackier',
     });
-    ({ handler } = (await import('../../../lambdas/pipeline/retry.handler')) as unknown as { handler: typeof handler });
+    handler = retryHandler.makeHandler(retryHandler.makeDeps(config, { doc, sqs }));
   });
 
   it('sends every parked click in one run, far more than one page of them, and leaves none parked (TTL removes the items)', async () => {

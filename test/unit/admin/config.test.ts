@@ -1,0 +1,20 @@
+import { ConfigError } from '../../../lambdas/shared/config';
+import { readAdminIpsConfig, readAdminOffersConfig, readAdminTracesConfig } from '../../../lambdas/admin/config';
+
+describe('admin configuration, read once from the environment', () => {
+  it('each admin function reads its own tables', () => {
+    expect(readAdminOffersConfig({ TABLE_CATALOG: 'catalog' })).toEqual({ catalogTable: 'catalog' });
+    expect(readAdminIpsConfig({ TABLE_IPPOOL: 'ip-pool', TABLE_OPS: 'ops', PROXY_PROVIDERS: ' a, b ,' })).toEqual({ ipPoolTable: 'ip-pool', opsTable: 'ops', providers: ['a', 'b'] });
+    expect(readAdminTracesConfig({ TABLE_TRACES: 'traces', TABLE_OPS: 'ops' })).toEqual({ tracesTable: 'traces', traceTtlDays: 7, opsTable: 'ops' });
+  });
+
+  it('the trace list goes without the skip hints when the function has no Ops table', () => {
+    expect(readAdminTracesConfig({ TABLE_TRACES: 'traces' }).opsTable).toBeUndefined();
+  });
+
+  it('fails on a missing variable', () => {
+    expect(() => readAdminOffersConfig({})).toThrow(ConfigError);
+    expect(() => readAdminIpsConfig({ TABLE_IPPOOL: 'ip-pool', TABLE_OPS: 'ops' })).toThrow(ConfigError);
+    expect(() => readAdminTracesConfig({ TABLE_OPS: 'ops' })).toThrow(ConfigError);
+  });
+});
