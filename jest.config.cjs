@@ -1,8 +1,22 @@
 // One jest run, four suites (see README "Tests"): unit (no network), integration (the real local
 // DynamoDB / SQS endpoints), infra (CDK assertions + cdk-nag) and e2e (the whole local stack).
 const esmPackages = [
-  '@middy', 'uuid', 'commander', '@sparticuz', 'puppeteer-core', 'chromium-bidi', 'tough-cookie',
-  'zod', 'aws-local-stepfunctions', 'isbot', 'proxy', 'basic-auth-parser', 'mmdb-lib', 'undici', 'parse5', 'entities',
+  '@middy',
+  'uuid',
+  'commander',
+  '@sparticuz',
+  'puppeteer-core',
+  'chromium-bidi',
+  'tough-cookie',
+  'zod',
+  'aws-local-stepfunctions',
+  'isbot',
+  'proxy',
+  'basic-auth-parser',
+  'mmdb-lib',
+  'undici',
+  'parse5',
+  'entities',
 ];
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'commonjs' } }];
 const common = {

@@ -77,12 +77,15 @@ async function main(): Promise<void> {
     const completed = [...(stack.stepFunctions?.executions.values() ?? [])].filter((e) => e.status === 'SUCCEEDED').length;
     const c = summarize(clickMs);
     const b = summarize(bareMs);
-    const ok = printTable(`click over HTTP on the local stack, pipeline working a backlog of ${BACKLOG} (running executions: ${atStart} at start, ${atEnd} at end; ${completed} succeeded)`, [
-      { figure: 'click p50 / p99', value: `${ms(c.p50)} / ${ms(c.p99)}`, target: `${SAMPLES} clicks` },
-      { figure: 'bare Node 302 p50 / p99 (reference)', value: `${ms(b.p50)} / ${ms(b.p99)}` },
-      { figure: 'click p99 ÷ bare p99', value: (c.p99 / b.p99).toFixed(2), target: '≤ 3', pass: c.p99 / b.p99 <= 3 },
-      { figure: 'answers other than 302', value: String(non302), target: '0', pass: non302 === 0 },
-    ]);
+    const ok = printTable(
+      `click over HTTP on the local stack, pipeline working a backlog of ${BACKLOG} (running executions: ${atStart} at start, ${atEnd} at end; ${completed} succeeded)`,
+      [
+        { figure: 'click p50 / p99', value: `${ms(c.p50)} / ${ms(c.p99)}`, target: `${SAMPLES} clicks` },
+        { figure: 'bare Node 302 p50 / p99 (reference)', value: `${ms(b.p50)} / ${ms(b.p99)}` },
+        { figure: 'click p99 ÷ bare p99', value: (c.p99 / b.p99).toFixed(2), target: '≤ 3', pass: c.p99 / b.p99 <= 3 },
+        { figure: 'answers other than 302', value: String(non302), target: '0', pass: non302 === 0 },
+      ],
+    );
     process.exitCode = ok ? 0 : 1;
   } finally {
     agent.destroy();

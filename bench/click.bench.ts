@@ -41,8 +41,15 @@ function clickEvent(i: number): APIGatewayProxyEventV2 {
     queryStringParameters: { gclid: `G${i}`, utm_source: 'google' },
     pathParameters: { offerId: 'bench' },
     requestContext: {
-      accountId: '0', apiId: 'bench', domainName: 'bench', domainPrefix: 'bench', requestId: String(i), routeKey: 'GET /c/{offerId}',
-      stage: '$default', time: '', timeEpoch: Date.now(),
+      accountId: '0',
+      apiId: 'bench',
+      domainName: 'bench',
+      domainPrefix: 'bench',
+      requestId: String(i),
+      routeKey: 'GET /c/{offerId}',
+      stage: '$default',
+      time: '',
+      timeEpoch: Date.now(),
       http: { method: 'GET', path: '/c/bench', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'bench' },
     },
     isBase64Encoded: false,
@@ -140,11 +147,9 @@ async function coldStart(e: Endpoints) {
         `const r = await m.handler(${JSON.stringify(clickEvent(0))}, { functionName: 'bench', awsRequestId: 'x', getRemainingTimeInMillis: () => 5000 });` +
         `if (r.statusCode !== 302) throw new Error('status ' + r.statusCode); process.exit(0);`;
       const t = performance.now();
-      await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { env: { ...env, NODE_OPTIONS: nodeOpts } }).catch(
-        (error: { stderr?: string }) => {
-          throw new Error(`${file}: ${String(error.stderr ?? error).slice(-2000)}`);
-        },
-      );
+      await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { env: { ...env, NODE_OPTIONS: nodeOpts } }).catch((error: { stderr?: string }) => {
+        throw new Error(`${file}: ${String(error.stderr ?? error).slice(-2000)}`);
+      });
       return performance.now() - t;
     };
     const clickOpts = nodeOptions(clickDef);

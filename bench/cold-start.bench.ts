@@ -64,7 +64,11 @@ export async function runColdStartBench(): Promise<boolean> {
       hello.push(timeImport('hello.mjs', process.env, ''));
       for (const f of fns) f.samples.push(timeImport(f.out, f.env, f.opts));
     }
-    return { helloSize, hello: summarize(hello), fns: fns.map((f) => ({ id: f.id, size: f.size, opts: f.opts, cold: summarize(f.samples), informational: f.informational })) };
+    return {
+      helloSize,
+      hello: summarize(hello),
+      fns: fns.map((f) => ({ id: f.id, size: f.size, opts: f.opts, cold: summarize(f.samples), informational: f.informational })),
+    };
   });
   const rows: Row[] = [
     { figure: 'bundle size (hello-world reference)', value: kb(result.helloSize) },

@@ -81,7 +81,9 @@ function events(n: number, now: number, shape: Shape = HIGH_FAN_OUT): QueuedEven
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
   const [ddbLocal, sqsLocal] = await Promise.all([startDynamoDbLocal(), startSqsLocal()]);
   const handler = () => new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }) });
   const ddb = new DynamoDBClient({ endpoint: ddbLocal.endpoint, region: LOCAL_REGION, credentials: localCredentials, requestHandler: handler() });
@@ -119,14 +121,28 @@ async function main(): Promise<void> {
     });
     await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
     const ingP99 = percentile(ing, 99);
-    rows.push(['ingest p50 / p99 (ms)', `${percentile(ing, 50).toFixed(2)} / ${ingP99.toFixed(2)}`, `SendMessage ${percentile(raw, 50).toFixed(2)} / ${percentile(raw, 99).toFixed(2)}`, `${(ingP99 / percentile(raw, 99)).toFixed(2)}×`, `${ingP99 <= TARGET_P99_MS ? 'PASS' : 'FAIL'} (≤ ${TARGET_P99_MS} ms, n=${ing.length})`]);
+    rows.push([
+      'ingest p50 / p99 (ms)',
+      `${percentile(ing, 50).toFixed(2)} / ${ingP99.toFixed(2)}`,
+      `SendMessage ${percentile(raw, 50).toFixed(2)} / ${percentile(raw, 99).toFixed(2)}`,
+      `${(ingP99 / percentile(raw, 99)).toFixed(2)}×`,
+      `${ingP99 <= TARGET_P99_MS ? 'PASS' : 'FAIL'} (≤ ${TARGET_P99_MS} ms, n=${ing.length})`,
+    ]);
 
     // 2. Aggregator throughput against the raw BatchWriteItem rate.
     const now = Date.now();
     const geo = cityGeoLookup();
     geo.preload();
     const accounts = { accountFor: async () => 'acct-bench' };
-    const rawItems = events(EVENTS, now).map((e) => ({ pk: `bench#${e.eventId}`, sk: 'event', ...e, country: 'us', region: 'California', city: 'Mountain View', expiresAt: 1 }));
+    const rawItems = events(EVENTS, now).map((e) => ({
+      pk: `bench#${e.eventId}`,
+      sk: 'event',
+      ...e,
+      country: 'us',
+      region: 'California',
+      city: 'Mountain View',
+      expiresAt: 1,
+    }));
     const rawRate = async (concurrency: number, items: typeof rawItems) => {
       const t = performance.now();
       const deadline = t + PHASE_BUDGET_MS / 2;
@@ -209,8 +225,20 @@ async function main(): Promise<void> {
     const site = `${SITE.campaigns}×${SITE.units}×${SITE.hours}h`;
     // The deployed event source runs 2 consumers (manifest: EventAggregator maxConcurrency 2): that row carries the target.
     rows.push([`aggregator, 1 consumer, site ${site}`, `${fmt(one.rate)} (n=${one.done})`, ref, `${(one.rate / rawBest).toFixed(2)}×`, 'info']);
-    rows.push([`aggregator, 2 consumers, site ${site}`, `${fmt(two.rate)} (n=${two.done})`, ref, `${(two.rate / rawBest).toFixed(2)}×`, two.rate >= TARGET_EVENTS_PER_S ? 'PASS' : 'FAIL']);
-    rows.push([`aggregator, high fan-out ${HIGH_FAN_OUT.campaigns}×${HIGH_FAN_OUT.units}×${HIGH_FAN_OUT.hours}h`, `${fmt(fan.rate)} (n=${fan.done})`, ref, `${(fan.rate / rawBest).toFixed(2)}×`, 'info']);
+    rows.push([
+      `aggregator, 2 consumers, site ${site}`,
+      `${fmt(two.rate)} (n=${two.done})`,
+      ref,
+      `${(two.rate / rawBest).toFixed(2)}×`,
+      two.rate >= TARGET_EVENTS_PER_S ? 'PASS' : 'FAIL',
+    ]);
+    rows.push([
+      `aggregator, high fan-out ${HIGH_FAN_OUT.campaigns}×${HIGH_FAN_OUT.units}×${HIGH_FAN_OUT.hours}h`,
+      `${fmt(fan.rate)} (n=${fan.done})`,
+      ref,
+      `${(fan.rate / rawBest).toFixed(2)}×`,
+      'info',
+    ]);
     rows.push(['aggregator, conditional writes, site', `${fmt(cond.rate)} (n=${cond.done})`, ref, `${(cond.rate / rawBest).toFixed(2)}×`, 'info']);
     rows.push(['aggregator best (target ≥ 3000/s)', fmt(best), ref, `${(best / rawBest).toFixed(2)}×`, best >= TARGET_EVENTS_PER_S ? 'PASS' : 'FAIL']);
     callRows.push(['1 consumer, site', one.calls], ['2 consumers, site', two.calls], ['high fan-out', fan.calls], ['conditional, site', cond.calls]);
@@ -225,7 +253,9 @@ async function main(): Promise<void> {
   console.log(['', line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n'));
   if (callRows.length) console.log(['', 'DynamoDB calls per batch of 100 (aggregator):', ...callRows.map(([k, v]) => `  ${k.padEnd(20)} ${v}`)].join('\n'));
   // Other work on the machine skews every figure here: print the load so a run can be judged.
-  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s, ${cpus().length} CPUs, load avg at start ${loadAtStart}, at end ${load})`);
   if (rows.some((r) => r[4].startsWith('FAIL'))) process.exitCode = 1;
 }

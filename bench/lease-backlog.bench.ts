@@ -139,15 +139,23 @@ async function main(): Promise<boolean> {
       }
     }
     const unique = new Set(starts.map((s) => s.trace)).size;
-    return printTable(`Lease backlog at scale (${COUNTRIES * IPS_PER_COUNTRY} IPs in ${COUNTRIES} countries, ${TRACES} traces at once, T=${T / 1000} s, C=${C / 1000} s; simulated time)`, [
-      { figure: 'traces started / given up', value: `${unique} / ${failures.length}`, target: `= ${TRACES} / 0`, pass: unique === TRACES && failures.length === 0 && starts.length === TRACES },
-      { figure: 'drain time (virtual)', value: `${(drainMs / 1000).toFixed(1)} s` },
-      { figure: 'bound: (rounds-1)*(T+C)+T', value: `${(bound / 1000).toFixed(1)} s (${rounds} rounds)` },
-      { figure: 'drain / bound', value: (drainMs / bound).toFixed(3), target: '<= 1.05', pass: drainMs / bound <= 1.05 },
-      { figure: 'rounds out of arrival order', value: String(fifoViolations), target: '= 0', pass: fifoViolations === 0 },
-      { figure: 'DynamoDB requests per trace', value: ((requests - requestsBefore) / TRACES).toFixed(1) },
-      { figure: 'wall time', value: `${((performance.now() - wallStart) / 1000).toFixed(0)} s` },
-    ]);
+    return printTable(
+      `Lease backlog at scale (${COUNTRIES * IPS_PER_COUNTRY} IPs in ${COUNTRIES} countries, ${TRACES} traces at once, T=${T / 1000} s, C=${C / 1000} s; simulated time)`,
+      [
+        {
+          figure: 'traces started / given up',
+          value: `${unique} / ${failures.length}`,
+          target: `= ${TRACES} / 0`,
+          pass: unique === TRACES && failures.length === 0 && starts.length === TRACES,
+        },
+        { figure: 'drain time (virtual)', value: `${(drainMs / 1000).toFixed(1)} s` },
+        { figure: 'bound: (rounds-1)*(T+C)+T', value: `${(bound / 1000).toFixed(1)} s (${rounds} rounds)` },
+        { figure: 'drain / bound', value: (drainMs / bound).toFixed(3), target: '<= 1.05', pass: drainMs / bound <= 1.05 },
+        { figure: 'rounds out of arrival order', value: String(fifoViolations), target: '= 0', pass: fifoViolations === 0 },
+        { figure: 'DynamoDB requests per trace', value: ((requests - requestsBefore) / TRACES).toFixed(1) },
+        { figure: 'wall time', value: `${((performance.now() - wallStart) / 1000).toFixed(0)} s` },
+      ],
+    );
   } finally {
     client.destroy();
     await ddb.stop();

@@ -145,7 +145,10 @@ async function burst(): Promise<boolean> {
       body: JSON.stringify({ redirectUrl: 'https://shop.example/', trackingUrl: `${up.url}/go`, country: 'us', tracePolicy: { mode: 'http', maxTracesPerMinute: 6000 } }),
     });
     // Warm-up on a second offer (every handler imported once), then let the IP's cooldown pass.
-    await admin('/admin/offers/warm', { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/', trackingUrl: `${up.url}/go`, country: 'us', tracePolicy: { mode: 'http' } }) });
+    await admin('/admin/offers/warm', {
+      method: 'PUT',
+      body: JSON.stringify({ redirectUrl: 'https://shop.example/', trackingUrl: `${up.url}/go`, country: 'us', tracePolicy: { mode: 'http' } }),
+    });
     await fetch(`${stack.url}/c/warm?gclid=warm`, { redirect: 'manual', headers: { 'user-agent': CHROME } });
     await new Promise((r) => setTimeout(r, 2000));
     await stack.stepFunctions!.idle();
@@ -153,7 +156,9 @@ async function burst(): Promise<boolean> {
 
     const started = Date.now();
     const statuses = await Promise.all(
-      Array.from({ length: clicks }, (_, i) => fetch(`${stack.url}/c/burst?gclid=burst${i}`, { redirect: 'manual', headers: { 'user-agent': CHROME } }).then((r) => r.status)),
+      Array.from({ length: clicks }, (_, i) =>
+        fetch(`${stack.url}/c/burst?gclid=burst${i}`, { redirect: 'manual', headers: { 'user-agent': CHROME } }).then((r) => r.status),
+      ),
     );
     const rounds = Math.ceil(clicks / bp);
     const bound = (rounds - 1) * (bt + bc) + bt;

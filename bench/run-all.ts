@@ -14,11 +14,10 @@ for (const name of BENCHES) {
   const file = path.join(ROOT, 'bench', `${name}.bench.ts`);
   if (!existsSync(file)) continue;
   console.log(`\n=== bench:${name} ===`);
-  const run = spawnSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), '--require', path.join(ROOT, 'local/esm-only-resolve.cjs'), file],
-    { stdio: 'inherit', cwd: ROOT },
-  );
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), '--require', path.join(ROOT, 'local/esm-only-resolve.cjs'), file], {
+    stdio: 'inherit',
+    cwd: ROOT,
+  });
   results.push([name, run.status === 0 ? 'PASS' : 'FAIL']);
 }
 console.log(`\n${results.map(([name, verdict]) => `${name}: ${verdict}`).join('  ')}`);

@@ -86,7 +86,12 @@ async function main(): Promise<void> {
     }
     const upstream = HOPS * HOP_DELAY_MS;
     const ratio = median(ratios);
-    row('http: trace ÷ served upstream delays', `${median(times)} ms / ${(servedSum / 8).toFixed(1)} ms = ${ratio.toFixed(3)}`, `≤ 1.05 (nominal ${upstream} ms → ${(median(times) / upstream).toFixed(3)})`, ratio <= 1.05 ? 'PASS' : 'FAIL');
+    row(
+      'http: trace ÷ served upstream delays',
+      `${median(times)} ms / ${(servedSum / 8).toFixed(1)} ms = ${ratio.toFixed(3)}`,
+      `≤ 1.05 (nominal ${upstream} ms → ${(median(times) / upstream).toFixed(3)})`,
+      ratio <= 1.05 ? 'PASS' : 'FAIL',
+    );
 
     // 1b. Throughput at 16 concurrent: against the bare-client reference run the same way (this
     // machine's own limit, e.g. when other jobs share the cores) and the bound set by the delays.
@@ -99,7 +104,14 @@ async function main(): Promise<void> {
       const markT = fx.requests.length;
       const t = await throughput(async () => (await traceHttp(chain, local)).result.outcome === 'resolved', THROUGHPUT_WINDOW_MS / rounds);
       servedTotal += served(markT);
-      const b = await throughput(async () => bareFollow(chain).then(() => true, () => false), THROUGHPUT_WINDOW_MS / rounds);
+      const b = await throughput(
+        async () =>
+          bareFollow(chain).then(
+            () => true,
+            () => false,
+          ),
+        THROUGHPUT_WINDOW_MS / rounds,
+      );
       tracer.rate += t.rate / rounds;
       tracer.failed += t.failed;
       tracer.count += t.count;
@@ -117,8 +129,20 @@ async function main(): Promise<void> {
     // Same, with instant upstreams: the tracer's own CPU cost.
     const fastChain = fx.url(`/chain/${HOPS}`);
     const fast = await throughput(async () => (await traceHttp(fastChain, local)).result.outcome === 'resolved', 2_000);
-    const fastBare = await throughput(async () => bareFollow(fastChain).then(() => true, () => false), 2_000);
-    row(`http: traces/s, no upstream delay`, `${fast.rate.toFixed(0)}/s`, `bare undici ${fastBare.rate.toFixed(0)}/s → ${(fast.rate / fastBare.rate).toFixed(2)} (CPU: headers, cookies, SSRF, parsing)`, 'info');
+    const fastBare = await throughput(
+      async () =>
+        bareFollow(fastChain).then(
+          () => true,
+          () => false,
+        ),
+      2_000,
+    );
+    row(
+      `http: traces/s, no upstream delay`,
+      `${fast.rate.toFixed(0)}/s`,
+      `bare undici ${fastBare.rate.toFixed(0)}/s → ${(fast.rate / fastBare.rate).toFixed(2)} (CPU: headers, cookies, SSRF, parsing)`,
+      'info',
+    );
 
     // 2. Browser: cold launch + trace vs warm trace. Warm: the browser runs and, as after any
     // trace, the next page is prepared (idle time between traces lets it finish); back to back,
@@ -161,7 +185,12 @@ async function main(): Promise<void> {
     }
     const warmMs = median(warm);
     const bareMs = median(barePage);
-    row('browser: 3-hop JS chain, warm', `${warmMs.toFixed(0)} ms`, `≤ ${WARM_TARGET_MS} ms; bare Chromium to the landing load ${bareMs.toFixed(0)} ms → ${(warmMs / bareMs).toFixed(2)}; cold ${coldMs.toFixed(0)} ms`, warmMs <= WARM_TARGET_MS ? 'PASS' : 'FAIL');
+    row(
+      'browser: 3-hop JS chain, warm',
+      `${warmMs.toFixed(0)} ms`,
+      `≤ ${WARM_TARGET_MS} ms; bare Chromium to the landing load ${bareMs.toFixed(0)} ms → ${(warmMs / bareMs).toFixed(2)}; cold ${coldMs.toFixed(0)} ms`,
+      warmMs <= WARM_TARGET_MS ? 'PASS' : 'FAIL',
+    );
     row('browser: 3-hop JS chain, back to back', `${median(backToBack).toFixed(0)} ms`, '(no idle time to prepare the next page)', 'info');
 
     // 3. Proxy bytes with and without resource blocking.
@@ -169,7 +198,12 @@ async function main(): Promise<void> {
     const blocked = await traceBrowser(pixels, { ...local, proxy, browser: browserProvider });
     const unblocked = await traceBrowser(pixels, { ...local, proxy, browser: browserProvider, blockResources: false });
     if (blocked.outcome !== 'resolved' || unblocked.outcome !== 'resolved') throw new Error('pixel page trace failed');
-    row('browser: proxy bytes, blocking on', `${blocked.proxyBytes} B`, `off: ${unblocked.proxyBytes} B → ${(blocked.proxyBytes / unblocked.proxyBytes).toFixed(3)}`, blocked.proxyBytes < unblocked.proxyBytes ? 'PASS' : 'FAIL');
+    row(
+      'browser: proxy bytes, blocking on',
+      `${blocked.proxyBytes} B`,
+      `off: ${unblocked.proxyBytes} B → ${(blocked.proxyBytes / unblocked.proxyBytes).toFixed(3)}`,
+      blocked.proxyBytes < unblocked.proxyBytes ? 'PASS' : 'FAIL',
+    );
     const httpBytes = (await traceHttp(fx.url('/chain/3?kind=js'), { ...local, proxy })).result.proxyBytes;
     const browserBytes = (await traceBrowser(fx.url('/chain/3?kind=js'), { ...local, proxy, browser: browserProvider })).proxyBytes;
     row('proxy bytes, 3-hop JS chain', `http ${httpBytes} B`, `browser ${browserBytes} B`, 'info');
@@ -206,9 +240,19 @@ async function main(): Promise<void> {
         }),
       );
       const n = CORPUS.length;
-      row(`corpus: auto agrees with browser (${n} pages)`, `${agree}/${n} = ${((100 * agree) / n).toFixed(1)} %`, `100 %${disagreements.length ? `; differ: ${disagreements.join(', ')}` : ''}`, agree === n ? 'PASS' : 'FAIL');
+      row(
+        `corpus: auto agrees with browser (${n} pages)`,
+        `${agree}/${n} = ${((100 * agree) / n).toFixed(1)} %`,
+        `100 %${disagreements.length ? `; differ: ${disagreements.join(', ')}` : ''}`,
+        agree === n ? 'PASS' : 'FAIL',
+      );
       row('corpus: share HTTP mode resolves alone', `${httpAlone}/${n} = ${((100 * httpAlone) / n).toFixed(1)} %`, '(report; higher is cheaper)', 'info');
-      row('corpus: trace time, auto vs browser', `${(autoMs / n).toFixed(0)} ms vs ${(browserMs / n).toFixed(0)} ms per page`, `→ ${(autoMs / browserMs).toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(1)} s for the corpus, ${CORPUS_CONCURRENCY} at once)`, 'info');
+      row(
+        'corpus: trace time, auto vs browser',
+        `${(autoMs / n).toFixed(0)} ms vs ${(browserMs / n).toFixed(0)} ms per page`,
+        `→ ${(autoMs / browserMs).toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(1)} s for the corpus, ${CORPUS_CONCURRENCY} at once)`,
+        'info',
+      );
     } finally {
       await corpus.close();
     }
@@ -232,7 +276,9 @@ const guard = setTimeout(() => {
   process.exit(2);
 }, 240_000);
 guard.unref();
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-}).finally(() => process.exit());
+main()
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => process.exit());

@@ -123,4 +123,3 @@ export function parseThresholds(json: string | undefined): HealthThresholds {
   }
   return resolveThresholds(value);
 }
-

@@ -64,9 +64,7 @@ const list = (item: z.ZodType<string, string>, what: string) =>
     .pipe(z.array(item))
     .refine((values) => new Set(values).size === values.length, `${what} must not repeat`);
 
-const booleanLike = z
-  .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
-  .transform((value) => value === true || value === 'true');
+const booleanLike = z.union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' }).transform((value) => value === true || value === 'true');
 
 // An origin as browsers send it: scheme, host and optional port, nothing else.
 const origin = z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i, 'each origin must look like https://example.com (scheme, host, optional port; no path)');
@@ -81,7 +79,10 @@ const schema = z
       }),
     retainData: booleanLike.default(true),
     unknownOfferFallbackUrl: httpsUrl.optional(),
-    proxyProviders: list(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'each provider name must be lower-case letters, digits and dashes (it names a secret)'), 'provider names')
+    proxyProviders: list(
+      z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'each provider name must be lower-case letters, digits and dashes (it names a secret)'),
+      'provider names',
+    )
       .default(['default'])
       .refine((providers) => providers.length > 0, 'name at least one provider'),
     alarmEmail: z.email('must be an e-mail address').optional(),
@@ -94,7 +95,11 @@ const schema = z
       .string()
       .trim()
       .toLowerCase()
-      .pipe(z.enum(TRUSTABLE_COUNTRY_HEADERS, { error: `must be one of ${TRUSTABLE_COUNTRY_HEADERS.join(', ')} (set it only when a proxy in front of the API sets that header)` }))
+      .pipe(
+        z.enum(TRUSTABLE_COUNTRY_HEADERS, {
+          error: `must be one of ${TRUSTABLE_COUNTRY_HEADERS.join(', ')} (set it only when a proxy in front of the API sets that header)`,
+        }),
+      )
       .optional(),
   })
   .superRefine((ctx, issues) => {

@@ -58,7 +58,6 @@ export function demoRoutes(baseUrl: () => string) {
   };
 }
 
-
 export async function seedDemo(db: DynamoDBDocumentClient, catalogTable: string, baseUrl: string): Promise<void> {
   const validation = validateOffer(DEMO_OFFER_ID, {
     name: 'Demo offer (local)',

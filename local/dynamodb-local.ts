@@ -57,7 +57,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     args.push('-inMemory');
   }
   // The watchdog prints the JVM's pid (pause/resume signal it) and keeps the JVM's own output out.
-  const watchdog = 'java "$@" >/dev/null & j=$!; echo $j; trap "kill -CONT $j 2>/dev/null; kill $j 2>/dev/null" EXIT; read -r _; kill -CONT $j 2>/dev/null; kill $j 2>/dev/null; wait $j';
+  const watchdog =
+    'java "$@" >/dev/null & j=$!; echo $j; trap "kill -CONT $j 2>/dev/null; kill $j 2>/dev/null" EXIT; read -r _; kill -CONT $j 2>/dev/null; kill $j 2>/dev/null; wait $j';
   const child: ChildProcess = spawn('bash', ['-c', watchdog, 'dynamodb-local', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });

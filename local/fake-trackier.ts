@@ -175,8 +175,7 @@ export async function startFakeTrackier(options: FakeTrackierOptions = {}): Prom
     campaigns,
     fail: (rule) => void rules.push({ ...rule }),
     creations: () => calls.filter((c) => c.method === 'POST' && c.path === '/v2/campaigns'),
-    updates: (campaignId) =>
-      calls.filter((c) => c.method === 'POST' && /^\/v2\/campaigns\/[^/]+$/.test(c.path) && (!campaignId || c.path.endsWith(`/${campaignId}`))),
+    updates: (campaignId) => calls.filter((c) => c.method === 'POST' && /^\/v2\/campaigns\/[^/]+$/.test(c.path) && (!campaignId || c.path.endsWith(`/${campaignId}`))),
     reset: () => {
       calls.length = 0;
       rules = [];

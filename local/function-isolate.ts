@@ -100,9 +100,10 @@ export class FunctionIsolate {
       this.worker.once('exit', (code) => {
         const failure = new LambdaFunctionError(this.exitError(code));
         settleReady?.reject(failure);
-        if (this.pending) this.settle(this.pending.requestId, () => {
-          throw failure;
-        });
+        if (this.pending)
+          this.settle(this.pending.requestId, () => {
+            throw failure;
+          });
         this.finish();
         resolve();
       });
@@ -176,10 +177,17 @@ export class FunctionIsolate {
   private exitError(code: number): LambdaErrorPayload {
     const requestId = this.pending?.requestId ?? 'init';
     if (this.crash?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return { errorType: RUNTIME_ERROR.outOfMemory, errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: out of memory (memory size ${this.spec.memoryMb} MB)` };
+      return {
+        errorType: RUNTIME_ERROR.outOfMemory,
+        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: out of memory (memory size ${this.spec.memoryMb} MB)`,
+      };
     }
     const reason = this.crash ? ` (${this.crash.name}: ${this.crash.message})` : '';
-    return { errorType: RUNTIME_ERROR.exit, errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${code}${reason}`, ...(this.crash?.stack ? { trace: this.crash.stack.split('\n') } : {}) };
+    return {
+      errorType: RUNTIME_ERROR.exit,
+      errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${code}${reason}`,
+      ...(this.crash?.stack ? { trace: this.crash.stack.split('\n') } : {}),
+    };
   }
 
   private finish(): void {

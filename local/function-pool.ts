@@ -93,11 +93,14 @@ export class FunctionPool {
       // Woken by a released, initialized or finished isolate — or when scaling out comes due.
       await new Promise<void>((resolve) => {
         const dueIn = roomToScale && waited < this.limits.scaleOutAfterMs ? this.limits.scaleOutAfterMs - waited : undefined;
-        const timer = dueIn === undefined ? undefined : setTimeout(() => {
-          const index = this.waiters.indexOf(wake);
-          if (index >= 0) this.waiters.splice(index, 1);
-          resolve();
-        }, dueIn);
+        const timer =
+          dueIn === undefined
+            ? undefined
+            : setTimeout(() => {
+                const index = this.waiters.indexOf(wake);
+                if (index >= 0) this.waiters.splice(index, 1);
+                resolve();
+              }, dueIn);
         const wake = () => {
           clearTimeout(timer);
           resolve();

@@ -75,13 +75,7 @@ function queryParameters(search: URLSearchParams): Record<string, string> | unde
 
 const TEXTUAL = /^(text\/|application\/(json|x-www-form-urlencoded|xml|csv))/i;
 
-export function toEvent(
-  req: http.IncomingMessage,
-  url: URL,
-  body: Buffer,
-  route: CompiledRoute,
-  pathParameters: Record<string, string>,
-): APIGatewayProxyEventV2 {
+export function toEvent(req: http.IncomingMessage, url: URL, body: Buffer, route: CompiledRoute, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined && key !== 'cookie') headers[key] = Array.isArray(value) ? value.join(',') : value;
@@ -133,11 +127,7 @@ function send(res: http.ServerResponse, result: unknown, method: string): void {
     headers[key] = String(value).replace(/[\r\n]/g, '');
   }
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
-  const body = structured.body
-    ? structured.isBase64Encoded
-      ? Buffer.from(structured.body, 'base64')
-      : Buffer.from(structured.body)
-    : Buffer.alloc(0);
+  const body = structured.body ? (structured.isBase64Encoded ? Buffer.from(structured.body, 'base64') : Buffer.from(structured.body)) : Buffer.alloc(0);
   res.writeHead(structured.statusCode ?? 200, { ...headers, 'content-length': String(body.length) });
   res.end(method === 'HEAD' ? undefined : body);
 }

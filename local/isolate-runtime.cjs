@@ -39,7 +39,7 @@ function toPayload(error, errorType) {
       trace: (error.stack ?? '').split('\n'),
     };
   }
-  return { errorType: errorType ?? 'Error', errorMessage: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) };
+  return { errorType: errorType ?? 'Error', errorMessage: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)) };
 }
 
 /** Lambda's names for a failed init, so a broken bundle looks the same here as in AWS. */

@@ -58,8 +58,7 @@ export class LambdaServiceError extends Error {
  * timeouts", Step Functions developer guide), so a state machine must match that name, States.ALL
  * or States.TaskFailed to catch them — `Sandbox.Timedout` itself never reaches ErrorEquals.
  */
-export const reportedToStepFunctionsAsUnknown = (errorType: string): boolean =>
-  errorType === RUNTIME_ERROR.timeout || errorType === RUNTIME_ERROR.outOfMemory;
+export const reportedToStepFunctionsAsUnknown = (errorType: string): boolean => errorType === RUNTIME_ERROR.timeout || errorType === RUNTIME_ERROR.outOfMemory;
 
 export const timeoutMessage = (requestId: string, timeoutMs: number): string =>
   `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;

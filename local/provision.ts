@@ -2,13 +2,7 @@
  * Creates the tables and queues of contracts/manifest on local endpoints — the same definitions the
  * CDK stateful stack deploys. Idempotent, so a data dir kept between runs is fine.
  */
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-  type GlobalSecondaryIndex,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand, type GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { TABLES, TABLE_IDS, type TableId, type KeyAttr } from '../contracts/manifest/tables';
 import { QUEUES, QUEUE_IDS, dlqName, type QueueId } from '../contracts/manifest/queues';

@@ -47,7 +47,10 @@ export function startSqsPoller(options: PollerOptions): { stop(): Promise<void> 
             body: m.Body ?? '',
             attributes: (m.Attributes ?? {}) as never,
             messageAttributes: Object.fromEntries(
-              Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, dataType: v.DataType ?? 'String', stringListValues: [], binaryListValues: [] }]),
+              Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+                k,
+                { stringValue: v.StringValue, dataType: v.DataType ?? 'String', stringListValues: [], binaryListValues: [] },
+              ]),
             ),
             md5OfBody: m.MD5OfBody ?? '',
             eventSource: 'aws:sqs',

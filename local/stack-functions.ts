@@ -78,7 +78,10 @@ export const LOCAL_NAMING: Naming = {
 /** The names the synthesized functions are configured with (literals in their environment). */
 export function synthesizedNaming(app: SynthesizedApp): Naming {
   const literal = (name: string) => app.functions.map((f) => f.environment[name]).find((v): v is string => typeof v === 'string');
-  const providers = (literal(ENV.proxyProviders) ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const providers = (literal(ENV.proxyProviders) ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   return {
     trackierSecret: app.secrets.find((s) => s.role === 'trackier')?.name ?? LOCAL_NAMING.trackierSecret,
     proxyProviders: providers.length ? providers : LOCAL_NAMING.proxyProviders,

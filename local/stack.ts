@@ -143,24 +143,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // IAM: the functions reach DynamoDB, SQS and the other services through gateways that
     // evaluate each call against the function's synthesized policy (the stack's own clients keep
     // the raw endpoints). Each isolate signs with its own key, which names the function.
-    const iam = (options.enforceIam ?? iamEnforcementEnabled())
-      ? await startLocalIam({
-          templates: options.iamTemplates ?? (synthesized ? templatesFromCloudAssembly(cdkOut) : synthesizeTemplates()),
-          resources: {
-            tables,
-            queues,
-            stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-            secretArn: (name) => secrets.arnOf(name),
-            // From sources the stack keeps its own secret names; with fromSynth the template's.
-            localSecretName: synthesized
-              ? undefined
-              : (name, secret) =>
-                  secret.role === 'trackier' ? naming.trackierSecret : secret.role === 'provider' ? `${naming.providerSecretPrefix}${naming.proxyProviders[0]}` : name,
-          },
-          upstreams: { dynamodb: rawEndpoints.dynamodb, sqs: rawEndpoints.sqs, services: rawEndpoints.services } as IamUpstreams,
-          log,
-        })
-      : undefined;
+    const iam =
+      (options.enforceIam ?? iamEnforcementEnabled())
+        ? await startLocalIam({
+            templates: options.iamTemplates ?? (synthesized ? templatesFromCloudAssembly(cdkOut) : synthesizeTemplates()),
+            resources: {
+              tables,
+              queues,
+              stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+              secretArn: (name) => secrets.arnOf(name),
+              // From sources the stack keeps its own secret names; with fromSynth the template's.
+              localSecretName: synthesized
+                ? undefined
+                : (name, secret) =>
+                    secret.role === 'trackier' ? naming.trackierSecret : secret.role === 'provider' ? `${naming.providerSecretPrefix}${naming.proxyProviders[0]}` : name,
+            },
+            upstreams: { dynamodb: rawEndpoints.dynamodb, sqs: rawEndpoints.sqs, services: rawEndpoints.services } as IamUpstreams,
+            log,
+          })
+        : undefined;
     if (iam) {
       stops.push(() => iam.stop());
       log('IAM enforced: each function reaches AWS services only as its synthesized policy allows');
@@ -175,7 +176,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(() => fakeTrackier!.close());
     }
     // webhookSigningKey: the master of the pairs' webhook signing keys (lambdas/trackier/webhook-signature.ts).
-    secrets.put(naming.trackierSecret, { baseUrl: options.trackierBaseUrl ?? fakeTrackier!.url, apiKey: trackierKey, webhookSigningKey: randomBytes(32).toString('base64url') });
+    secrets.put(naming.trackierSecret, {
+      baseUrl: options.trackierBaseUrl ?? fakeTrackier!.url,
+      apiKey: trackierKey,
+      webhookSigningKey: randomBytes(32).toString('base64url'),
+    });
 
     const logLevel = options.logLevel ?? 'INFO';
     // The SDK sends an SQS call to its QueueUrl's host, whatever endpoint it was given: the
@@ -183,7 +188,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const functionQueues = iam ? queueUrlsAt(queues, endpoints.sqs) : queues;
     const functionResources: LocalResources = { ...resources, queues: functionQueues };
     const specs = synthesized
-      ? synthesizedSpecs(synthesized, { endpoints, logLevel, env: options.env, standIns: localStandIns({ tables, queues: functionQueues, stateMachineArn: LOCAL_STATE_MACHINE_ARN, secretArn: (name) => secrets.arnOf(name) }) })
+      ? synthesizedSpecs(synthesized, {
+          endpoints,
+          logLevel,
+          env: options.env,
+          standIns: localStandIns({ tables, queues: functionQueues, stateMachineArn: LOCAL_STATE_MACHINE_ARN, secretArn: (name) => secrets.arnOf(name) }),
+        })
       : FUNCTIONS.map((def) => sourceSpec(def, functionResources, { endpoints, logLevel, env: options.env }));
     for (const spec of specs) lambda.register(spec);
     for (const def of options.extraFunctions ?? []) lambda.register(sourceSpec(def, functionResources, { endpoints, logLevel, env: options.env }));
@@ -317,7 +327,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 /** The functions SQS hands trace requests to (the starter). */
-const traceRequestConsumers = (functions: readonly FunctionDef[]): string[] =>
-  functions.filter((f) => f.sqsSource?.queue === 'TraceRequests').map((f) => f.id);
+const traceRequestConsumers = (functions: readonly FunctionDef[]): string[] => functions.filter((f) => f.sqsSource?.queue === 'TraceRequests').map((f) => f.id);
 
 export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.tracepool', 'dynamodb');

@@ -29,7 +29,10 @@ export function stepFunctionsApi(sfn: LocalStepFunctions): JsonRpcHandlers {
       return { executionArn: e.executionArn, startDate: e.startDate / 1000 };
     },
     'AWSStepFunctions.DescribeExecution': async (input) => {
-      const name = String(input.executionArn ?? '').split(':').pop() ?? '';
+      const name =
+        String(input.executionArn ?? '')
+          .split(':')
+          .pop() ?? '';
       const e = sfn.executions.get(name);
       if (!e) throw new ServiceError('ExecutionDoesNotExist', `no execution ${String(input.executionArn)}`);
       return describe(e);
@@ -49,7 +52,16 @@ export function stepFunctionsApi(sfn: LocalStepFunctions): JsonRpcHandlers {
     'AWSStepFunctions.ListExecutions': async (input) => {
       const filter = input.statusFilter as ExecutionStatus | undefined;
       const list = [...sfn.executions.values()].filter((e) => !filter || e.status === filter).reverse();
-      return { executions: list.slice(0, Number(input.maxResults ?? 100)).map(({ executionArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn: LOCAL_STATE_MACHINE_ARN, name, status, startDate: startDate / 1000, ...(stopDate ? { stopDate: stopDate / 1000 } : {}) })) };
+      return {
+        executions: list.slice(0, Number(input.maxResults ?? 100)).map(({ executionArn, name, status, startDate, stopDate }) => ({
+          executionArn,
+          stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+          name,
+          status,
+          startDate: startDate / 1000,
+          ...(stopDate ? { stopDate: stopDate / 1000 } : {}),
+        })),
+      };
     },
   };
 }

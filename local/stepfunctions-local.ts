@@ -158,10 +158,13 @@ export class LocalStepFunctions {
     const runState: RunState = { name, tasks: [], tokenPlaceholder: `local-task-token-${randomUUID()}`, ended: false };
     const overrides: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
     for (const [state, def] of Object.entries(this.local.tasks)) overrides[state] = this.taskHandler(runState, state, def);
-    const run = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides: this.options.retryIntervalOverrides },
-      context: { Execution: { Name: name }, Task: { Token: runState.tokenPlaceholder } },
-    } as never);
+    const run = this.machine.run(
+      input as never,
+      {
+        overrides: { taskResourceLocalHandlers: overrides, retryIntervalOverrides: this.options.retryIntervalOverrides },
+        context: { Execution: { Name: name }, Task: { Token: runState.tokenPlaceholder } },
+      } as never,
+    );
     const record: Omit<LocalExecution, 'done'> = {
       executionArn: `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`,
       name,
@@ -249,7 +252,8 @@ export class LocalStepFunctions {
         check(taskInput, 'was given an input');
         const task = logged(run, stateName);
         try {
-          result = state.Resource === LAMBDA_INVOKE ? invokeResponse(await this.options.invokeTask(def, payloadOf(taskInput))) : await this.options.invokeTask(def, taskInput);
+          result =
+            state.Resource === LAMBDA_INVOKE ? invokeResponse(await this.options.invokeTask(def, payloadOf(taskInput))) : await this.options.invokeTask(def, taskInput);
         } finally {
           task.returnedAt = Date.now();
         }

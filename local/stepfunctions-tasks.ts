@@ -66,7 +66,10 @@ export function outputOf(state: TaskStateDefinition, input: unknown, result: unk
 /** AWS refuses to start an execution whose input is over the quota (the parameter's length constraint). */
 export function assertInputSize(bytes: number): void {
   if (bytes > PAYLOAD_LIMIT_BYTES) {
-    throw new ServiceError('ValidationException', `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES} (got ${bytes} bytes)`);
+    throw new ServiceError(
+      'ValidationException',
+      `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES} (got ${bytes} bytes)`,
+    );
   }
 }
 

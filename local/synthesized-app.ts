@@ -246,9 +246,7 @@ export function readSynthesizedApp(cdkOut: string): SynthesizedApp {
     secrets,
     environmentOf(fn, localValueOf) {
       const stack = stacks.get(fn.stackName)!;
-      return Object.fromEntries(
-        Object.entries(fn.environment).map(([name, value]) => [name, resolve(stack, value, `${fn.def.id}.Environment.${name}`, localValueOf)]),
-      );
+      return Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, resolve(stack, value, `${fn.def.id}.Environment.${name}`, localValueOf)]));
     },
   };
 }

@@ -10,10 +10,5 @@ export interface AdminResponse<T = unknown> {
 export interface AdminClient {
   /** Base URL, for messages. */
   readonly baseUrl: string;
-  request<T = unknown>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<AdminResponse<T>>;
+  request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<AdminResponse<T>>;
 }

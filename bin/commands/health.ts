@@ -66,7 +66,11 @@ export function formatHealth(doc: PoolDocument): string {
   const a = doc.active_requests;
   out.push(a ? `Active:  running ${a.running} · queued ${a.queued} · retry scheduled ${a.retry_scheduled}${a.capped ? ' (at least)' : ''}` : 'Active:  unavailable');
   const q = doc.queue_depth;
-  const dlqs = q.dlqs ? Object.entries(q.dlqs).map(([name, d]) => `${name} ${d.visible}`).join(', ') : 'unavailable';
+  const dlqs = q.dlqs
+    ? Object.entries(q.dlqs)
+        .map(([name, d]) => `${name} ${d.visible}`)
+        .join(', ')
+    : 'unavailable';
   out.push(`Queues:  trace ${q.trace_queue ? `${q.trace_queue.visible} waiting, ${q.trace_queue.in_flight} in flight` : 'unavailable'} · DLQ ${dlqs}`);
   const perf = doc.performance;
   if (perf) {
@@ -168,7 +172,12 @@ export function formatHistory(h: PoolHistory): string {
 }
 
 /** Runs `health --history`; returns the exit code (the CLI's: 0, 1 for a bad range, 2 unreachable). */
-export async function runHealthHistory(admin: AdminClient, opts: { json?: boolean; from?: string; to?: string }, print: Print = stdoutLine, printErr: Print = stderrLine): Promise<number> {
+export async function runHealthHistory(
+  admin: AdminClient,
+  opts: { json?: boolean; from?: string; to?: string },
+  print: Print = stdoutLine,
+  printErr: Print = stderrLine,
+): Promise<number> {
   const out = new Output(linesIo(print, printErr), opts.json === true);
   try {
     const query = new URLSearchParams({ ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}) }).toString();
@@ -217,8 +226,9 @@ async function redrive(admin: AdminClient, opts: { queue: 'trace' | 'events'; wa
   const res = await admin.request<RedriveStarted | { message: string; details?: { task?: MoveTask } }>('POST', '/admin/dlq/redrive', { queue: opts.queue });
   if (res.status === 409) {
     const task = (res.body as { details?: { task?: MoveTask } }).details?.task;
-    out.shortfall({ status: 'already_running', queue: opts.queue, task }, () =>
-      `A redrive of the ${opts.queue} DLQ is already running${task ? `: ${task.moved} of ${task.toMove ?? '?'} moved so far` : ''}.`,
+    out.shortfall(
+      { status: 'already_running', queue: opts.queue, task },
+      () => `A redrive of the ${opts.queue} DLQ is already running${task ? `: ${task.moved} of ${task.toMove ?? '?'} moved so far` : ''}.`,
     );
     return EXIT.rejected;
   }
@@ -249,7 +259,10 @@ async function redrive(admin: AdminClient, opts: { queue: 'trace' | 'events'; wa
         out.result(st.body, () => `Moved ${latest.moved} message(s).`);
         return EXIT.ok;
       }
-      out.shortfall(st.body, () => `Redrive ${latest.status.toLowerCase()} after moving ${latest.moved} message(s)${latest.failureReason ? `: ${latest.failureReason}` : ''}.`);
+      out.shortfall(
+        st.body,
+        () => `Redrive ${latest.status.toLowerCase()} after moving ${latest.moved} message(s)${latest.failureReason ? `: ${latest.failureReason}` : ''}.`,
+      );
       return EXIT.rejected;
     }
     if (Date.now() > deadline) {

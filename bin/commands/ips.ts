@@ -202,15 +202,15 @@ export function registerIpsCommands(program: Command, client: () => AdminClient,
   const ips = program.command('ips').description('manage the pool of proxy IPs');
 
   withJson(
-    ips
-      .command('import <file>')
-      .description('import proxy endpoints from a JSON (array or {"ips": [...]}) or CSV file (host,port,country,provider[,ipId][,enabled])'),
+    ips.command('import <file>').description('import proxy endpoints from a JSON (array or {"ips": [...]}) or CSV file (host,port,country,provider[,ipId][,enabled])'),
   ).action((file: string, opts: { json?: boolean }) =>
     respond(io, opts, async (out) => {
       const text = await readImportFile(file);
       const progress = progressLine(process.stderr);
       const result = await importIps(client(), text, path.basename(file), (done, total, s) =>
-        progress.update(`Importing ${path.basename(file)}: ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)  accepted ${s.accepted}  rejected ${s.rejected.length}`),
+        progress.update(
+          `Importing ${path.basename(file)}: ${done}/${total} (${Math.round((done / Math.max(1, total)) * 100)}%)  accepted ${s.accepted}  rejected ${s.rejected.length}`,
+        ),
       ).finally(() => progress.done());
       out.result(result, (r) =>
         [
@@ -243,21 +243,15 @@ export function registerIpsCommands(program: Command, client: () => AdminClient,
     }),
   );
 
-  withJson(
-    ips.command('reset-health [ids...]').description('mark IPs healthy again and put them back in the pool (all unhealthy ones when no id is given)'),
-  ).action((ids: string[], opts: { json?: boolean }) =>
-    respond(io, opts, async (out) => {
-      const res = await client().request<{ reset: number; notFound?: string[] }>(
-        'POST',
-        '/admin/ips/reset-health',
-        ids.length ? { ids } : {},
-        'application/json',
-      );
-      if (res.status !== 200) throw apiError('ips reset-health', res);
-      out.result(res.body, (b) => `Reset health of ${b.reset} IP(s).`);
-      if (!res.body.notFound?.length) return EXIT.ok;
-      out.note(`Not found: ${res.body.notFound.join(', ')}`);
-      return EXIT.rejected;
-    }),
+  withJson(ips.command('reset-health [ids...]').description('mark IPs healthy again and put them back in the pool (all unhealthy ones when no id is given)')).action(
+    (ids: string[], opts: { json?: boolean }) =>
+      respond(io, opts, async (out) => {
+        const res = await client().request<{ reset: number; notFound?: string[] }>('POST', '/admin/ips/reset-health', ids.length ? { ids } : {}, 'application/json');
+        if (res.status !== 200) throw apiError('ips reset-health', res);
+        out.result(res.body, (b) => `Reset health of ${b.reset} IP(s).`);
+        if (!res.body.notFound?.length) return EXIT.ok;
+        out.note(`Not found: ${res.body.notFound.join(', ')}`);
+        return EXIT.rejected;
+      }),
   );
 }

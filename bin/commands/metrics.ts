@@ -21,12 +21,7 @@ export function formatHourlyTable(body: HourlyBody): string {
   const rows = body.hours.map((r) => [r.hour, r.ad_unit_id, String(r.impressions), String(r.clicks), pct(r.ctr)]);
   rows.push(['TOTAL', '', String(body.totals.impressions), String(body.totals.clicks), pct(body.totals.ctr)]);
   const [head, ...lines] = table(header, rows, { rightFrom: 2 });
-  return [
-    `campaign ${body.campaign_id}  ${body.from} → ${body.to}`,
-    head!,
-    ...(body.hours.length ? [] : ['(no events in this range)']),
-    ...lines,
-  ].join('\n');
+  return [`campaign ${body.campaign_id}  ${body.from} → ${body.to}`, head!, ...(body.hours.length ? [] : ['(no events in this range)']), ...lines].join('\n');
 }
 
 export function registerMetricsCommand(program: Command, client: () => AdminClient, io: Io = processIo): void {

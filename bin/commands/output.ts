@@ -81,7 +81,10 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   const rightFrom = opts.rightFrom ?? head.length;
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    head.map((_, i) => (i >= rightFrom ? (cells[i] ?? '').padStart(widths[i]!) : (cells[i] ?? '').padEnd(widths[i]!))).join('  ').trimEnd();
+    head
+      .map((_, i) => (i >= rightFrom ? (cells[i] ?? '').padStart(widths[i]!) : (cells[i] ?? '').padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)];
 }
 

@@ -67,13 +67,12 @@ export function registerTracesCommands(program: Command, client: () => AdminClie
     }),
   );
 
-  withJson(
-    traces.command('get <traceId>').description('show one trace record: status, hops, final URL and parameters, timings (JSON either way)'),
-  ).action((traceId: string, opts: { json?: boolean }) =>
-    respond(io, opts, async (out) => {
-      const res = await client().request('GET', `/admin/traces/${encodeURIComponent(traceId)}`);
-      if (res.status >= 400) throw apiError(`trace ${traceId}`, res);
-      out.result(res.body, (body) => JSON.stringify(body, null, 2));
-    }),
+  withJson(traces.command('get <traceId>').description('show one trace record: status, hops, final URL and parameters, timings (JSON either way)')).action(
+    (traceId: string, opts: { json?: boolean }) =>
+      respond(io, opts, async (out) => {
+        const res = await client().request('GET', `/admin/traces/${encodeURIComponent(traceId)}`);
+        if (res.status >= 400) throw apiError(`trace ${traceId}`, res);
+        out.result(res.body, (body) => JSON.stringify(body, null, 2));
+      }),
   );
 }

@@ -40,7 +40,9 @@ export function formatPairs(pairs: readonly PairBody[]): string {
   const lines: string[] = [];
   for (const p of pairs) {
     lines.push(`pair ${p.pairNumber}  ${p.enabled ? 'enabled ' : 'disabled'}  ${p.name}`);
-    lines.push(`  URL1 ${p.url1CampaignId ?? '(pending)'}  URL2 ${p.url2CampaignId ?? '(pending)'}  webhooks ${p.webhook_count}  updates ${p.update_count}  last webhook ${iso(p.last_webhook_at)}`);
+    lines.push(
+      `  URL1 ${p.url1CampaignId ?? '(pending)'}  URL2 ${p.url2CampaignId ?? '(pending)'}  webhooks ${p.webhook_count}  updates ${p.update_count}  last webhook ${iso(p.last_webhook_at)}`,
+    );
     lines.push(`  webhook URL: ${p.webhookUrl}`);
     if (p.requireSignature) lines.push(`  signed postbacks required; signing key: ${p.signingKey ?? '(unavailable: no webhookSigningKey in the Trackier secret)'}`);
     if (p.googleAdsTemplate) lines.push(`  Google Ads template: ${p.googleAdsTemplate}`);
@@ -54,7 +56,15 @@ interface StatsBody {
   total_webhook_count: number;
   total_update_count: number;
   latest_webhook: { iso: string; pairNumber: number } | null;
-  pairs: { pairNumber: number; name: string; enabled: boolean; webhook_count: number; update_count: number; last_webhook_at?: number; sub_id_values?: Record<string, string> }[];
+  pairs: {
+    pairNumber: number;
+    name: string;
+    enabled: boolean;
+    webhook_count: number;
+    update_count: number;
+    last_webhook_at?: number;
+    sub_id_values?: Record<string, string>;
+  }[];
 }
 
 function formatStats(offerId: string, s: StatsBody): string {
@@ -63,8 +73,12 @@ function formatStats(offerId: string, s: StatsBody): string {
     `latest webhook: ${s.latest_webhook ? `${s.latest_webhook.iso} (pair ${s.latest_webhook.pairNumber})` : 'none yet'}`,
   ];
   for (const p of s.pairs) {
-    const subs = Object.entries(p.sub_id_values ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
-    lines.push(`  pair ${p.pairNumber}${p.enabled ? '' : ' (disabled)'}: ${p.webhook_count} webhook(s), ${p.update_count} update(s), last ${iso(p.last_webhook_at)}${subs ? `  ${subs}` : ''}`);
+    const subs = Object.entries(p.sub_id_values ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    lines.push(
+      `  pair ${p.pairNumber}${p.enabled ? '' : ' (disabled)'}: ${p.webhook_count} webhook(s), ${p.update_count} update(s), last ${iso(p.last_webhook_at)}${subs ? `  ${subs}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

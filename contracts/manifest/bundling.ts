@@ -16,8 +16,7 @@ export const BUNDLE = {
 } as const;
 
 /** NODE_OPTIONS a function runs with in Lambda (the click benchmark starts its processes with the same). */
-export const nodeOptions = (def: { readonly sourceMapsAtRuntime?: boolean }): string =>
-  def.sourceMapsAtRuntime === false ? '' : '--enable-source-maps';
+export const nodeOptions = (def: { readonly sourceMapsAtRuntime?: boolean }): string => (def.sourceMapsAtRuntime === false ? '' : '--enable-source-maps');
 
 /**
  * The same options for the esbuild API, for the bundles the benchmark times and the tests inspect

@@ -101,12 +101,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Instant click redirect (302) and trace request enqueue',
     memoryMb: 512,
     timeoutSeconds: 5,
-    routes: [
-      route('GET', '/c/{offerId}'),
-      route('HEAD', '/c/{offerId}'),
-      route('GET', '/track-hit-instant'),
-      route('HEAD', '/track-hit-instant'),
-    ],
+    routes: [route('GET', '/c/{offerId}'), route('HEAD', '/c/{offerId}'), route('GET', '/track-hit-instant'), route('HEAD', '/track-hit-instant')],
     tables: { Catalog: ['GetItem'], Ops: ['PutItem'] }, // Ops: parked clicks, this environment's bot-skip count
     queues: { TraceRequests: 'send' },
     // No country database: the clicker's address travels with the request and TraceStarter resolves it.
@@ -133,11 +128,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Import, list and reset the proxy IP pool',
     memoryMb: 512,
     timeoutSeconds: 29,
-    routes: [
-      route('POST', '/admin/ips', 'admin'),
-      route('GET', '/admin/ips', 'admin'),
-      route('POST', '/admin/ips/reset-health', 'admin'),
-    ],
+    routes: [route('POST', '/admin/ips', 'admin'), route('GET', '/admin/ips', 'admin'), route('POST', '/admin/ips/reset-health', 'admin')],
     tables: { IpPool: ['Scan', 'PutItem', 'UpdateItem'], Ops: ['UpdateItem'] }, // Ops: the pool's country list
   },
   {
@@ -232,7 +223,11 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     timeoutSeconds: 60,
     everyMinutes: 1,
     // Ops: the pool snapshot, the country list, the lease-waiter queue and its lease pointers; IpPool: hand-offs.
-    tables: { Traces: ['Query:byStatus', 'UpdateItem'], IpPool: ['Scan', 'GetItem', 'UpdateItem', 'Query:free'], Ops: ['PutItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem'] },
+    tables: {
+      Traces: ['Query:byStatus', 'UpdateItem'],
+      IpPool: ['Scan', 'GetItem', 'UpdateItem', 'Query:free'],
+      Ops: ['PutItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem'],
+    },
     answersTaskTokens: true,
   },
   {

@@ -94,8 +94,7 @@ export const TABLES: Record<TableId, TableDef> = {
   // resolved an offer, should reach nothing else. AcquireLease reads it; the trace functions don't.
   TracerMemory: {
     id: 'TracerMemory',
-    description:
-      'Per offer: the tracer mode that last resolved it (learnedMode, learnedAt, the offer version it was learned on) and counts per mode.',
+    description: 'Per offer: the tracer mode that last resolved it (learnedMode, learnedAt, the offer version it was learned on) and counts per mode.',
     partitionKey: { name: 'offerId', type: 'S' },
     indexes: [],
   },

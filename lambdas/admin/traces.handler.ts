@@ -81,7 +81,10 @@ export function makeHandler(deps: AdminTracesDeps) {
     } else {
       const statuses = q.status ? [q.status as TraceStatus] : TRACE_STATUSES;
       const all = await Promise.all(statuses.map((s) => traces.byStatus(s, { limit, newestFirst: true })));
-      items = all.flat().sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit);
+      items = all
+        .flat()
+        .sort((a, b) => b.updatedAt - a.updatedAt)
+        .slice(0, limit);
     }
     const explain = items.length < limit && !q.status;
     const [skips, admission] = explain ? await Promise.all([botSkipsFor(deps, q.offerId), traceSkipsFor(deps, q.offerId)]) : [undefined, undefined];

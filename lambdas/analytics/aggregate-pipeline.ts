@@ -70,18 +70,26 @@ export class AggregationPipeline {
     if (this.deps.rawWrites === 'conditional') {
       if (markers.length) markersWritten = slot(() => this.writeChunk([], markers, token, now));
       for (const members of groups.values()) {
-        for (const w of members) written.set(w, slot(() => this.putConditional(w, previous.get(w), token, now)));
+        for (const w of members)
+          written.set(
+            w,
+            slot(() => this.putConditional(w, previous.get(w), token, now)),
+          );
       }
     } else {
-      const requests: ({ work: Work } | { marker: DoneMarker })[] = [
-        ...markers.map((marker) => ({ marker })),
-        ...[...groups.values()].flat().map((work) => ({ work })),
-      ];
+      const requests: ({ work: Work } | { marker: DoneMarker })[] = [...markers.map((marker) => ({ marker })), ...[...groups.values()].flat().map((work) => ({ work }))];
       // Even chunks: 101 requests go as 21+20+20+20+20, not 25+25+25+25+1.
       const size = Math.ceil(requests.length / Math.ceil(requests.length / BATCH_WRITE_MAX)) || 1;
       for (const part of chunk(requests, size)) {
         const works = part.flatMap((r) => ('work' in r ? [r.work] : []));
-        const done = slot(() => this.writeChunk(works, part.flatMap((r) => ('marker' in r ? [r.marker] : [])), token, now));
+        const done = slot(() =>
+          this.writeChunk(
+            works,
+            part.flatMap((r) => ('marker' in r ? [r.marker] : [])),
+            token,
+            now,
+          ),
+        );
         for (const w of works) written.set(w, done);
       }
     }

@@ -36,9 +36,7 @@ export class DynamoAggregateStore implements AggregateStore {
     ]);
     return {
       aggregates: new Map(aggs.map((a) => [aggregateKey(a.pk as string, a.sk as string), a])),
-      doneGroups: new Map(
-        dones.flatMap((d) => (d.groups ? [[(d.pk as string).slice(doneKey('').pk.length), d.groups as Set<string>] as const] : [])),
-      ),
+      doneGroups: new Map(dones.flatMap((d) => (d.groups ? [[(d.pk as string).slice(doneKey('').pk.length), d.groups as Set<string>] as const] : []))),
     };
   }
 
@@ -84,8 +82,7 @@ export class DynamoAggregateStore implements AggregateStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: u.pk, sk: u.sk },
-          UpdateExpression:
-            'ADD impressions :i, clicks :c SET #tok = :now, accountId = :a, campaignId = :cid, adUnitId = :u, updatedAt = :now' + remove,
+          UpdateExpression: 'ADD impressions :i, clicks :c SET #tok = :now, accountId = :a, campaignId = :cid, adUnitId = :u, updatedAt = :now' + remove,
           ConditionExpression: 'attribute_not_exists(#tok)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {

@@ -200,7 +200,10 @@ export class Aggregator {
     }
 
     // 1. Earlier claims.
-    const { toWrite, duplicates } = await this.decide([...works.values()].filter((w) => !w.failure), now);
+    const { toWrite, duplicates } = await this.decide(
+      [...works.values()].filter((w) => !w.failure),
+      now,
+    );
     for (const d of duplicates) works.delete(d.event.eventId);
 
     // 2–4. Raw events (claimed by T) and the markers of earlier batches, then each aggregate ADD as

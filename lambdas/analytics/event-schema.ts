@@ -8,15 +8,7 @@ import * as z from 'zod/mini';
 export const EVENT_TYPES = ['impression', 'click'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const INVALID_REASONS = [
-  'unknown_type',
-  'missing_field',
-  'invalid_id',
-  'invalid_page_url',
-  'invalid_timestamp',
-  'timestamp_out_of_range',
-  'value_too_long',
-] as const;
+export const INVALID_REASONS = ['unknown_type', 'missing_field', 'invalid_id', 'invalid_page_url', 'invalid_timestamp', 'timestamp_out_of_range', 'value_too_long'] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
 export const LIMITS = {
@@ -140,7 +132,10 @@ export function parseEvent(input: RawEventInput): ParseResult {
   };
 }
 
-const guid = z.pipe(z.guid(), z.transform((s: string) => s.toLowerCase()));
+const guid = z.pipe(
+  z.guid(),
+  z.transform((s: string) => s.toLowerCase()),
+);
 const count = () => z.int().check(z.nonnegative());
 /** Schema of the queue message, checked again by the aggregator (the queue is a trust boundary too). */
 export const queuedEventSchema = z.object({

@@ -71,10 +71,7 @@ function parseBound(value: string, edge: 'from' | 'to'): number | undefined {
  * Validates the query parameters. Defaults: `to` = the current hour, `from` = 23 hours before `to`
  * (the last 24 hours). Throws MetricsQueryError.
  */
-export function parseHourlyQuery(
-  params: Readonly<Record<string, string | undefined>>,
-  now: number = Date.now(),
-): HourlyMetricsQuery {
+export function parseHourlyQuery(params: Readonly<Record<string, string | undefined>>, now: number = Date.now()): HourlyMetricsQuery {
   const campaignId = params.campaign_id?.trim() ?? '';
   if (!GUID.test(campaignId)) throw new MetricsQueryError('invalid_campaign_id', 'campaign_id must be a UUID');
   let toMs = Math.floor(now / HOUR_MS) * HOUR_MS;

@@ -34,9 +34,7 @@ function params(event: HttpEvent): Record<string, string | undefined> {
 
 function cors(allowedOrigins: ReadonlySet<string>, event: HttpEvent): Record<string, string> {
   const origin = header(event, 'origin');
-  return origin && (allowedOrigins.has(origin) || allowedOrigins.has('*'))
-    ? { 'access-control-allow-origin': allowedOrigins.has('*') ? '*' : origin, vary: 'Origin' }
-    : {};
+  return origin && (allowedOrigins.has(origin) || allowedOrigins.has('*')) ? { 'access-control-allow-origin': allowedOrigins.has('*') ? '*' : origin, vary: 'Origin' } : {};
 }
 
 export function makeHandler({ ingest, allowedOrigins }: IngestHandlerDeps) {

@@ -16,8 +16,7 @@ export const rawEventKey = (eventId: string) => ({ pk: `event#${eventId}`, sk: '
 export const hourOf = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 13);
 export const hourSk = (hour: string): string => `hour#${hour}`;
 
-export const aggPk = (accountId: string, campaignId: string, adUnitId: string): string =>
-  `agg#${accountId}#${campaignId}#${adUnitId}`;
+export const aggPk = (accountId: string, campaignId: string, adUnitId: string): string => `agg#${accountId}#${campaignId}#${adUnitId}`;
 
 export const campaignIndexPk = (campaignId: string): string => `aggindex#${campaignId}`;
 export const campaignIndexSk = (adUnitId: string, accountId: string): string => `unit#${adUnitId}#acct#${accountId}`;

@@ -73,8 +73,7 @@ export function normalizePublicIp(raw: string | undefined | null): { ip: string;
 
 type MmdbRecord = Record<string, unknown>;
 
-const nonEmpty = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
 /** mmdb-backed lookup; each file is loaded on first use and cached for the life of the process. */
 export class MmdbGeoLookup implements GeoLookup {

@@ -2,6 +2,4 @@
 import { httpHandler } from '../shared/middleware';
 import { json } from '../shared/http';
 
-export const handler = httpHandler(async () =>
-  json(200, { status: 'ok', service: 'tracepool', time: new Date().toISOString() }),
-);
+export const handler = httpHandler(async () => json(200, { status: 'ok', service: 'tracepool', time: new Date().toISOString() }));

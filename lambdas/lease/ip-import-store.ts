@@ -16,7 +16,12 @@ export function dynamoIpImportStore(doc: DynamoDBDocumentClient, tables: LeaseTa
   return {
     async registerCountries(countries) {
       await doc.send(
-        new UpdateCommand({ TableName: tables.ops, Key: OPS_KEYS.countries, UpdateExpression: 'ADD countries :countries', ExpressionAttributeValues: { ':countries': new Set(countries) } }),
+        new UpdateCommand({
+          TableName: tables.ops,
+          Key: OPS_KEYS.countries,
+          UpdateExpression: 'ADD countries :countries',
+          ExpressionAttributeValues: { ':countries': new Set(countries) },
+        }),
       );
     },
     async create(item) {
@@ -28,7 +33,14 @@ export function dynamoIpImportStore(doc: DynamoDBDocumentClient, tables: LeaseTa
         ConditionExpression: 'attribute_exists(ipId)',
         UpdateExpression: 'SET host = :host, #port = :port, provider = :provider, country = :country, enabled = :enabled, updatedAt = :now',
         ExpressionAttributeNames: { '#port': 'port' },
-        ExpressionAttributeValues: { ':host': record.host, ':port': record.port, ':provider': record.provider, ':country': record.country, ':enabled': record.enabled, ':now': now },
+        ExpressionAttributeValues: {
+          ':host': record.host,
+          ':port': record.port,
+          ':provider': record.provider,
+          ':country': record.country,
+          ':enabled': record.enabled,
+          ':now': now,
+        },
       }),
     async unlist(ipId, now) {
       await update(ipId, {

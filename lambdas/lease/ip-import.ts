@@ -38,11 +38,7 @@ export function importFormat(contentType: string | undefined, text: string): Imp
 }
 
 /** Validates records, rejecting a repeated ipId (the first occurrence wins). */
-function collect(
-  candidates: Iterable<{ raw: unknown; line: number; index: number }>,
-  config: IpRecordConfig,
-  rejected: RejectedRecord[],
-): IpRecord[] {
+function collect(candidates: Iterable<{ raw: unknown; line: number; index: number }>, config: IpRecordConfig, rejected: RejectedRecord[]): IpRecord[] {
   const accepted: IpRecord[] = [];
   const seen = new Map<string, number>();
   for (const { raw, line, index } of candidates) {
@@ -91,10 +87,7 @@ export function parseIpCsv(text: string, config: IpRecordConfig): ImportParse {
   let index = 0;
   const candidates: { raw: unknown; line: number; index: number }[] = [];
   // Parse errors and rows interleave by line, so indexes follow the file order.
-  const events = [
-    ...data.map((row) => ({ line: row.line, row })),
-    ...rowErrors.map((error) => ({ line: error.line, error })),
-  ].sort((a, b) => a.line - b.line);
+  const events = [...data.map((row) => ({ line: row.line, row })), ...rowErrors.map((error) => ({ line: error.line, error }))].sort((a, b) => a.line - b.line);
   for (const event of events) {
     const at = index++;
     if ('error' in event) {
@@ -125,7 +118,7 @@ export function jsonRecordLines(text: string): number[] {
   const stack: Frame[] = [];
   const lines: number[] = [];
   let line = 1;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const ch = text[i]!;
     if (ch === '\n') line++;
     if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\uFEFF') {
@@ -177,7 +170,7 @@ export function parseIpJson(text: string, config: IpRecordConfig): ImportParse {
   const list = Array.isArray(value)
     ? value
     : typeof value === 'object' && value !== null && Array.isArray((value as { ips?: unknown }).ips)
-      ? ((value as { ips: unknown[] }).ips)
+      ? (value as { ips: unknown[] }).ips
       : undefined;
   if (!list) return { accepted: [], rejected: [{ line: 1, reason: 'expected a JSON array of records or { "ips": [...] }' }] };
   const lines = jsonRecordLines(text);

@@ -36,8 +36,14 @@ interface Pointer {
 function toLease(item: Partial<IpItem>, traceId: string): Lease {
   const { ipId, host, port, provider, country, leaseId, fence, availableAt, lastUsedAt } = item;
   if (
-    ipId === undefined || host === undefined || port === undefined || provider === undefined ||
-    country === undefined || leaseId === undefined || fence === undefined || availableAt === undefined
+    ipId === undefined ||
+    host === undefined ||
+    port === undefined ||
+    provider === undefined ||
+    country === undefined ||
+    leaseId === undefined ||
+    fence === undefined ||
+    availableAt === undefined
   ) {
     throw new Error(`IpPool item ${ipId ?? '?'} is missing lease attributes`);
   }
@@ -88,8 +94,7 @@ export function acquirePath(deps: LeasePoolDeps, cfg: Required<LeasePoolConfig>)
             startsAt > now
               ? 'availableAt = :seen AND attribute_not_exists(leaseOwner) AND healthy = :true AND enabled = :true AND country = :country'
               : 'availableAt <= :now AND healthy = :true AND enabled = :true AND country = :country',
-          UpdateExpression:
-            'SET availableAt = :expires, leaseOwner = :traceId, leaseId = :leaseId, lastUsedAt = :startsAt ADD fence :one',
+          UpdateExpression: 'SET availableAt = :expires, leaseOwner = :traceId, leaseId = :leaseId, lastUsedAt = :startsAt ADD fence :one',
           ExpressionAttributeValues: {
             ...(startsAt > now ? { ':seen': startsAt } : { ':now': now }),
             ':true': true,
@@ -276,7 +281,10 @@ export function acquirePath(deps: LeasePoolDeps, cfg: Required<LeasePoolConfig>)
     const searched = [wanted];
     let lease = await acquireIn(wanted, traceId, now);
     if (!lease && opts.anyCountry) {
-      const others = shuffle((await knownCountries(now)).filter((c) => c !== wanted), random);
+      const others = shuffle(
+        (await knownCountries(now)).filter((c) => c !== wanted),
+        random,
+      );
       for (const other of others) {
         searched.push(other);
         lease = await acquireIn(other, traceId, now);
@@ -301,9 +309,18 @@ export function acquirePath(deps: LeasePoolDeps, cfg: Required<LeasePoolConfig>)
         new UpdateCommand({
           TableName: tables.ipPool,
           Key: { ipId: ip.ipId },
-          ConditionExpression: 'leaseId = :released AND attribute_not_exists(leaseOwner) AND attribute_exists(availableAt) AND healthy = :true AND enabled = :true AND country = :country',
+          ConditionExpression:
+            'leaseId = :released AND attribute_not_exists(leaseOwner) AND attribute_exists(availableAt) AND healthy = :true AND enabled = :true AND country = :country',
           UpdateExpression: 'SET lastUsedAt = availableAt, availableAt = availableAt + :leaseMs, leaseOwner = :traceId, leaseId = :leaseId ADD fence :one',
-          ExpressionAttributeValues: { ':released': ip.leaseId, ':true': true, ':country': ip.country, ':leaseMs': cfg.leaseMs, ':traceId': traceId, ':leaseId': uuidv7(), ':one': 1 },
+          ExpressionAttributeValues: {
+            ':released': ip.leaseId,
+            ':true': true,
+            ':country': ip.country,
+            ':leaseMs': cfg.leaseMs,
+            ':traceId': traceId,
+            ':leaseId': uuidv7(),
+            ':one': 1,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -189,7 +189,9 @@ export function createLeaseWaiters(deps: LeaseWaitersDeps): LeaseWaiters {
   async function remove(w: Pick<Waiter, 'pk' | 'sk' | 'taskToken'>): Promise<void> {
     // Only this waiter as read: a retried acquire may have put a new token under the same key.
     await conditionalWrite(() =>
-      doc.send(new DeleteCommand({ TableName: table, Key: { pk: w.pk, sk: w.sk }, ConditionExpression: 'taskToken = :t', ExpressionAttributeValues: { ':t': w.taskToken } })),
+      doc.send(
+        new DeleteCommand({ TableName: table, Key: { pk: w.pk, sk: w.sk }, ConditionExpression: 'taskToken = :t', ExpressionAttributeValues: { ':t': w.taskToken } }),
+      ),
     );
   }
 

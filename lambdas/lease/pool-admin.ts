@@ -77,8 +77,7 @@ export interface PoolAdmin {
   poolStats(now?: number): Promise<PoolStats>;
 }
 
-const emptyCounts = (): StateCounts =>
-  Object.fromEntries(IP_STATES.map((s) => [s, 0])) as StateCounts;
+const emptyCounts = (): StateCounts => Object.fromEntries(IP_STATES.map((s) => [s, 0])) as StateCounts;
 
 function view(item: IpItem, now: number): IpView {
   return {
@@ -164,8 +163,7 @@ export function createPoolAdmin(deps: PoolAdminDeps): PoolAdmin {
   async function resetHealth(ids?: readonly string[]): Promise<ResetHealthResult> {
     const now = clock();
     // Without ids: every IP whose health record is not clean (unhealthy, or failures counted).
-    const targets =
-      ids ?? (await scanAll()).filter((i) => i.healthy === false || (i.consecutiveFailures ?? 0) > 0).map((i) => i.ipId);
+    const targets = ids ?? (await scanAll()).filter((i) => i.healthy === false || (i.consecutiveFailures ?? 0) > 0).map((i) => i.ipId);
     const unique = [...new Set(targets)];
     const outcomes = await mapLimit(unique, 16, (id) => resetOne(id, now));
     return {

@@ -67,7 +67,10 @@ export const offerInputSchema = z
       .transform((c) => c.toLowerCase())
       .default('auto'),
     device: z.enum(['desktop', 'mobile']).default('desktop'),
-    passthrough: z.array(passthroughName).max(50).default([...DEFAULT_PASSTHROUGH]),
+    passthrough: z
+      .array(passthroughName)
+      .max(50)
+      .default([...DEFAULT_PASSTHROUGH]),
     tracePolicy: tracePolicySchema.default({ mode: 'auto', anyCountry: false, enabled: true }),
     trackier: offerTrackierSchema.optional(),
   })
@@ -97,9 +100,7 @@ export interface Offer {
   readonly traceVersion?: number;
 }
 
-export type OfferValidation =
-  | { ok: true; offer: Omit<Offer, 'createdAt' | 'updatedAt' | 'traceVersion'> }
-  | { ok: false; issues: { path: string; message: string }[] };
+export type OfferValidation = { ok: true; offer: Omit<Offer, 'createdAt' | 'updatedAt' | 'traceVersion'> } | { ok: false; issues: { path: string; message: string }[] };
 
 export function validateOffer(offerId: string, input: unknown): OfferValidation {
   if (!isValidOfferId(offerId)) {

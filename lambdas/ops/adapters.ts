@@ -215,7 +215,11 @@ export function cloudWatchLossCounts(options: { cloudwatch: CloudWatchClient; na
         MetricDataQueries: [query('clicks', LOSS_METRICS.clicks), query('events', LOSS_METRICS.events)],
       }),
     );
-    const sum = (id: string) => (out.MetricDataResults ?? []).filter((r) => r.Id === id).flatMap((r) => r.Values ?? []).reduce((a, b) => a + b, 0);
+    const sum = (id: string) =>
+      (out.MetricDataResults ?? [])
+        .filter((r) => r.Id === id)
+        .flatMap((r) => r.Values ?? [])
+        .reduce((a, b) => a + b, 0);
     return { clicks: sum('clicks'), events: sum('events') };
   };
 }

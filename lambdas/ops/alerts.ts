@@ -97,12 +97,7 @@ export interface ReconcileResult {
  * whose type was checked and is no longer breached. Types not in `checked` (their data could not
  * be read, or not enough samples) are left exactly as they are.
  */
-export async function reconcileAlerts(
-  deps: AlertDeps,
-  warnings: readonly HealthWarning[],
-  checked: readonly AlertType[],
-  now: number,
-): Promise<ReconcileResult> {
+export async function reconcileAlerts(deps: AlertDeps, warnings: readonly HealthWarning[], checked: readonly AlertType[], now: number): Promise<ReconcileResult> {
   const iso = new Date(now).toISOString();
   const result: ReconcileResult = { opened: [], resolved: [], stillOpen: [], published: 0, publishErrors: [] };
   const breached = new Map<AlertType, HealthWarning>();

@@ -35,11 +35,7 @@ export async function runHealthCheck(deps: HealthCheckDeps): Promise<HealthCheck
 
   let metrics: SnapshotMetric[] = [];
   if (stats) {
-    const successRatePct = performance
-      ? performance.finished_5m >= deps.monitor.thresholds.minSamples
-        ? performance.success_rate_5m_pct
-        : null
-      : null;
+    const successRatePct = performance ? (performance.finished_5m >= deps.monitor.thresholds.minSamples ? performance.success_rate_5m_pct : null) : null;
     ({ metrics } = await writePoolSnapshot(deps.snapshots, stats, now, performance ? { traces_per_minute: performance.traces_per_minute, successRatePct } : undefined));
   }
   const alerts = await reconcileAlerts(deps.alerts, evaluation.warnings, evaluation.checked, now);

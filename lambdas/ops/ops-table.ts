@@ -75,7 +75,9 @@ export function dynamoAlertStore(t: OpsTable): AlertStore {
 
   return {
     async open(alert) {
-      const created = await unlessConditionFails(() => doc.send(new PutCommand({ TableName, Item: { ...alertKey(alert), ...alert }, ConditionExpression: 'attribute_not_exists(pk)' })));
+      const created = await unlessConditionFails(() =>
+        doc.send(new PutCommand({ TableName, Item: { ...alertKey(alert), ...alert }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      );
       return created !== undefined;
     },
     async refresh(type: AlertType, f: AlertFields) {
@@ -95,7 +97,9 @@ export function dynamoAlertStore(t: OpsTable): AlertStore {
       return updated?.Attributes as OpenAlert | undefined;
     },
     async close(type) {
-      const deleted = await unlessConditionFails(() => doc.send(new DeleteCommand({ TableName, Key: alertKey({ type }), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' })));
+      const deleted = await unlessConditionFails(() =>
+        doc.send(new DeleteCommand({ TableName, Key: alertKey({ type }), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' })),
+      );
       return deleted?.Attributes as OpenAlert | undefined;
     },
     async addResolved(alert, expiresAt) {
@@ -121,11 +125,22 @@ export function dynamoAlertStore(t: OpsTable): AlertStore {
     },
     async releaseAnnouncement(ref, at) {
       await unlessConditionFails(() =>
-        doc.send(new UpdateCommand({ TableName, Key: alertKey(ref), UpdateExpression: 'REMOVE publishedAt', ConditionExpression: 'publishedAt = :now', ExpressionAttributeValues: { ':now': at } })),
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: alertKey(ref),
+            UpdateExpression: 'REMOVE publishedAt',
+            ConditionExpression: 'publishedAt = :now',
+            ExpressionAttributeValues: { ':now': at },
+          }),
+        ),
       );
     },
     async allOpen() {
-      return (await batchGet(t, ALERT_TYPES.map((type) => alertKey({ type })))) as unknown as OpenAlert[];
+      return (await batchGet(
+        t,
+        ALERT_TYPES.map((type) => alertKey({ type })),
+      )) as unknown as OpenAlert[];
     },
   };
 }

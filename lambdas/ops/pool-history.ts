@@ -72,7 +72,8 @@ function parseInstant(name: string, value: string, now: number): number {
   if (/^\d{10,16}$/.test(v)) return Number(v);
   // A bare date is UTC midnight, as Date.parse reads it; anything looser ("May 5") is refused.
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new BadRequestError(`${name} must be an ISO 8601 time, epoch milliseconds or a duration such as 6h, 2d (got ${JSON.stringify(value.slice(0, 40))})`);
+  if (!Number.isFinite(ms))
+    throw new BadRequestError(`${name} must be an ISO 8601 time, epoch milliseconds or a duration such as 6h, 2d (got ${JSON.stringify(value.slice(0, 40))})`);
   return ms;
 }
 
@@ -81,7 +82,8 @@ export function parseHistoryRange(query: HistoryQuery, now: number): HistoryRang
   const toMs = query.to ? parseInstant('to', query.to, now) : now;
   const fromMs = query.from ? parseInstant('from', query.from, now) : toMs - DEFAULT_RANGE_MS;
   if (fromMs >= toMs) throw new BadRequestError('from must be before to');
-  if (toMs - fromMs > MAX_RANGE_MS) throw new BadRequestError(`the range may span at most 7 days (snapshots are kept that long); asked for ${Math.ceil((toMs - fromMs) / 86_400_000)} days`);
+  if (toMs - fromMs > MAX_RANGE_MS)
+    throw new BadRequestError(`the range may span at most 7 days (snapshots are kept that long); asked for ${Math.ceil((toMs - fromMs) / 86_400_000)} days`);
   return { fromMs, toMs };
 }
 

@@ -248,9 +248,7 @@ export async function buildPoolMonitor(deps: MonitorDeps, now: number, onSourceE
   const losses: LossSnapshot = {
     ...(lostCounts ? { clicksLost: lostCounts.clicks, eventsLost: lostCounts.events } : {}),
     ...(deadLettered ? { tracesDeadLettered: { count: deadLettered.length, traceIds: deadLettered.map((t) => t.traceId) } } : {}),
-    ...(trackierFailures
-      ? { trackierUpdatesFailed: { count: trackierFailures.length, pairs: trackierFailures.map((f) => `${f.offerId} pair ${f.pairNumber}`) } }
-      : {}),
+    ...(trackierFailures ? { trackierUpdatesFailed: { count: trackierFailures.length, pairs: trackierFailures.map((f) => `${f.offerId} pair ${f.pairNumber}`) } } : {}),
   };
   const performance = finished ? computePerformance(finished.traces, now, finished.capped) : undefined;
   const latestGood = finished ? latestGoodTraces(finished.traces) : [];

@@ -50,7 +50,11 @@ const STYLE_HASH = createHash('sha256').update(STYLE, 'utf8').digest('base64');
 export const STATUS_PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
 
 const e = (value: unknown): string => escapeHtml(String(value ?? ''));
-const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const iso = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 const clip = (s: string, n = MAX_URL) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** What the open alerts say about health (as of the last health check). */

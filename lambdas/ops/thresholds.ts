@@ -198,7 +198,12 @@ export function evaluateHealth(s: HealthSnapshot, t: HealthThresholds = DEFAULT_
   }
 
   if (s.successRate) {
-    const window = s.successRate.last5m.finished >= t.minSamples ? { ...s.successRate.last5m, label: '5 min' } : s.successRate.last1h.finished >= t.minSamples ? { ...s.successRate.last1h, label: '1 h' } : undefined;
+    const window =
+      s.successRate.last5m.finished >= t.minSamples
+        ? { ...s.successRate.last5m, label: '5 min' }
+        : s.successRate.last1h.finished >= t.minSamples
+          ? { ...s.successRate.last1h, label: '1 h' }
+          : undefined;
     if (window) {
       checked.push('success_rate');
       const rate = round1((window.completed / window.finished) * 100);
@@ -285,7 +290,8 @@ function evaluateLosses(l: LossSnapshot, warn: (w: HealthWarning) => void, check
         type: 'traces_dead_lettered',
         severity: 'warning',
         message: `${l.tracesDeadLettered.count} trace(s) ${window} used up their retries and were dead-lettered: ${shown(l.tracesDeadLettered.traceIds)}`,
-        recommendation: 'Read each trace (tracepool traces get <traceId>): its error class says whether the offer, the proxies or the pool is at fault; fix that, then click again or retrace.',
+        recommendation:
+          'Read each trace (tracepool traces get <traceId>): its error class says whether the offer, the proxies or the pool is at fault; fix that, then click again or retrace.',
         value: l.tracesDeadLettered.count,
         threshold: 0,
       });
@@ -298,7 +304,8 @@ function evaluateLosses(l: LossSnapshot, warn: (w: HealthWarning) => void, check
         type: 'trackier_updates_failed',
         severity: 'critical',
         message: `Trackier URL2 updates failed for good ${window} for ${l.trackierUpdatesFailed.count} pair(s): ${shown(l.trackierUpdatesFailed.pairs)}`,
-        recommendation: 'Those campaigns point at an old destination. Check the Trackier API key and the campaign ids (tracepool trackier stats), then send a test postback for the pair.',
+        recommendation:
+          'Those campaigns point at an old destination. Check the Trackier API key and the campaign ids (tracepool trackier stats), then send a test postback for the pair.',
         value: l.trackierUpdatesFailed.count,
         threshold: 0,
       });

@@ -85,9 +85,9 @@ export function stepDrift(state: DriftState | undefined, latest: LatestTrace, po
   }
   const finding: DriftFinding = { offerId: latest.offerId, traceId: latest.traceId, changes };
   const sameCandidate = state.candidate && !diff(state.candidate, fp).length;
-  const seen = sameCandidate ? state.candidateTraceIds ?? [] : [];
+  const seen = sameCandidate ? (state.candidateTraceIds ?? []) : [];
   const traceIds = seen.includes(latest.traceId) ? seen : [...seen, latest.traceId].slice(-policy.adoptAfterTraces);
-  const firstAt = sameCandidate ? state.candidateFirstAt ?? latest.statusAt : latest.statusAt;
+  const firstAt = sameCandidate ? (state.candidateFirstAt ?? latest.statusAt) : latest.statusAt;
   if (traceIds.length >= policy.adoptAfterTraces && latest.statusAt - firstAt >= policy.adoptAfterMs) {
     return { next: { good: fp, goodTraceId: latest.traceId, version: state.version + 1 } };
   }

@@ -23,11 +23,7 @@ export function monitorClients(config: Pick<MonitorConfig, 'lossMetricsNamespace
   return { doc: dynamo(), sqs: sqs(), ...(config.lossMetricsNamespace ? { cloudwatch: new CloudWatchClient({}) } : {}) };
 }
 
-export function monitorPorts(
-  config: MonitorConfig,
-  clients: MonitorClients,
-  clock: () => number,
-): Omit<MonitorDeps, 'drift'> & { traces: TraceReader } {
+export function monitorPorts(config: MonitorConfig, clients: MonitorClients, clock: () => number): Omit<MonitorDeps, 'drift'> & { traces: TraceReader } {
   const admin = createPoolAdmin({ doc: clients.doc, tables: { ipPool: config.ipPoolTable, ops: config.opsTable }, clock });
   const metrics = config.lossMetricsNamespace && clients.cloudwatch ? { cloudwatch: clients.cloudwatch, namespace: config.lossMetricsNamespace } : undefined;
   return {

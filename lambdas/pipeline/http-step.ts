@@ -11,9 +11,7 @@ import { boundCookies } from '../tracer/limits';
 import type { TraceState, TraceTarget } from './pipeline-state';
 
 function toBrowserCookies(cookies: Cookie[]): BrowserCookie[] {
-  return cookies
-    .filter((c) => c.domain)
-    .map((c) => ({ name: c.key, value: c.value, domain: c.domain!, path: c.path ?? '/', secure: c.secure, httpOnly: c.httpOnly }));
+  return cookies.filter((c) => c.domain).map((c) => ({ name: c.key, value: c.value, domain: c.domain!, path: c.path ?? '/', secure: c.secure, httpOnly: c.httpOnly }));
 }
 
 /** `target`: the offer's mode, and the mode learned for it (AcquireLease read both). */

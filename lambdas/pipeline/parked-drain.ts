@@ -294,7 +294,10 @@ export async function drainParked(deps: ParkedDrainDeps): Promise<ParkedDrainSum
     const position = head > 0 ? entries[head - 1]!.key : previous.position;
     const lastRead = entries.at(-1)?.key;
     const above = [
-      ...entries.slice(head).filter((e) => e.state === 'done').map((e) => e.key),
+      ...entries
+        .slice(head)
+        .filter((e) => e.state === 'done')
+        .map((e) => e.key),
       // Recorded by an earlier run past what this one read: still true.
       ...previous.above.filter((k) => (position === undefined || k > position) && (lastRead === undefined || k > lastRead)),
     ].slice(0, MAX_ABOVE);
@@ -394,7 +397,6 @@ export async function drainParked(deps: ParkedDrainDeps): Promise<ParkedDrainSum
   while (writing) await writing;
   if (!lostClaim) await write(true);
   summary.unrecorded = done - recorded;
-  summary.complete =
-    !halted && !deadline && !readFailed && !more && !buffer.length && summary.unrecorded === 0 && entries.every((e) => e.state === 'done');
+  summary.complete = !halted && !deadline && !readFailed && !more && !buffer.length && summary.unrecorded === 0 && entries.every((e) => e.state === 'done');
   return summary;
 }

@@ -102,8 +102,7 @@ export interface PipelineState extends ExecutionInput {
 }
 
 /** Execution names: the traceId for the first attempt, `<traceId>-a<n>` for retries. */
-export const executionNameFor = (request: TraceRequest): string =>
-  request.attempt <= 1 ? request.traceId : `${request.traceId}-a${request.attempt}`;
+export const executionNameFor = (request: TraceRequest): string => (request.attempt <= 1 ? request.traceId : `${request.traceId}-a${request.attempt}`);
 
 /**
  * A readable message out of a Catch's Cause (a JSON errorMessage from Lambda, or text), bounded:

@@ -40,10 +40,7 @@ export interface RetryHandlerDeps {
   readonly clock: () => number;
 }
 
-export function makeDeps(
-  config: RetryHandlerConfig,
-  clients: { doc: DynamoDBDocumentClient; sqs: SQSClient } = { doc: dynamo(), sqs: sqs() },
-): RetryHandlerDeps {
+export function makeDeps(config: RetryHandlerConfig, clients: { doc: DynamoDBDocumentClient; sqs: SQSClient } = { doc: dynamo(), sqs: sqs() }): RetryHandlerDeps {
   const { tables } = config.schedule;
   const trackierUpdates = updateDeps(clients.doc, { catalog: tables.catalog, ops: tables.ops }, config.trackier, (record) => {
     logger.error('trackier URL2 update failed for good', { offerId: record.offerId, pairNumber: record.pairNumber, traceId: record.traceId, error: record.lastError });

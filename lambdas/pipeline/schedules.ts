@@ -32,10 +32,7 @@ export async function runRetries(deps: RetryDeps): Promise<RetryRunSummary> {
   const now = deps.clock();
   const limit = deps.batchLimit ?? 200;
   const summary: RetryRunSummary = { requeued: 0, errors: 0 };
-  const due = [
-    ...(await deps.traces.byStatus('retry_scheduled', { before: now, limit })),
-    ...(await deps.traces.byStatus('timeout', { before: now, limit })),
-  ];
+  const due = [...(await deps.traces.byStatus('retry_scheduled', { before: now, limit })), ...(await deps.traces.byStatus('timeout', { before: now, limit }))];
   for (const record of due) {
     try {
       const request: TraceRequest = { ...record.request, source: 'retry', attempt: Math.max(record.attempts, record.request.attempt) + 1 };
@@ -82,15 +79,17 @@ export async function sweepTimeouts(deps: MaintenanceDeps): Promise<{ timedOut: 
   const now = deps.clock();
   const cutoff = now - deps.runningDeadlineMs;
   const limit = deps.batchLimit ?? 200;
-  const stuck = [
-    ...(await deps.traces.byStatus('running', { before: cutoff, limit })),
-    ...(await deps.traces.byStatus('queued', { before: cutoff, limit })),
-  ];
+  const stuck = [...(await deps.traces.byStatus('running', { before: cutoff, limit })), ...(await deps.traces.byStatus('queued', { before: cutoff, limit }))];
   let timedOut = 0;
   let deadLettered = 0;
   for (const record of stuck) {
     const attempt = Math.max(1, record.attempts);
-    const verdict = afterFailure(attempt, { class: 'timeout', message: `no result ${Math.round((now - record.statusAt) / 1000)} s after ${record.status}` }, now, deps.backoffMs);
+    const verdict = afterFailure(
+      attempt,
+      { class: 'timeout', message: `no result ${Math.round((now - record.statusAt) / 1000)} s after ${record.status}` },
+      now,
+      deps.backoffMs,
+    );
     if (verdict.status === 'completed') continue;
     const next = verdict.status === 'retry_scheduled' ? 'timeout' : verdict.status;
     const moved = await deps.traces.recordFailure(

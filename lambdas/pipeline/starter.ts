@@ -42,9 +42,7 @@ export async function startTrace(deps: StarterDeps, body: string): Promise<Start
   const executionName = executionNameFor(request);
   const input: ExecutionInput = { request, executionName, startedAt: now };
   try {
-    await deps.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: executionName, input: JSON.stringify(input) }),
-    );
+    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: executionName, input: JSON.stringify(input) }));
     return 'started';
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') return 'duplicate';

@@ -24,7 +24,6 @@ export function stepFunctionsTaskTokens(sfn: SFNClient): TaskTokens {
   };
   return {
     succeed: (token, output) => answer(() => sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }))),
-    fail: (token, error, cause) =>
-      answer(() => sfn.send(new SendTaskFailureCommand({ taskToken: token, error: clip(error, 256), cause: clip(cause, 32_768) }))),
+    fail: (token, error, cause) => answer(() => sfn.send(new SendTaskFailureCommand({ taskToken: token, error: clip(error, 256), cause: clip(cause, 32_768) }))),
   };
 }

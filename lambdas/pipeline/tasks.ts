@@ -270,12 +270,7 @@ export async function recordFailure(deps: Pick<TaskDeps, 'clock' | 'traces' | 'c
   const now = deps.clock();
   const errorName = state.error?.Error;
   const cls = errorName === 'OfferGone' ? 'offer' : classifyTaskError(errorName);
-  const verdict = afterFailure(
-    state.request.attempt,
-    { class: cls, message: causeMessage(state.error), permanent: errorName === 'OfferGone' },
-    now,
-    deps.config.backoffMs,
-  );
+  const verdict = afterFailure(state.request.attempt, { class: cls, message: causeMessage(state.error), permanent: errorName === 'OfferGone' }, now, deps.config.backoffMs);
   if (verdict.status === 'completed') throw new Error('a failure cannot complete');
   const recorded = await deps.traces.recordFailure(
     state.request.traceId,

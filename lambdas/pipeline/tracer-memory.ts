@@ -27,9 +27,7 @@ export class DynamoTracerMemory implements TracerMemory {
   ) {}
 
   async get(offerId: string): Promise<LearnedMode | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { offerId }, ProjectionExpression: 'learnedMode, offerVersion' }),
-    );
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { offerId }, ProjectionExpression: 'learnedMode, offerVersion' }));
     if (!isTraceMode(Item?.learnedMode) || typeof Item.offerVersion !== 'number') return undefined;
     return { mode: Item.learnedMode, offerVersion: Item.offerVersion };
   }

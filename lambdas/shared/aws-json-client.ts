@@ -190,7 +190,7 @@ function serviceError(statusCode: number, headers: Record<string, string>, text:
   } catch {
     // A proxy or load balancer answered with HTML: keep the status, not the page.
   }
-  const rawType = typeof parsed.__type === 'string' ? parsed.__type : headers['x-amzn-errortype'] ?? '';
+  const rawType = typeof parsed.__type === 'string' ? parsed.__type : (headers['x-amzn-errortype'] ?? '');
   const code = rawType.split(':')[0]!.split('#').pop() || `Http${statusCode}`;
   const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : '';
   return new AwsServiceError(code, message, statusCode, requestId);

@@ -23,10 +23,7 @@ export function isAllowedName(name: string, allowed: readonly string[]): boolean
   return allowed.some((rule) => (rule.endsWith('*') ? name.startsWith(rule.slice(0, -1)) : name === rule));
 }
 
-export function selectPassthrough(
-  query: Readonly<Record<string, string | undefined>>,
-  allowed: readonly string[],
-): SelectedParams {
+export function selectPassthrough(query: Readonly<Record<string, string | undefined>>, allowed: readonly string[]): SelectedParams {
   const params: Record<string, string> = {};
   const dropped: DroppedParam[] = [];
   let count = 0;

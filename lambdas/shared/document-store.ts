@@ -64,8 +64,7 @@ export const isConditionFailed = (error: unknown): boolean => error instanceof E
 type Wire = Record<string, AttributeValue>;
 const MARSHALL = { removeUndefinedValues: true } as const;
 const toWire = (item: DocumentItem): Wire => marshall(item, MARSHALL);
-const values = (input: Expressions) =>
-  input.ExpressionAttributeValues ? { ExpressionAttributeValues: toWire(input.ExpressionAttributeValues) } : {};
+const values = (input: Expressions) => (input.ExpressionAttributeValues ? { ExpressionAttributeValues: toWire(input.ExpressionAttributeValues) } : {});
 
 /** The store on the lean client: the same requests the document client sends, marshalled here. */
 export class AwsJsonDocumentStore implements DocumentStore {

@@ -5,5 +5,4 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  * second copy of the SDK in a bundle or test would make `instanceof` miss it.
  */
 export const isConditionFailure = (error: unknown): error is ConditionalCheckFailedException =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+  error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');

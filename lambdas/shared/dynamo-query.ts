@@ -23,9 +23,7 @@ export async function queryItems<T = Record<string, unknown>>(
   let pages = 0;
   do {
     const wanted = Math.min(bounds.pageSize ?? Infinity, limit - items.length);
-    const page = await doc.send(
-      new QueryCommand({ ...input, ...(Number.isFinite(wanted) ? { Limit: wanted } : {}), ExclusiveStartKey: startKey }),
-    );
+    const page = await doc.send(new QueryCommand({ ...input, ...(Number.isFinite(wanted) ? { Limit: wanted } : {}), ExclusiveStartKey: startKey }));
     items.push(...((page.Items ?? []) as T[]));
     startKey = page.LastEvaluatedKey;
     pages++;

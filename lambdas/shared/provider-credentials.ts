@@ -28,17 +28,12 @@ export const SESSION_PLACEHOLDERS = ['username', 'traceId', 'leaseId', 'ipId', '
 type Placeholder = (typeof SESSION_PLACEHOLDERS)[number];
 const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
 
-const onlyKnownPlaceholders = (value: string): boolean =>
-  [...value.matchAll(PLACEHOLDER)].every((m) => (SESSION_PLACEHOLDERS as readonly string[]).includes(m[1]!));
+const onlyKnownPlaceholders = (value: string): boolean => [...value.matchAll(PLACEHOLDER)].every((m) => (SESSION_PLACEHOLDERS as readonly string[]).includes(m[1]!));
 
 const secretSchema = z.strictObject({
   username: z.string().min(1).refine(onlyKnownPlaceholders, 'unknown placeholder'),
   password: z.string().min(1),
-  sessionTemplate: z
-    .string()
-    .min(1)
-    .refine(onlyKnownPlaceholders, 'unknown placeholder')
-    .optional(),
+  sessionTemplate: z.string().min(1).refine(onlyKnownPlaceholders, 'unknown placeholder').optional(),
 });
 
 const REDACTED = '[redacted]';
@@ -98,10 +93,7 @@ export interface ProviderCredentialsResolver {
   get(provider: string): Promise<ProviderCredentials>;
 }
 
-export function createProviderCredentials(
-  deps: { source: SecretSource; clock: () => number },
-  config: ProviderCredentialsConfig,
-): ProviderCredentialsResolver {
+export function createProviderCredentials(deps: { source: SecretSource; clock: () => number }, config: ProviderCredentialsConfig): ProviderCredentialsResolver {
   if (!config.prefix) throw new LeaseConfigError('provider credentials: prefix is required');
   const ttlMs = config.ttlMs ?? 300_000;
   if (!Number.isInteger(ttlMs) || ttlMs < 0) throw new LeaseConfigError(`provider credentials: ttlMs must be >= 0, got ${ttlMs}`);

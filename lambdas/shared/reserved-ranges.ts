@@ -139,8 +139,7 @@ function compile(family: 4 | 6): Compiled[] {
 
 const compiled = { 4: compile(4), 6: compile(6) };
 
-const match = (family: 4 | 6, value: bigint): string | null =>
-  compiled[family].find((r) => (value & r.mask) === r.net)?.reason ?? null;
+const match = (family: 4 | 6, value: bigint): string | null => compiled[family].find((r) => (value & r.mask) === r.net)?.reason ?? null;
 
 /**
  * Why an address is not a public one, or null when it is. An IPv6 address embedding a reserved

@@ -31,9 +31,7 @@ export interface AutoTraceOptions extends HttpTraceOptions, BrowserTraceOptions 
 const MIN_BROWSER_BUDGET_MS = 1_500;
 
 function toBrowserCookies(cookies: Cookie[]): BrowserCookie[] {
-  return cookies
-    .filter((c) => c.domain)
-    .map((c) => ({ name: c.key, value: c.value, domain: c.domain!, path: c.path ?? '/', secure: c.secure, httpOnly: c.httpOnly }));
+  return cookies.filter((c) => c.domain).map((c) => ({ name: c.key, value: c.value, domain: c.domain!, path: c.path ?? '/', secure: c.secure, httpOnly: c.httpOnly }));
 }
 
 export async function traceAuto(url: string, options: AutoTraceOptions = {}): Promise<TraceResult> {

@@ -23,9 +23,7 @@ export function acceptLanguage(country?: string): string {
 }
 
 /** zstd is only advertised when this Node can decode it. */
-export const ACCEPT_ENCODING = typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
-  ? 'gzip, deflate, br, zstd'
-  : 'gzip, deflate, br';
+export const ACCEPT_ENCODING = typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function' ? 'gzip, deflate, br, zstd' : 'gzip, deflate, br';
 
 export interface NavigationContext {
   device: Device;

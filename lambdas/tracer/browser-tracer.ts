@@ -66,7 +66,10 @@ const FLUSH_MS = SETTLE_HORIZON_MS;
  */
 async function throughRenderer(session: CDPSession, ms: number): Promise<void> {
   const expression = 'new Promise((r) => { const c = new MessageChannel(); c.port1.onmessage = () => r(0); c.port2.postMessage(0); })';
-  await within(session.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }).catch(() => undefined), ms);
+  await within(
+    session.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }).catch(() => undefined),
+    ms,
+  );
 }
 
 const REASON_KIND: Record<string, HopKind> = {
@@ -138,7 +141,9 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       ...(options.resolver ? { resolver: options.resolver } : {}),
       connectTimeoutMs: Math.min(hopTimeoutMs, deadlineMs),
       ...(creds
-        ? { upstream: { host: creds.host, port: creds.port, tls: new URL(options.proxy!.url).protocol === 'https:', ...(creds.token ? { authorization: creds.token } : {}) } }
+        ? {
+            upstream: { host: creds.host, port: creds.port, tls: new URL(options.proxy!.url).protocol === 'https:', ...(creds.token ? { authorization: creds.token } : {}) },
+          }
         : {}),
     });
   } catch (e) {
@@ -165,7 +170,10 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
     // proxy relay now leads to this trace's egress and nowhere else.
     const taking = provider.takePage();
     prepared = await withDeadline(taking, remaining(), 'opening a page').catch(async (e: unknown) => {
-      void taking.then((late) => provider.release(late, true), () => undefined);
+      void taking.then(
+        (late) => provider.release(late, true),
+        () => undefined,
+      );
       throw e;
     });
     prepared.relay.forwardTo(Number(new URL(out.url).port));
@@ -261,7 +269,11 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       settle.navigationStarted();
       const hop: Hop = { url: url.href, status: 0, kind, ms: 0 };
       if (hops.length - 1 >= maxHops) {
-        return finish('too_many_hops', hops[hops.length - 1]!.url, { outcome: 'too_many_hops', class: 'offer', message: `more than ${maxHops} navigations; stopped before ${url.href}` });
+        return finish('too_many_hops', hops[hops.length - 1]!.url, {
+          outcome: 'too_many_hops',
+          class: 'offer',
+          message: `more than ${maxHops} navigations; stopped before ${url.href}`,
+        });
       }
       const key = `${req.method()} ${url.href.replace(/#.*$/, '')}`;
       const n = (visits.get(key) ?? 0) + 1;
@@ -322,7 +334,11 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
           const next = new URL(head.location, rec.hop.url);
           if (!isWebUrl(next)) return deepLink(next, 'http');
         } catch {
-          return finish('error', rec.hop.url, { outcome: 'error', class: 'offer', message: `garbage Location header ${JSON.stringify(head.location.slice(0, 200))} at ${rec.hop.url}` });
+          return finish('error', rec.hop.url, {
+            outcome: 'error',
+            class: 'offer',
+            message: `garbage Location header ${JSON.stringify(head.location.slice(0, 200))} at ${rec.hop.url}`,
+          });
         }
       }
       // ERR_ABORTED: superseded by a newer navigation, which is followed instead.
@@ -338,7 +354,11 @@ export async function traceBrowser(startUrl: string, options: BrowserTraceOption
       const now = clock.now();
       if (now >= deadlineAt) {
         const last = hops[hops.length - 1];
-        finish('timeout', last?.url ?? start.href, { outcome: 'timeout', class: 'network', message: `trace deadline of ${deadlineMs} ms exceeded${last ? ` at ${last.url}` : ''}` });
+        finish('timeout', last?.url ?? start.href, {
+          outcome: 'timeout',
+          class: 'network',
+          message: `trace deadline of ${deadlineMs} ms exceeded${last ? ` at ${last.url}` : ''}`,
+        });
         break;
       }
       const stuck = [...hopOf.values()].find((r) => now - r.at > hopTimeoutMs);

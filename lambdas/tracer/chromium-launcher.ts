@@ -48,7 +48,13 @@ export const EXTRA_FLAGS = [
  *   ("Target.createTarget: Target closed", reproduced with 153.0.0), and each trace needs its own
  *   context (own cookies, own egress).
  */
-export const REMOVED_FLAGS = ['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials', '--enable-features=SharedArrayBuffer', '--single-process'];
+export const REMOVED_FLAGS = [
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  '--disable-site-isolation-trials',
+  '--enable-features=SharedArrayBuffer',
+  '--single-process',
+];
 
 /** Features kept off: the package's audio choice, and prerendering (a page loaded unseen by the trace). */
 export const DISABLED_FEATURES = ['AudioServiceOutOfProcess', 'Prerender2'];
@@ -99,7 +105,10 @@ export async function resolveExecutablePath(timeoutMs = 90_000): Promise<string>
       }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const age = await stat(LOCK).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(LOCK).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_LOCK_MS) await rm(LOCK, { force: true });
       if (Date.now() > until) throw new Error(`timed out waiting for ${LOCK}`);
       await sleep(100);
@@ -163,7 +172,9 @@ function resourceBlocker(): { watch(session: CDPSession): Promise<void>; set(on:
   const watch = async (s: CDPSession): Promise<void> => {
     sessions.add(s);
     s.on('Fetch.requestPaused', (e) => {
-      const answer = on ? s.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'BlockedByClient' }) : s.send('Fetch.continueRequest', { requestId: e.requestId });
+      const answer = on
+        ? s.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'BlockedByClient' })
+        : s.send('Fetch.continueRequest', { requestId: e.requestId });
       void answer.catch(() => undefined);
     });
     s.on('sessionattached', (child) => {
@@ -294,13 +305,14 @@ export function createBrowserProvider(launch: () => Promise<Browser> = launchChr
       const launching = launch();
       current = launching;
       launching.then(
-        (b) => b.once('disconnected', () => {
-          if (current === launching) {
-            current = undefined;
-            // Its context went with the browser; its relay is closed here.
-            void dropSpare();
-          }
-        }),
+        (b) =>
+          b.once('disconnected', () => {
+            if (current === launching) {
+              current = undefined;
+              // Its context went with the browser; its relay is closed here.
+              void dropSpare();
+            }
+          }),
         () => {
           if (current === launching) current = undefined;
         },
@@ -349,9 +361,23 @@ export function createBrowserProvider(launch: () => Promise<Browser> = launchChr
       // time as the closing, both take longer than the idle time between traces often leaves.
       // The page being closed is frozen and cut off meanwhile.
       const next = failed ? undefined : prepareNext();
-      if (next) await within(next.then(() => undefined, () => undefined), PREPARE_FIRST_MS);
+      if (next)
+        await within(
+          next.then(
+            () => undefined,
+            () => undefined,
+          ),
+          PREPARE_FIRST_MS,
+        );
       // Closing the context closes its page (and the page's sessions) with it.
-      const closed = (await within(p.context.close().then(() => true, () => false), CLOSE_DEADLINE_MS)) === true;
+      const closed =
+        (await within(
+          p.context.close().then(
+            () => true,
+            () => false,
+          ),
+          CLOSE_DEADLINE_MS,
+        )) === true;
       await p.relay.close();
       const left = (users.get(browser) ?? 1) - 1;
       if (left > 0) users.set(browser, left);

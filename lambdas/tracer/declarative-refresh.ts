@@ -11,8 +11,7 @@ export interface DeclarativeRefresh {
   url: string | null;
 }
 
-const isAsciiWhitespace = (c: string | undefined): boolean =>
-  c === '\t' || c === '\n' || c === '\f' || c === '\r' || c === ' ';
+const isAsciiWhitespace = (c: string | undefined): boolean => c === '\t' || c === '\n' || c === '\f' || c === '\r' || c === ' ';
 const isAsciiDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
 /** A refresh value's parts before its URL is resolved; null when the value is ignored. */

@@ -15,8 +15,7 @@ export class TraceFailure extends Error {
   }
 }
 
-export const failure = (outcome: Failure['outcome'], cls: ErrorClass, message: string): TraceFailure =>
-  new TraceFailure({ outcome, class: cls, message });
+export const failure = (outcome: Failure['outcome'], cls: ErrorClass, message: string): TraceFailure => new TraceFailure({ outcome, class: cls, message });
 
 type ErrLike = Error & { code?: string; address?: string; port?: number; errors?: unknown[]; cause?: unknown };
 
@@ -30,7 +29,18 @@ function* chain(err: unknown, depth = 0): Generator<ErrLike> {
   if (Array.isArray(e.errors)) for (const inner of e.errors) yield* chain(inner, depth + 1);
 }
 
-const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const isTls = (e: ErrLike): boolean =>
   /^(?:ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(?:GET|VERIFY)|ERR_OSSL)/.test(e.code ?? '') || /certificate|SSL routines|TLS/i.test(e.message);
@@ -73,7 +83,16 @@ export function classifyError(err: unknown, ctx: ClassifyContext = {}): Failure 
   if (tls) return { outcome: 'error', class: 'network', message: `TLS error: ${tls.message}` };
   const net = all.find((e) => NETWORK_CODES.has(e.code ?? ''));
   if (net) return { outcome: 'error', class: 'network', message: `network error: ${net.message}` };
-  if (all.some((e) => e.name === 'HTTPParserError' || /^HPE_/.test(e.code ?? '') || /^UND_ERR_(?:SOCKET|RES_|INFO)/.test(e.code ?? '') || /^Z_/.test(e.code ?? '') || e.code === 'ERR_INVALID_URL')) {
+  if (
+    all.some(
+      (e) =>
+        e.name === 'HTTPParserError' ||
+        /^HPE_/.test(e.code ?? '') ||
+        /^UND_ERR_(?:SOCKET|RES_|INFO)/.test(e.code ?? '') ||
+        /^Z_/.test(e.code ?? '') ||
+        e.code === 'ERR_INVALID_URL',
+    )
+  ) {
     return { outcome: 'error', class: 'offer', message: `upstream answered badly: ${text}` };
   }
   return { outcome: 'error', class: 'internal', message: text };

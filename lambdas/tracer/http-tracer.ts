@@ -186,7 +186,11 @@ export async function traceHttp(startUrl: string, options: HttpTraceOptions = {}
         if (!next) {
           if (res.statusCode >= 200 && res.statusCode < 300) return finish('resolved', current.href, disp.proxyBytes());
           const what = res.statusCode >= 500 ? 'server error' : res.statusCode >= 400 ? 'client error' : 'unusable answer';
-          return finish('error', current.href, disp.proxyBytes(), { outcome: 'error', class: 'offer', message: `final page answered ${res.statusCode} (${what}) at ${current.href}` });
+          return finish('error', current.href, disp.proxyBytes(), {
+            outcome: 'error',
+            class: 'offer',
+            message: `final page answered ${res.statusCode} (${what}) at ${current.href}`,
+          });
         }
 
         const nextUrl = new URL(next.url);
@@ -204,10 +208,18 @@ export async function traceHttp(startUrl: string, options: HttpTraceOptions = {}
         hop.ms = clock.now() - hopStart;
         if (err instanceof TraceFailure) return finish(err.failure.outcome, current.href, disp.proxyBytes(), err.failure);
         if (deadline.aborted) {
-          return finish('timeout', current.href, disp.proxyBytes(), { outcome: 'timeout', class: 'network', message: `trace deadline of ${deadlineMs} ms exceeded at hop ${hops.length - 1} (${current.href})` });
+          return finish('timeout', current.href, disp.proxyBytes(), {
+            outcome: 'timeout',
+            class: 'network',
+            message: `trace deadline of ${deadlineMs} ms exceeded at hop ${hops.length - 1} (${current.href})`,
+          });
         }
         if (hopSignal.aborted) {
-          return finish('timeout', current.href, disp.proxyBytes(), { outcome: 'timeout', class: 'network', message: `hop ${hops.length - 1} (${current.href}) did not answer within ${hopTimeoutMs} ms` });
+          return finish('timeout', current.href, disp.proxyBytes(), {
+            outcome: 'timeout',
+            class: 'network',
+            message: `hop ${hops.length - 1} (${current.href}) did not answer within ${hopTimeoutMs} ms`,
+          });
         }
         const f = classifyError(err, { proxy: disp.proxyEndpoint });
         return finish(f.outcome, current.href, disp.proxyBytes(), f);

@@ -60,12 +60,23 @@ export function declaredNames(body: N[], params: N[] = []): { lexical: Set<strin
   const addPattern = (p: N | null | undefined, into: Set<string>): void => {
     if (!p) return;
     switch (p.type) {
-      case 'Identifier': into.add(p.name as string); break;
-      case 'ObjectPattern': for (const prop of p.properties as N[]) addPattern((prop.type === 'RestElement' ? prop.argument : prop.value) as N, into); break;
-      case 'ArrayPattern': for (const el of p.elements as Array<N | null>) addPattern(el, into); break;
-      case 'RestElement': addPattern(p.argument as N, into); break;
-      case 'AssignmentPattern': addPattern(p.left as N, into); break;
-      default: break;
+      case 'Identifier':
+        into.add(p.name as string);
+        break;
+      case 'ObjectPattern':
+        for (const prop of p.properties as N[]) addPattern((prop.type === 'RestElement' ? prop.argument : prop.value) as N, into);
+        break;
+      case 'ArrayPattern':
+        for (const el of p.elements as Array<N | null>) addPattern(el, into);
+        break;
+      case 'RestElement':
+        addPattern(p.argument as N, into);
+        break;
+      case 'AssignmentPattern':
+        addPattern(p.left as N, into);
+        break;
+      default:
+        break;
     }
   };
   for (const p of params) addPattern(p, vars);
@@ -80,16 +91,22 @@ export function declaredNames(body: N[], params: N[] = []): { lexical: Set<strin
       case 'ClassDeclaration':
         if (n.id) (top ? lexical : vars).add((n.id as N).name as string);
         return;
-      case 'FunctionExpression': case 'ArrowFunctionExpression': case 'ClassExpression':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+      case 'ClassExpression':
         return;
       case 'CatchClause':
         addPattern(n.param as N, vars);
         break;
-      default: break;
+      default:
+        break;
     }
     for (const [key, v] of Object.entries(n)) {
       if (key === 'type') continue;
-      if (Array.isArray(v)) for (const c of v) { if (isNode(c)) visit(c, false); }
+      if (Array.isArray(v))
+        for (const c of v) {
+          if (isNode(c)) visit(c, false);
+        }
       else if (isNode(v)) visit(v, false);
     }
   };

@@ -12,10 +12,48 @@ export const PROTECTED = new Set([...GLOBAL_OBJECTS, 'location', 'document', 'op
 export const LOCATION_SETTERS = new Set<NavigationHow>(['search', 'pathname', 'host', 'hostname', 'port', 'protocol', 'hash']);
 /** Events that need a visitor's hand: their listeners never run in a trace. */
 export const INTERACTION_EVENTS = new Set([
-  'click', 'dblclick', 'auxclick', 'contextmenu', 'mousedown', 'mouseup', 'mouseover', 'mouseout', 'mouseenter', 'mouseleave', 'mousemove',
-  'pointerdown', 'pointerup', 'pointerover', 'pointerout', 'pointerenter', 'pointerleave', 'pointermove', 'pointercancel',
-  'touchstart', 'touchend', 'touchmove', 'touchcancel', 'keydown', 'keyup', 'keypress', 'input', 'change', 'submit', 'reset',
-  'wheel', 'drag', 'dragstart', 'dragend', 'dragenter', 'dragleave', 'dragover', 'drop', 'copy', 'cut', 'paste', 'beforeinput',
+  'click',
+  'dblclick',
+  'auxclick',
+  'contextmenu',
+  'mousedown',
+  'mouseup',
+  'mouseover',
+  'mouseout',
+  'mouseenter',
+  'mouseleave',
+  'mousemove',
+  'pointerdown',
+  'pointerup',
+  'pointerover',
+  'pointerout',
+  'pointerenter',
+  'pointerleave',
+  'pointermove',
+  'pointercancel',
+  'touchstart',
+  'touchend',
+  'touchmove',
+  'touchcancel',
+  'keydown',
+  'keyup',
+  'keypress',
+  'input',
+  'change',
+  'submit',
+  'reset',
+  'wheel',
+  'drag',
+  'dragstart',
+  'dragend',
+  'dragenter',
+  'dragleave',
+  'dragover',
+  'drop',
+  'copy',
+  'cut',
+  'paste',
+  'beforeinput',
 ]);
 export const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'requestAnimationFrame', 'requestIdleCallback', 'queueMicrotask']);
 export const LISTEN_METHODS = new Set(['addEventListener', 'attachEvent', 'on', 'one', 'bind', 'live', 'delegate']);
@@ -114,15 +152,20 @@ export function iifeBody(e: N): { fn: N & { body: N; params: N[]; id?: N }; args
 /** An expression that cannot throw or have effects: literals, functions, reads of ever-present objects. */
 export function isSafe(e: N, ctx: Ctx): boolean {
   switch (e.type) {
-    case 'Literal': case 'FunctionExpression': case 'ArrowFunctionExpression':
+    case 'Literal':
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
       return true;
     case 'TemplateLiteral':
       return (e.expressions as N[]).every((x) => isSafe(x, ctx));
     case 'Identifier':
-      return ['undefined', 'NaN', 'Infinity', ...GLOBAL_OBJECTS, 'document', 'location', 'navigator', 'screen'].includes(e.name as string) && !ctx.scope.has(e.name as string);
+      return (
+        ['undefined', 'NaN', 'Infinity', ...GLOBAL_OBJECTS, 'document', 'location', 'navigator', 'screen'].includes(e.name as string) && !ctx.scope.has(e.name as string)
+      );
     case 'ThisExpression':
       return true;
-    case 'BinaryExpression': case 'LogicalExpression':
+    case 'BinaryExpression':
+    case 'LogicalExpression':
       return e.operator !== 'in' && e.operator !== 'instanceof' && isSafe(e.left as N, ctx) && isSafe(e.right as N, ctx);
     case 'UnaryExpression':
       return e.operator !== 'delete' && (e.operator === 'typeof' || isSafe(e.argument as N, ctx));
@@ -134,12 +177,24 @@ export function isSafe(e: N, ctx: Ctx): boolean {
       return (e.properties as N[]).every((p) => p.type === 'Property' && !p.computed && p.kind === 'init' && isSafe(p.value as N, ctx));
     case 'MemberExpression': {
       const o = e.object as N;
-      return !e.computed && o.type === 'Identifier' && ['document', 'location', 'navigator', 'screen', ...GLOBAL_OBJECTS].includes(o.name as string) && !ctx.scope.has(o.name as string);
+      return (
+        !e.computed &&
+        o.type === 'Identifier' &&
+        ['document', 'location', 'navigator', 'screen', ...GLOBAL_OBJECTS].includes(o.name as string) &&
+        !ctx.scope.has(o.name as string)
+      );
     }
     case 'AssignmentExpression':
       // A cookie set with a literal cannot throw (the write is reported on its own).
-      if (e.operator === '=' && (e.left as N).type === 'MemberExpression' && propName(e.left as N) === 'cookie' && isDocument((e.left as N).object as N, ctx)) return isSafe(e.right as N, ctx);
-      return e.operator === '=' && (e.left as N).type === 'Identifier' && !PROTECTED.has((e.left as N).name as string) && !ctx.scope.has((e.left as N).name as string) && isSafe(e.right as N, ctx);
+      if (e.operator === '=' && (e.left as N).type === 'MemberExpression' && propName(e.left as N) === 'cookie' && isDocument((e.left as N).object as N, ctx))
+        return isSafe(e.right as N, ctx);
+      return (
+        e.operator === '=' &&
+        (e.left as N).type === 'Identifier' &&
+        !PROTECTED.has((e.left as N).name as string) &&
+        !ctx.scope.has((e.left as N).name as string) &&
+        isSafe(e.right as N, ctx)
+      );
     default:
       return false;
   }
@@ -148,8 +203,14 @@ export function isSafe(e: N, ctx: Ctx): boolean {
 /** Whether a reference to the location object is handed somewhere it could be navigated through. */
 export function escapes(ref: N, parent: N): boolean {
   switch (parent.type) {
-    case 'MemberExpression': return parent.object !== ref; // `location.href` reads; `x[location]` converts
-    case 'BinaryExpression': case 'TemplateLiteral': case 'UnaryExpression': case 'LogicalExpression': case 'IfStatement': case 'ConditionalExpression':
+    case 'MemberExpression':
+      return parent.object !== ref; // `location.href` reads; `x[location]` converts
+    case 'BinaryExpression':
+    case 'TemplateLiteral':
+    case 'UnaryExpression':
+    case 'LogicalExpression':
+    case 'IfStatement':
+    case 'ConditionalExpression':
       return false;
     case 'CallExpression': {
       const callee = parent.callee as N;

@@ -9,8 +9,22 @@
 import { parse } from 'acorn';
 import { declaredNames, isName, isNode, propName, Scope, staticString, type N } from './js-redirect-ast';
 import {
-  ACTIVE_ELEMENTS, ACTIVE_MARKUP, INTERACTION_EVENTS, LISTEN_METHODS, PROTECTED, STORAGE, TIMERS,
-  escapes, iifeBody, isDocument, isGlobalObject, isSafe, locationRef, navigationOf, type Ctx, type NavigationHow,
+  ACTIVE_ELEMENTS,
+  ACTIVE_MARKUP,
+  INTERACTION_EVENTS,
+  LISTEN_METHODS,
+  PROTECTED,
+  STORAGE,
+  TIMERS,
+  escapes,
+  iifeBody,
+  isDocument,
+  isGlobalObject,
+  isSafe,
+  locationRef,
+  navigationOf,
+  type Ctx,
+  type NavigationHow,
 } from './js-redirect-patterns';
 
 export { staticString } from './js-redirect-ast';
@@ -90,13 +104,14 @@ class Analysis {
         return certain;
       case 'TryStatement': {
         // The handler runs only if something in the block threw; a navigation there is not certain.
-        this.straight(((s.block as N).body as N[]), ctx, certain);
+        this.straight((s.block as N).body as N[], ctx, certain);
         const handler = s.handler as N | null;
         if (handler) this.walk(handler, { ...ctx, deferred: true });
         // After the statement, code runs on unless the handler itself may throw.
-        const handlerSafe = !handler || ((handler.body as N).body as N[]).every((h) => h.type === 'EmptyStatement' || (h.type === 'ExpressionStatement' && isSafe(h.expression as N, ctx)));
+        const handlerSafe =
+          !handler || ((handler.body as N).body as N[]).every((h) => h.type === 'EmptyStatement' || (h.type === 'ExpressionStatement' && isSafe(h.expression as N, ctx)));
         const after = certain && handlerSafe;
-        if (s.finalizer) return this.straight(((s.finalizer as N).body as N[]), ctx, after);
+        if (s.finalizer) return this.straight((s.finalizer as N).body as N[], ctx, after);
         return after;
       }
       default:
@@ -158,7 +173,11 @@ class Analysis {
     const body = fn.body as N;
     const names = declaredNames(body.type === 'BlockStatement' ? (body.body as N[]) : [], fn.params as N[]);
     if (fn.type === 'FunctionExpression' && fn.id) names.var.add((fn.id as N).name as string);
-    const inner: Ctx = { ...ctx, scope: new Scope(new Set([...names.lexical, ...names.var]), ctx.scope), globalThis: fn.type === 'ArrowFunctionExpression' ? ctx.globalThis : false };
+    const inner: Ctx = {
+      ...ctx,
+      scope: new Scope(new Set([...names.lexical, ...names.var]), ctx.scope),
+      globalThis: fn.type === 'ArrowFunctionExpression' ? ctx.globalThis : false,
+    };
     for (const p of fn.params as N[]) this.walk(p, inner);
     this.walk(body, inner);
   }
@@ -166,7 +185,9 @@ class Analysis {
   walk(n: N, ctx: Ctx, parent?: N): void {
     if (ctx.interaction) return; // a listener for a click or a key: never runs in a trace
     switch (n.type) {
-      case 'FunctionExpression': case 'ArrowFunctionExpression': case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+      case 'FunctionDeclaration':
         return this.walkFunction(n, { ...ctx, deferred: true });
       case 'WithStatement':
         this.concern('computed-navigation');
@@ -177,7 +198,8 @@ class Analysis {
       case 'AssignmentExpression':
         if (this.assignment(n, ctx)) return;
         break;
-      case 'CallExpression': case 'NewExpression':
+      case 'CallExpression':
+      case 'NewExpression':
         if (this.call(n, ctx)) return;
         break;
       case 'MemberExpression':
@@ -192,7 +214,10 @@ class Analysis {
     }
     for (const [key, v] of Object.entries(n)) {
       if (key === 'type' || isName(n, key)) continue;
-      if (Array.isArray(v)) for (const c of v) { if (isNode(c)) this.walk(c, ctx, n); }
+      if (Array.isArray(v))
+        for (const c of v) {
+          if (isNode(c)) this.walk(c, ctx, n);
+        }
       else if (isNode(v)) this.walk(v, ctx, n);
     }
   }
@@ -212,7 +237,8 @@ class Analysis {
       const owner = left.object as N;
       if (prop === undefined && (isGlobalObject(owner, ctx) || isDocument(owner, ctx))) this.concern('computed-navigation');
       else if (prop !== undefined && PROTECTED.has(prop) && isGlobalObject(owner, ctx)) this.concern('computed-navigation');
-      else if (prop === 'location') this.concern('computed-navigation'); // someObject.location = … (an alias of window?)
+      else if (prop === 'location')
+        this.concern('computed-navigation'); // someObject.location = … (an alias of window?)
       else if (prop === 'cookie' && isDocument(owner, ctx)) this.verdict.writesState = true;
       else if (owner.type === 'Identifier' && STORAGE.has(owner.name as string)) this.verdict.writesState = true;
       else if (prop === 'innerHTML' || prop === 'outerHTML' || prop === 'srcdoc') this.markup(n.right as N);
@@ -299,7 +325,8 @@ class Analysis {
       if (tag === undefined || ACTIVE_ELEMENTS.has(tag)) this.verdict.loadsCode = true;
       else if (tag === 'meta' || tag === 'base') this.concern('dynamic-markup');
     }
-    if (owner && (name === 'insertAdjacentHTML' || name === 'createContextualFragment' || name === 'setHTMLUnsafe')) this.markup(args[name === 'insertAdjacentHTML' ? 1 : 0]);
+    if (owner && (name === 'insertAdjacentHTML' || name === 'createContextualFragment' || name === 'setHTMLUnsafe'))
+      this.markup(args[name === 'insertAdjacentHTML' ? 1 : 0]);
     if (owner && name === 'setAttribute') {
       const a = staticString(args[0])?.toLowerCase();
       if (a === 'http-equiv' || a === 'srcdoc') this.concern('dynamic-markup');

@@ -102,7 +102,7 @@ function unitBytes(s: string, i: number): { bytes: number; units: number } {
 /** UTF-8 bytes of `JSON.stringify(s)` without the quotes. */
 export function jsonStringBytes(s: string): number {
   let bytes = 0;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const u = unitBytes(s, i);
     bytes += u.bytes;
     i += u.units;
@@ -120,7 +120,7 @@ export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stri
 export function clip(s: string, maxBytes: number): { text: string; cut: boolean } {
   let bytes = 0;
   let fitsWithMark = 0;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const u = unitBytes(s, i);
     if (bytes + u.bytes <= maxBytes - CUT_MARK_BYTES) fitsWithMark = i + u.units;
     bytes += u.bytes;

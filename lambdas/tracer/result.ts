@@ -42,7 +42,11 @@ export function buildResult(input: ResultInput): TraceResult {
 
   const { kept, dropped } = keepEnds(input.hops, LIMITS.hops);
   t.hops = (t.hops ?? 0) + dropped;
-  const cap = fairShare(kept.map((h) => jsonStringBytes(h.url)), LIMITS.hopUrlsTotalBytes, LIMITS.hopUrlBytes);
+  const cap = fairShare(
+    kept.map((h) => jsonStringBytes(h.url)),
+    LIMITS.hopUrlsTotalBytes,
+    LIMITS.hopUrlBytes,
+  );
   const hops = kept.map((h) => ({ ...h, url: clip(h.url, cap).text, ms: Math.max(0, Math.round(h.ms)) }));
   t.urls = hops.filter((h) => wasCut(h.url)).length + (wasCut(final.text) ? 1 : 0);
 

@@ -13,7 +13,10 @@ export { classifyAddress };
 export class SsrfBlockedError extends Error {
   override readonly name = 'SsrfBlockedError';
   readonly code = 'ERR_SSRF_BLOCKED';
-  constructor(readonly target: string, readonly reason: string) {
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+  ) {
     super(`refused ${target}: ${reason}`);
   }
 }
@@ -52,7 +55,10 @@ export function checkAddress(ip: string, policy: SsrfPolicy = {}): string | null
 
 /** A URL hostname without IPv6 brackets and trailing dot. */
 export function bareHost(hostname: string): string {
-  return hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  return hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
 }
 
 /**

@@ -61,9 +61,7 @@ export class TraceRepository {
       expiresAt: this.expiresAt(now),
     };
     const written = await conditionalWrite(() =>
-      this.deps.doc.send(
-        new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(traceId)' }),
-      ),
+      this.deps.doc.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(traceId)' })),
     );
     if (written.ok) return true;
     const existing = await this.get(request.traceId);

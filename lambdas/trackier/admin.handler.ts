@@ -84,7 +84,10 @@ const createSchema = z
       .string()
       .regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name, e.g. acme.gotrackier.com')
       .optional(),
-    publisherId: z.union([z.string().min(1).max(64), z.number().int().nonnegative()]).transform(String).optional(),
+    publisherId: z
+      .union([z.string().min(1).max(64), z.number().int().nonnegative()])
+      .transform(String)
+      .optional(),
     subIdMapping: subIdMappingSchema.optional(),
     namePrefix: z.string().trim().min(1).max(150).optional(),
   })
@@ -122,7 +125,14 @@ async function create(deps: AdminHandlerDeps, event: HttpEvent, context: Context
   const now = Date.now();
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - 5_000 : CREATION_BUDGET_MS;
   const result = await createTrackierOffer(
-    { pairs: deps.pairs, offers: deps.offers, api: deps.api, clock: deps.clock, publicBaseUrl: publicBaseUrl(deps, event), deadlineAt: now + Math.min(CREATION_BUDGET_MS, remaining) },
+    {
+      pairs: deps.pairs,
+      offers: deps.offers,
+      api: deps.api,
+      clock: deps.clock,
+      publicBaseUrl: publicBaseUrl(deps, event),
+      deadlineAt: now + Math.min(CREATION_BUDGET_MS, remaining),
+    },
     parsed.data,
   );
   logger.info('trackier offer creation', { offerId: result.offerId, status: result.status, created: result.created, reused: result.reused });

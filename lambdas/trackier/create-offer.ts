@@ -75,8 +75,7 @@ export interface CreationResult {
   readonly pairs: TrackierPair[];
 }
 
-export const campaignTitle = (offerId: string, pairNumber: number, slot: CampaignSlot): string =>
-  `tracepool ${offerId} pair ${pairNumber} ${slot.toUpperCase()}`;
+export const campaignTitle = (offerId: string, pairNumber: number, slot: CampaignSlot): string => `tracepool ${offerId} pair ${pairNumber} ${slot.toUpperCase()}`;
 
 export async function createTrackierOffer(deps: CreationDeps, input: CreateOfferInput): Promise<CreationResult> {
   if (!isPairNumber(input.pairs)) throw new BadRequestError(`pairs must be an integer from 1 to ${MAX_PAIRS}`);
@@ -199,18 +198,10 @@ export async function createTrackierOffer(deps: CreationDeps, input: CreateOffer
   };
 }
 
-async function record(
-  deps: CreationDeps,
-  pair: TrackierPair,
-  slot: CampaignSlot,
-  campaignId: string,
-  settings: TrackierOfferSettings,
-): Promise<TrackierPair> {
+async function record(deps: CreationDeps, pair: TrackierPair, slot: CampaignSlot, campaignId: string, settings: TrackierOfferSettings): Promise<TrackierPair> {
   const now = deps.clock();
   const extra: Record<string, string> =
-    slot === 'url1' && settings.trackingDomain
-      ? { googleAdsTemplate: googleAdsTemplate(settings.trackingDomain, campaignId, settings.publisherId) }
-      : {};
+    slot === 'url1' && settings.trackingDomain ? { googleAdsTemplate: googleAdsTemplate(settings.trackingDomain, campaignId, settings.publisherId) } : {};
   const stored = await deps.pairs.recordCampaign(pair.offerId, pair.pairNumber, slot, campaignId, now, extra);
   return slot === 'url1' ? { ...pair, url1CampaignId: stored, ...extra } : { ...pair, url2CampaignId: stored };
 }

@@ -156,14 +156,7 @@ export class PairRepository extends PairReads {
   }
 
   /** Records a created campaign id where none is recorded yet; returns the id that is stored. */
-  async recordCampaign(
-    offerId: string,
-    pairNumber: number,
-    slot: CampaignSlot,
-    campaignId: string,
-    now: number,
-    extra: Record<string, string> = {},
-  ): Promise<string> {
+  async recordCampaign(offerId: string, pairNumber: number, slot: CampaignSlot, campaignId: string, now: number, extra: Record<string, string> = {}): Promise<string> {
     const field = slotField(slot);
     const extraNames = Object.keys(extra);
     try {
@@ -171,8 +164,7 @@ export class PairRepository extends PairReads {
         new UpdateCommand({
           TableName: this.tableName,
           Key: pairKey(offerId, pairNumber),
-          UpdateExpression:
-            `SET #field = :id, updatedAt = :now${extraNames.map((_, i) => `, #x${i} = :x${i}`).join('')} REMOVE #intent`,
+          UpdateExpression: `SET #field = :id, updatedAt = :now${extraNames.map((_, i) => `, #x${i} = :x${i}`).join('')} REMOVE #intent`,
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#field)',
           ExpressionAttributeNames: {
             '#field': field,

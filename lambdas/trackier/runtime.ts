@@ -23,10 +23,7 @@ export function signingMaster(config: Pick<TrackierRuntimeConfig, 'secretId'>): 
 }
 
 export function trackierClient(config: TrackierRuntimeConfig): TrackierClient {
-  const credentials = trackierCredentialsFromSecret(
-    { source: secretsManagerSource(new SecretsManagerClient({})), clock: Date.now },
-    { secretId: config.secretId },
-  );
+  const credentials = trackierCredentialsFromSecret({ source: secretsManagerSource(new SecretsManagerClient({})), clock: Date.now }, { secretId: config.secretId });
   return new TrackierClient({ credentials }, { minCreateIntervalMs: config.minCreateIntervalMs, requestTimeoutMs: config.requestTimeoutMs });
 }
 

@@ -130,10 +130,7 @@ const secretSchema = z.object({
 
 export type CredentialsProvider = () => Promise<TrackierCredentials>;
 
-export function trackierCredentialsFromSecret(
-  deps: { source: SecretSource; clock: () => number },
-  config: { secretId: string; ttlMs?: number },
-): CredentialsProvider {
+export function trackierCredentialsFromSecret(deps: { source: SecretSource; clock: () => number }, config: { secretId: string; ttlMs?: number }): CredentialsProvider {
   const ttlMs = config.ttlMs ?? 300_000;
   const load = async (): Promise<TrackierCredentials> => {
     const raw = await deps.source.getSecretString(config.secretId);
@@ -356,8 +353,7 @@ function summarize(text: string): string {
 
 type Loose = Record<string, unknown> | undefined;
 const asObject = (v: unknown): Loose => (v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined);
-const idString = (v: unknown): string | undefined =>
-  typeof v === 'string' && v ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+const idString = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
 
 /** The campaign id out of a v2 ({ campaign: { id } }) or v1 ({ data: { campaign: { display_id, _id } } }) answer. */
 export function campaignIdOf(body: unknown): string | undefined {

@@ -165,10 +165,7 @@ async function claimSlot(deps: UpdateDeps, offerId: string, pairNumber: number, 
 
 /** Schedules the next retry or gives up (final error, or schedule exhausted) with an alert. */
 async function settleFailure(deps: UpdateDeps, record: FailedUpdate, error: unknown, now: number): Promise<'retry_scheduled' | 'failed_final'> {
-  const delay =
-    classifyUpdateError(error) === 'retry'
-      ? nextRetryDelay(record.attempts, deps.backoffMs ?? DEFAULT_UPDATE_BACKOFF_MS, deps.random)
-      : undefined;
+  const delay = classifyUpdateError(error) === 'retry' ? nextRetryDelay(record.attempts, deps.backoffMs ?? DEFAULT_UPDATE_BACKOFF_MS, deps.random) : undefined;
   if (delay !== undefined) {
     await deps.sideEffects.put({ ...record, status: 'pending', dueAt: now + delay, updatedAt: now });
     return 'retry_scheduled';
@@ -215,9 +212,7 @@ export async function retryDueSideEffects(deps: UpdateDeps, now: number, options
       const pair = await deps.pairs.getPair(item.offerId, item.pairNumber);
       // Never overwrite newer values with older ones: an update of a later webhook already reached
       // URL2. (Items written before updates carried an order fall back to the update time.)
-      const newer = item.order
-        ? pair?.lastUpdateOrder !== undefined && pair.lastUpdateOrder >= item.order
-        : (pair?.last_update_at ?? -1) > item.createdAt;
+      const newer = item.order ? pair?.lastUpdateOrder !== undefined && pair.lastUpdateOrder >= item.order : (pair?.last_update_at ?? -1) > item.createdAt;
       if (!pair || !pair.enabled || pair.url2CampaignId !== item.campaignId || newer) {
         await deps.sideEffects.remove(item.traceId);
         summary.superseded++;
@@ -240,12 +235,7 @@ export async function retryDueSideEffects(deps: UpdateDeps, now: number, options
         await deps.api.updateCampaignUrl(item.campaignId, item.url, { maxAttempts: 1 });
       } catch (error) {
         if (item.order) await deps.pairs.releaseUpdate(item.offerId, item.pairNumber, item.traceId);
-        const outcome = await settleFailure(
-          deps,
-          { ...item, attempts: item.attempts + 1, lastError: describeError(error) },
-          error,
-          now,
-        );
+        const outcome = await settleFailure(deps, { ...item, attempts: item.attempts + 1, lastError: describeError(error) }, error, now);
         if (outcome === 'retry_scheduled') summary.rescheduled++;
         else summary.failed++;
         continue;

@@ -47,12 +47,7 @@ export function signPostback(key: string, params: Readonly<Record<string, string
  * sides and compares the digests with crypto.timingSafeEqual), so a wrong signature of any length
  * takes as long as a nearly right one.
  */
-export function verifySignature(
-  key: string,
-  params: Readonly<Record<string, string | undefined>>,
-  nowMs: number,
-  windowS: number = SIGNATURE_WINDOW_S,
-): SignatureVerdict {
+export function verifySignature(key: string, params: Readonly<Record<string, string | undefined>>, nowMs: number, windowS: number = SIGNATURE_WINDOW_S): SignatureVerdict {
   const sig = params[SIGNATURE_PARAM];
   const ts = params[TIMESTAMP_PARAM];
   if (!sig || !ts) return 'missing';
@@ -68,10 +63,7 @@ export type SigningMasterSource = () => Promise<string | undefined>;
  * master is picked up within ttlMs). A missing or short value means "no signing", never an error;
  * a secret that cannot be read at all is an error (a fault, not a miss).
  */
-export function signingMasterFromSecret(
-  deps: { source: SecretSource; clock: () => number },
-  config: { secretId: string; ttlMs?: number },
-): SigningMasterSource {
+export function signingMasterFromSecret(deps: { source: SecretSource; clock: () => number }, config: { secretId: string; ttlMs?: number }): SigningMasterSource {
   const ttlMs = config.ttlMs ?? 300_000;
   const load = async (): Promise<string | undefined> => {
     const raw = await deps.source.getSecretString(config.secretId);

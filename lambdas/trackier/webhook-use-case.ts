@@ -172,15 +172,7 @@ export interface WebhookInput {
 
 /** Why a postback was a miss: for logs and metrics only, never for the caller. */
 export type MissReason =
-  | 'no_route'
-  | 'route_off'
-  | 'disabled'
-  | 'offer_missing'
-  | 'signature_missing'
-  | 'signature_stale'
-  | 'signature_invalid'
-  | 'signature_replayed'
-  | 'signing_unavailable';
+  'no_route' | 'route_off' | 'disabled' | 'offer_missing' | 'signature_missing' | 'signature_stale' | 'signature_invalid' | 'signature_replayed' | 'signing_unavailable';
 
 export type WebhookOutcome =
   | { kind: 'accepted'; route: WebhookRoute; offerId: string; pairNumber: number; traceId: string; submit: SubmitOutcome }
@@ -236,11 +228,7 @@ function signedParams(input: WebhookInput): Record<string, string | undefined> {
 }
 
 /** POST …/pairs/{n}/test: the same path as a real postback for that pair, marked as a test. */
-export async function simulateWebhook(
-  deps: AcceptDeps,
-  pair: TrackierPair,
-  params: Readonly<Record<string, string | undefined>>,
-): Promise<WebhookOutcome> {
+export async function simulateWebhook(deps: AcceptDeps, pair: TrackierPair, params: Readonly<Record<string, string | undefined>>): Promise<WebhookOutcome> {
   const offer = await deps.offers.get(pair.offerId);
   if (!offer) return miss('offer_missing');
   return accept(deps, pair, offer, 'token', { params, method: 'TEST' }, deps.clock(), true);

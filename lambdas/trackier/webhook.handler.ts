@@ -93,9 +93,7 @@ export function bodyParams(event: HttpEvent): Record<string, string> {
       const parsed = JSON.parse(raw) as unknown;
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
       return Object.fromEntries(
-        Object.entries(parsed as Record<string, unknown>).flatMap(([k, v]) =>
-          typeof v === 'string' ? [[k, v]] : typeof v === 'number' ? [[k, String(v)]] : [],
-        ),
+        Object.entries(parsed as Record<string, unknown>).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : typeof v === 'number' ? [[k, String(v)]] : [])),
       );
     } catch {
       return {};
@@ -122,7 +120,13 @@ export function makeHandler(deps: WebhookHandlerDeps) {
         metrics.addMetric('TrackierWebhookRateLimited', MetricUnit.Count, 1);
         return json(429, { error: 'rate_limited' }, { 'retry-after': String(outcome.retryAfterS) });
       case 'accepted':
-        logger.info('trackier webhook', { route: outcome.route, offerId: outcome.offerId, pairNumber: outcome.pairNumber, traceId: outcome.traceId, submit: outcome.submit });
+        logger.info('trackier webhook', {
+          route: outcome.route,
+          offerId: outcome.offerId,
+          pairNumber: outcome.pairNumber,
+          traceId: outcome.traceId,
+          submit: outcome.submit,
+        });
         metrics.addMetric('TrackierWebhook', MetricUnit.Count, 1);
         return json(200, { status: 'accepted' });
     }

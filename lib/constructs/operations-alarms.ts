@@ -19,7 +19,11 @@ export const LOSS_ALARMS: readonly (readonly [string, string, string])[] = [
     'ClickLost',
     'A click was redirected but its trace request was neither queued nor parked (SQS and DynamoDB both failed). The whole request is in the Click log at ERROR ("could not be queued nor parked"): replay it once both answer.',
   ],
-  ['EventsLost', 'EventLost', 'Analytics events could not be queued. Each is logged whole by EventIngest: check the events queue and replay them from the log if they matter.'],
+  [
+    'EventsLost',
+    'EventLost',
+    'Analytics events could not be queued. Each is logged whole by EventIngest: check the events queue and replay them from the log if they matter.',
+  ],
   [
     'TracesDeadLettered',
     'TraceDeadLettered',
@@ -38,7 +42,8 @@ const COMPOSITE_MAX_RULE_CHARS = 10_240;
 export const SERVICE_DIMENSION = { service: 'tracepool' };
 
 /** One of the functions' own metrics (Powertools), per 5 minutes. */
-export const customMetric = (metricName: string, statistic: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE_DIMENSION, period: PERIOD, statistic });
+export const customMetric = (metricName: string, statistic: string) =>
+  new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE_DIMENSION, period: PERIOD, statistic });
 
 export interface SignalAlarmsProps extends Pick<OperationsProps, 'functions' | 'clickLatency' | 'httpApi' | 'stateMachine'> {
   /** Named (Operations fills in the default names). */
@@ -52,7 +57,14 @@ export interface SignalAlarmsProps extends Pick<OperationsProps, 'functions' | '
 export function addSignalAlarms(scope: Construct, alarms: Record<string, Alarm>, props: SignalAlarmsProps): IMetric {
   const { queues, thresholds, clickP99Ms, api5xxPer5Min } = props;
   const stackName = Stack.of(scope).stackName;
-  const alarm = (alarmId: string, metric: IMetric, threshold: number, comparisonOperator: ComparisonOperator, description: string, extra: { evaluationPeriods?: number; datapointsToAlarm?: number; treatMissingData?: TreatMissingData } = {}) => {
+  const alarm = (
+    alarmId: string,
+    metric: IMetric,
+    threshold: number,
+    comparisonOperator: ComparisonOperator,
+    description: string,
+    extra: { evaluationPeriods?: number; datapointsToAlarm?: number; treatMissingData?: TreatMissingData } = {},
+  ) => {
     const a = new Alarm(scope, alarmId, {
       alarmName: `${stackName}-${alarmId}`,
       alarmDescription: description,
@@ -101,7 +113,13 @@ export function addSignalAlarms(scope: Construct, alarms: Record<string, Alarm>,
     );
   }
   for (const [name, fn] of Object.entries(props.functions)) {
-    alarm(`${name}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, `The ${name} function threw. Search its log group for level ERROR.`);
+    alarm(
+      `${name}Errors`,
+      fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      `The ${name} function threw. Search its log group for level ERROR.`,
+    );
     alarm(
       `${name}Throttles`,
       fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
@@ -171,9 +189,13 @@ export function addCompositeAlarm(scope: Construct, alarms: Record<string, Alarm
   }
   // Each child renders as ALARM("arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>");
   // measured with the longest partition and region names, so no account or region can push it over.
-  const ruleChars = children.reduce((n, a) => n + 'ALARM("arn:aws-us-gov:cloudwatch:ap-southeast-5:123456789012:alarm:")'.length + a.node.id.length + stackName.length + 1, 0) + 4 * children.length;
+  const ruleChars =
+    children.reduce((n, a) => n + 'ALARM("arn:aws-us-gov:cloudwatch:ap-southeast-5:123456789012:alarm:")'.length + a.node.id.length + stackName.length + 1, 0) +
+    4 * children.length;
   if (ruleChars > COMPOSITE_MAX_RULE_CHARS) {
-    throw new Error(`Operations: the composite alarm rule would be ~${ruleChars} characters (limit ${COMPOSITE_MAX_RULE_CHARS}); shorten the stack name or group the alarms`);
+    throw new Error(
+      `Operations: the composite alarm rule would be ~${ruleChars} characters (limit ${COMPOSITE_MAX_RULE_CHARS}); shorten the stack name or group the alarms`,
+    );
   }
   const compositeAlarm = new CompositeAlarm(scope, 'AnyAlarm', {
     compositeAlarmName: compositeName,

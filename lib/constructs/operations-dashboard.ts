@@ -24,9 +24,23 @@ export function addDashboard(scope: Construct, props: DashboardProps): Dashboard
   const line = (value: number, label: string): HorizontalAnnotation => ({ value, label });
   const fns = Object.entries(props.functions);
   dashboard.addWidgets(
-    new GraphWidget({ title: 'Pool utilization (%)', left: [customMetric('PoolUtilization', 'Maximum')], leftAnnotations: [line(thresholds.poolUtilizationPct, 'alarm')], width: 8 }),
-    new GraphWidget({ title: 'Trace success rate (%)', left: [customMetric('TraceSuccessRate', 'Minimum')], leftAnnotations: [line(thresholds.successRatePct, 'alarm')], width: 8 }),
-    new GraphWidget({ title: 'IPs', left: [customMetric('AvailableIps', 'Minimum'), customMetric('UnhealthyIps', 'Maximum'), customMetric('ExpiredLeases', 'Maximum')], width: 8 }),
+    new GraphWidget({
+      title: 'Pool utilization (%)',
+      left: [customMetric('PoolUtilization', 'Maximum')],
+      leftAnnotations: [line(thresholds.poolUtilizationPct, 'alarm')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'Trace success rate (%)',
+      left: [customMetric('TraceSuccessRate', 'Minimum')],
+      leftAnnotations: [line(thresholds.successRatePct, 'alarm')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'IPs',
+      left: [customMetric('AvailableIps', 'Minimum'), customMetric('UnhealthyIps', 'Maximum'), customMetric('ExpiredLeases', 'Maximum')],
+      width: 8,
+    }),
   );
   dashboard.addWidgets(
     new GraphWidget({
@@ -43,7 +57,10 @@ export function addDashboard(scope: Construct, props: DashboardProps): Dashboard
     new GraphWidget({ title: 'Click latency p99 (ms)', left: [latency], leftAnnotations: [line(clickP99Ms, 'alarm')], width: 8 }),
     new GraphWidget({
       title: 'API errors',
-      left: [props.httpApi.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }), props.httpApi.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' })],
+      left: [
+        props.httpApi.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
+        props.httpApi.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
+      ],
       width: 8,
     }),
   );
@@ -53,7 +70,17 @@ export function addDashboard(scope: Construct, props: DashboardProps): Dashboard
     new GraphWidget({
       title: 'Cold starts',
       // Powertools' ColdStart metric (captureColdStartMetric in lambdas/shared/middleware.ts).
-      left: fns.map(([name, fn]) => new Metric({ namespace: 'Tracepool', metricName: 'ColdStart', dimensionsMap: { ...SERVICE_DIMENSION, function_name: fn.functionName }, period: PERIOD, statistic: 'Sum', label: name })),
+      left: fns.map(
+        ([name, fn]) =>
+          new Metric({
+            namespace: 'Tracepool',
+            metricName: 'ColdStart',
+            dimensionsMap: { ...SERVICE_DIMENSION, function_name: fn.functionName },
+            period: PERIOD,
+            statistic: 'Sum',
+            label: name,
+          }),
+      ),
       width: 8,
     }),
     ...(props.stateMachine

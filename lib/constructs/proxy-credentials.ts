@@ -40,11 +40,11 @@ export class ProxyCredentials extends Construct {
           generateStringKey: 'password',
           excludePunctuation: true,
         },
-        removalPolicy: props.retain ?? true ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        removalPolicy: (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: "Third-party proxy credentials: only the provider can rotate them, so no Lambda rotation; operators replace the value when the provider rotates.",
+        reason: 'Third-party proxy credentials: only the provider can rotate them, so no Lambda rotation; operators replace the value when the provider rotates.',
       });
       this.secrets[provider] = secret;
     }

@@ -85,15 +85,12 @@ export class ServiceFunction extends NodejsFunction {
         // Bundle our pinned SDK instead of the runtime's: the version we test is the one we run.
         externalModules: [],
         banner: BUNDLE.banner,
-        esbuildArgs: Object.fromEntries(
-          Object.entries(BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, path.join(PROJECT_ROOT, to)]),
-        ),
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, path.join(PROJECT_ROOT, to)])),
         commandHooks: def.assets?.length
           ? {
               beforeBundling: () => [],
               beforeInstall: () => [],
-              afterBundling: (_input: string, output: string) =>
-                (def.assets ?? []).map((a) => `cp -r "${path.join(PROJECT_ROOT, a.from)}" "${output}/${a.to}"`),
+              afterBundling: (_input: string, output: string) => (def.assets ?? []).map((a) => `cp -r "${path.join(PROJECT_ROOT, a.from)}" "${output}/${a.to}"`),
             }
           : undefined,
       },
@@ -115,9 +112,7 @@ export class ServiceFunction extends NodejsFunction {
     }
     // Explicit index ARNs rather than CDK's `<table>/index/*`: only the indexes the function queries.
     if (onIndexes.length) {
-      this.addToRolePolicy(
-        new PolicyStatement({ actions: ['dynamodb:Query'], resources: onIndexes.map((ix) => `${table.tableArn}/index/${ix}`) }),
-      );
+      this.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: onIndexes.map((ix) => `${table.tableArn}/index/${ix}`) }));
     }
     this.addEnvironment(tableEnv(tableId), table.tableName);
     return this;
@@ -135,5 +130,4 @@ export class ServiceFunction extends NodejsFunction {
     if (access !== 'monitorDlq') this.addEnvironment(queueUrlEnv(queueId), queue.queueUrl);
     return this;
   }
-
 }

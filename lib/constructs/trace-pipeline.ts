@@ -176,7 +176,15 @@ export class TracePipeline extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logs, level: LogLevel.ALL, includeExecutionData: false },
     });
-    this.acknowledgeInvokeGrants([f.acquireLease, f.traceHttp, f.traceBrowser, f.storeResult, f.releaseLease, f.recordFailure, ...(f.updateTrackierCampaign ? [f.updateTrackierCampaign] : [])]);
+    this.acknowledgeInvokeGrants([
+      f.acquireLease,
+      f.traceHttp,
+      f.traceBrowser,
+      f.storeResult,
+      f.releaseLease,
+      f.recordFailure,
+      ...(f.updateTrackierCampaign ? [f.updateTrackierCampaign] : []),
+    ]);
   }
 
   /** Each task function's `<arn>:*` grant (its versions and aliases), which LambdaInvoke adds. */

@@ -19,7 +19,7 @@ export class WorkQueues extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkQueuesProps = {}) {
     super(scope, id);
-    const removalPolicy = props.retain ?? true ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.queues = {} as Record<QueueId, QueuePair>;
     for (const queueId of QUEUE_IDS) {
       const def = QUEUES[queueId];

@@ -207,7 +207,7 @@ export class StatelessStack extends Stack {
     Validations.of(this).acknowledge(
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "AWSLambdaBasicExecutionRole only lets a function write its own logs: the AWS-maintained minimum.",
+        reason: 'AWSLambdaBasicExecutionRole only lets a function write its own logs: the AWS-maintained minimum.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -215,8 +215,7 @@ export class StatelessStack extends Stack {
       },
       {
         id: 'AwsSolutions-L1',
-        reason:
-          'Node.js 22 is pinned on purpose: it is the runtime the local stack and the tests run (node@22), so what we test is what we deploy.',
+        reason: 'Node.js 22 is pinned on purpose: it is the runtime the local stack and the tests run (node@22), so what we test is what we deploy.',
       },
     );
     Validations.of(this.api.api).acknowledge({

@@ -41,8 +41,7 @@ export const localRoleName = (stackName: string, roleLogicalId: string): string 
 export const roleArn = (roleName: string, account = LOCAL_ACCOUNT): string => `arn:aws:iam::${account}:role/${roleName}`;
 
 /** The principal a function's calls are made as: its role, assumed by Lambda, session = function name. */
-export const assumedRoleArn = (roleName: string, sessionName: string, account = LOCAL_ACCOUNT): string =>
-  `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
+export const assumedRoleArn = (roleName: string, sessionName: string, account = LOCAL_ACCOUNT): string => `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
 
 export interface ArnScope {
   readonly region: string;
@@ -51,11 +50,9 @@ export interface ArnScope {
 
 export const LOCAL_SCOPE: ArnScope = { region: LOCAL_REGION, account: LOCAL_ACCOUNT };
 
-export const tableArn = (tableName: string, scope: ArnScope = LOCAL_SCOPE): string =>
-  `arn:aws:dynamodb:${scope.region}:${scope.account}:table/${tableName}`;
+export const tableArn = (tableName: string, scope: ArnScope = LOCAL_SCOPE): string => `arn:aws:dynamodb:${scope.region}:${scope.account}:table/${tableName}`;
 
-export const indexArn = (tableName: string, indexName: string, scope: ArnScope = LOCAL_SCOPE): string =>
-  `${tableArn(tableName, scope)}/index/${indexName}`;
+export const indexArn = (tableName: string, indexName: string, scope: ArnScope = LOCAL_SCOPE): string => `${tableArn(tableName, scope)}/index/${indexName}`;
 
 /**
  * A table named by its name or its ARN (DynamoDB accepts both as TableName) → its ARN. An ARN is

@@ -82,29 +82,44 @@ function answer(service: AwsService, protocol: WireProtocol, shape: ErrorShape, 
 /** The service's AccessDenied answer. */
 export function accessDeniedAnswer(service: AwsService, protocol: WireProtocol, message: string): ServiceAnswer {
   const coral = service === 'dynamodb' || QUERY_COMPATIBLE.has(service);
-  return answer(service, protocol, {
-    jsonType: coral ? 'com.amazon.coral.service#AccessDeniedException' : 'AccessDeniedException',
-    queryCode: 'AccessDenied',
-    status: { json: 400, query: 403 },
-  }, message);
+  return answer(
+    service,
+    protocol,
+    {
+      jsonType: coral ? 'com.amazon.coral.service#AccessDeniedException' : 'AccessDeniedException',
+      queryCode: 'AccessDenied',
+      status: { json: 400, query: 403 },
+    },
+    message,
+  );
 }
 
 /** What AWS answers a key it does not know (here: a key of no function of the app). */
 export function unrecognizedClientAnswer(service: AwsService, protocol: WireProtocol): ServiceAnswer {
   const coral = service === 'dynamodb' || QUERY_COMPATIBLE.has(service);
-  return answer(service, protocol, {
-    jsonType: coral ? 'com.amazon.coral.service#UnrecognizedClientException' : 'UnrecognizedClientException',
-    queryCode: 'InvalidClientTokenId',
-    status: { json: 400, query: 403 },
-  }, 'The security token included in the request is invalid.');
+  return answer(
+    service,
+    protocol,
+    {
+      jsonType: coral ? 'com.amazon.coral.service#UnrecognizedClientException' : 'UnrecognizedClientException',
+      queryCode: 'InvalidClientTokenId',
+      status: { json: 400, query: 403 },
+    },
+    'The security token included in the request is invalid.',
+  );
 }
 
 /** A request without a signature. */
 export function missingAuthenticationAnswer(service: AwsService, protocol: WireProtocol): ServiceAnswer {
   const coral = service === 'dynamodb' || QUERY_COMPATIBLE.has(service);
-  return answer(service, protocol, {
-    jsonType: coral ? 'com.amazon.coral.service#MissingAuthenticationTokenException' : 'MissingAuthenticationTokenException',
-    queryCode: 'MissingAuthenticationToken',
-    status: { json: 400, query: 403 },
-  }, 'Request is missing Authentication Token');
+  return answer(
+    service,
+    protocol,
+    {
+      jsonType: coral ? 'com.amazon.coral.service#MissingAuthenticationTokenException' : 'MissingAuthenticationTokenException',
+      queryCode: 'MissingAuthenticationToken',
+      status: { json: 400, query: 403 },
+    },
+    'Request is missing Authentication Token',
+  );
 }

@@ -102,7 +102,10 @@ export class IamEvaluator {
             'aws:PrincipalArn': policy.roleArn,
             'aws:PrincipalAccount': accountOfArn(policy.roleArn) ?? this.scope.account,
             'aws:PrincipalType': 'AssumedRole',
-            'aws:userid': `AROALOCAL${policy.roleLogicalId.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12)}:${policy.principalArn.split('/').pop()}`,
+            'aws:userid': `AROALOCAL${policy.roleLogicalId
+              .toUpperCase()
+              .replace(/[^A-Z0-9]/g, '')
+              .slice(0, 12)}:${policy.principalArn.split('/').pop()}`,
             'aws:RequestedRegion': this.scope.region,
             // Lambda's SDK calls always go over TLS in AWS; the local hop being plain HTTP must not change decisions.
             'aws:SecureTransport': 'true',

@@ -116,7 +116,10 @@ export async function startLocalIam<U extends Record<string, string>>(options: L
       const decision = await decide(functionId, request.service, request.operation, check);
       if (decision.allowed) return { allowed: true };
       const principal = evaluator.policyOf(functionId)!.principalArn;
-      return { allowed: false, denial: accessDeniedAnswer(request.service, request.protocol, accessDeniedMessage(principal, check.action, check.resource, decision.outcome, request.service)) };
+      return {
+        allowed: false,
+        denial: accessDeniedAnswer(request.service, request.protocol, accessDeniedMessage(principal, check.action, check.resource, decision.outcome, request.service)),
+      };
     },
   };
 

@@ -13,18 +13,7 @@
  */
 import type { TableId } from '../../contracts/manifest/tables';
 import type { QueueId } from '../../contracts/manifest/queues';
-import {
-  LOCAL_SCOPE,
-  assumedRoleArn,
-  eventBusArn,
-  localFunctionName,
-  localRoleName,
-  queueArn,
-  queueArnFromUrl,
-  roleArn,
-  tableArn,
-  type ArnScope,
-} from './arns';
+import { LOCAL_SCOPE, assumedRoleArn, eventBusArn, localFunctionName, localRoleName, queueArn, queueArnFromUrl, roleArn, tableArn, type ArnScope } from './arns';
 import type { AppTemplates, CfnResource } from './templates';
 import { constructPath, queueOf, tableOf, type ResourceReference } from '../synthesized-app';
 import { asArray, obj, templateResolver, type StandIn } from './intrinsics';
@@ -117,7 +106,11 @@ const AWS_MANAGED_POLICIES: Record<string, PolicyDocument> = {
   'service-role/AWSLambdaSQSQueueExecutionRole': {
     Version: '2012-10-17',
     Statement: [
-      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: '*',
+      },
     ],
   },
   AWSXRayDaemonWriteAccess: {
@@ -145,7 +138,6 @@ export function secretInfo(cdkPath: string): SecretInfo {
   if (provider) return { cdkPath, role: 'provider', provider };
   return { cdkPath, role: /\/TrackierApi\//.test(cdkPath) ? 'trackier' : 'other' };
 }
-
 
 function functionIdOf(logicalId: string, resource: CfnResource): string {
   const cdkPath = String(resource.Metadata?.['aws:cdk:path'] ?? '');

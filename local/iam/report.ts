@@ -69,7 +69,13 @@ const MESSAGE_MOVE_ACTIONS = new Set(['sqs:receivemessage', 'sqs:deletemessage',
 
 /** IAM's wildcards: `*` any run of characters, `?` one. */
 function wildcard(pattern: string, flags = ''): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    flags,
+  );
 }
 const actionMatches = (pattern: string, action: string) => wildcard(pattern, 'i').test(action);
 const resourceMatches = (pattern: string, resource: string) => wildcard(pattern).test(resource);
@@ -106,7 +112,13 @@ export function buildIamReport(records: readonly IamRecord[]): IamReport {
       counts.denied++;
       const key = `${call.functionId}\u0000${call.action}\u0000${call.resource}`;
       const seen = denied.get(key);
-      denied.set(key, { functionId: call.functionId, action: call.action, resource: call.resource, count: (seen?.count ?? 0) + 1, ...(call.error ? { error: call.error } : {}) });
+      denied.set(key, {
+        functionId: call.functionId,
+        action: call.action,
+        resource: call.resource,
+        count: (seen?.count ?? 0) + 1,
+        ...(call.error ? { error: call.error } : {}),
+      });
       continue;
     }
     const grants = runs.get(call.run)?.functions[call.functionId]?.grants ?? [];
@@ -159,7 +171,11 @@ export function shortResource(arn: string): string {
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -170,7 +186,14 @@ export function formatIamReport(report: IamReport): string {
   out.push(
     table(
       ['function', 'granted', 'used', 'calls', 'denied', 'unused (findings)'],
-      report.functions.map((f) => [f.functionId, String(f.granted), String(f.used), String(f.calls), String(f.denied), String(f.unused.filter((u) => u.reason === 'unused').length)]),
+      report.functions.map((f) => [
+        f.functionId,
+        String(f.granted),
+        String(f.used),
+        String(f.calls),
+        String(f.denied),
+        String(f.unused.filter((u) => u.reason === 'unused').length),
+      ]),
     ),
   );
   out.push('');

@@ -13,16 +13,7 @@
  * lean JSON client send. Operations the functions never call still map to `<service>:<Operation>`
  * on the resource the request names, which is IAM's rule for nearly every API.
  */
-import {
-  LOCAL_SCOPE,
-  eventBusArn,
-  indexArn,
-  queueArn,
-  queueArnFromUrl,
-  secretArnOf,
-  tableArnOf,
-  type ArnScope,
-} from './arns';
+import { LOCAL_SCOPE, eventBusArn, indexArn, queueArn, queueArnFromUrl, secretArnOf, tableArnOf, type ArnScope } from './arns';
 
 export type AwsService = 'dynamodb' | 'sqs' | 'states' | 'secretsmanager' | 'events' | 'cloudwatch';
 export type WireProtocol = 'json' | 'query';
@@ -102,8 +93,7 @@ export function signingCredential(request: Pick<RawRequest, 'headers' | 'url'>):
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const record = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 
 /** Parses a request to a local endpoint. Throws UnsupportedRequestError for anything not AWS-shaped. */
 export function parseAwsRequest(request: RawRequest, context: RequestContext): ParsedRequest {
@@ -213,7 +203,7 @@ export function dynamodbChecks(operation: string, input: Record<string, unknown>
     default: {
       const name = str(input.TableName);
       const arn = str(input.ResourceArn) ?? str(input.TableArn);
-      return [{ action: action(operation), resource: name ? table(name) : arn ?? '*' }];
+      return [{ action: action(operation), resource: name ? table(name) : (arn ?? '*') }];
     }
   }
 }

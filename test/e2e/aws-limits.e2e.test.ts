@@ -83,7 +83,13 @@ test('SQS counts the size in UTF-8 bytes, as AWS does, not in characters', async
   expect(got.Messages?.map((m) => m.Body)).toEqual([fits]);
   // In a batch, the entry over the limit fails alone.
   const batch = await stack.sqs.send(
-    new SendMessageBatchCommand({ QueueUrl: stack.queues.queues.TraceRequests, Entries: [{ Id: 'big', MessageBody: accented }, { Id: 'small', MessageBody: 'é' }] }),
+    new SendMessageBatchCommand({
+      QueueUrl: stack.queues.queues.TraceRequests,
+      Entries: [
+        { Id: 'big', MessageBody: accented },
+        { Id: 'small', MessageBody: 'é' },
+      ],
+    }),
   );
   expect(batch.Successful?.map((e) => e.Id)).toEqual(['small']);
   expect(batch.Failed).toEqual([expect.objectContaining({ Id: 'big', Message: expect.stringMatching(/Message must be shorter than 262144 bytes/) })]);

@@ -31,9 +31,7 @@ const admin = (path: string, init: RequestInit = {}) =>
   get(path, { ...init, headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 
 async function drain(): Promise<ReturnType<typeof parseTraceRequest>[]> {
-  const out = await stack.sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: stack.queues.queues.TraceRequests, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-  );
+  const out = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.queues.TraceRequests, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
   return (out.Messages ?? []).map((m) => parseTraceRequest(m.Body!));
 }
 
@@ -99,7 +97,8 @@ describe('click on the local stack', () => {
   });
 
   it('a PUT keeps createdAt, what the tracer learned and the counters on the offer item; racing PUTs agree', async () => {
-    const put = (id: string, body: Record<string, unknown>) => admin(`/admin/offers/${id}`, { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/', ...body }) });
+    const put = (id: string, body: Record<string, unknown>) =>
+      admin(`/admin/offers/${id}`, { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/', ...body }) });
     const created = await put('kept', { name: 'first' });
     expect(created.status).toBe(201);
     const { createdAt } = (await created.json()) as { createdAt: number };
@@ -172,7 +171,10 @@ describe('trace budget and duplicate click ids, with the pipeline running', () =
       listed = (await (await call('/admin/traces?offerId=budgeted&limit=500')).json()) as Listed;
       const accounted = listed.traces.length + (listed.traceSkipped?.budget ?? 0) + (listed.traceSkipped?.duplicate ?? 0);
       const { Attributes: q } = await piped.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: piped.queues.queues.TraceRequests, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        new GetQueueAttributesCommand({
+          QueueUrl: piped.queues.queues.TraceRequests,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
       );
       const queued = Number(q?.ApproximateNumberOfMessages ?? 0) + Number(q?.ApproximateNumberOfMessagesNotVisible ?? 0);
       if ((accounted >= 200 && queued === 0) || Date.now() > deadline) break;

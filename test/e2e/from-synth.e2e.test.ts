@@ -76,7 +76,9 @@ test('every function runs its synthesized bundle with the template environment, 
       if (access !== 'monitorDlq') expect(spec.env[queueUrlEnv(id)]).toBe(queueUrlsAt(stack.queues, stack.iam!.endpoints.sqs).queues[id]);
     }
     // From sources a function is given no variable its deployed twin lacks.
-    const fromSources = Object.keys(manifestEnvironment(def, { tables: stack.tables, queues: stack.queues, stateMachineArn: '', trackierSecretId: '', proxyProviders: [], providerSecretPrefix: '' }));
+    const fromSources = Object.keys(
+      manifestEnvironment(def, { tables: stack.tables, queues: stack.queues, stateMachineArn: '', trackierSecretId: '', proxyProviders: [], providerSecretPrefix: '' }),
+    );
     expect(fromSources.filter((name) => !(name in spec.env))).toEqual([]);
     // The template's routes are the manifest's.
     const served = stack.functions.find((f) => f.id === def.id)!;
@@ -100,13 +102,25 @@ test('a click is traced through the deployed bundles: 302 at once, the trace sto
 }, 60_000);
 
 test("the template's schedules run their bundles: maintenance and the health check (which publishes to the local EventBridge)", async () => {
-  expect(stack.functions.filter((f) => f.everyMinutes).map((f) => f.id).sort()).toEqual(FUNCTIONS.filter((f) => f.everyMinutes).map((f) => f.id).sort());
+  expect(
+    stack.functions
+      .filter((f) => f.everyMinutes)
+      .map((f) => f.id)
+      .sort(),
+  ).toEqual(
+    FUNCTIONS.filter((f) => f.everyMinutes)
+      .map((f) => f.id)
+      .sort(),
+  );
   await expect(stack.runSchedule('Maintenance')).resolves.toMatchObject({ expiredLeases: expect.any(Number) });
   await expect(stack.runSchedule('HealthCheck')).resolves.toBeDefined();
 }, 60_000);
 
 test("a page that needs JavaScript is traced by TraceBrowser's bundle with the Chromium shipped in its asset", async () => {
-  const put = await admin('/admin/offers/needs-js', { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl: fixtures.url('/computed-js'), country: 'us' }) });
+  const put = await admin('/admin/offers/needs-js', {
+    method: 'PUT',
+    body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl: fixtures.url('/computed-js'), country: 'us' }),
+  });
   expect(put.status).toBeLessThan(300);
   const trace = await tracedClick('needs-js', 'synth-js');
   expect(trace).toMatchObject({ status: 'completed', mode: 'browser' });

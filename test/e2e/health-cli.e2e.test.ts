@@ -61,7 +61,12 @@ test('exit codes follow the pool health', async () => {
   const ips = await stack.doc.send(new ScanCommand({ TableName: stack.tables.IpPool }));
   for (const ip of ips.Items ?? []) {
     await stack.doc.send(
-      new UpdateCommand({ TableName: stack.tables.IpPool, Key: { ipId: ip.ipId }, UpdateExpression: 'SET healthy = :f REMOVE availableAt', ExpressionAttributeValues: { ':f': false } }),
+      new UpdateCommand({
+        TableName: stack.tables.IpPool,
+        Key: { ipId: ip.ipId },
+        UpdateExpression: 'SET healthy = :f REMOVE availableAt',
+        ExpressionAttributeValues: { ':f': false },
+      }),
     );
   }
   const critical = await health();

@@ -14,8 +14,10 @@ import { startRedirectFixtures, type RedirectFixtures } from '../support/redirec
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
-const adminOf = (stack: LocalStack) => (path: string, init: RequestInit = {}) =>
-  fetch(`${stack.url}${path}`, { ...init, headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+const adminOf =
+  (stack: LocalStack) =>
+  (path: string, init: RequestInit = {}) =>
+    fetch(`${stack.url}${path}`, { ...init, headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 
 /** Clicks an offer (the demo's by default) and waits until its trace is final (or the deadline passes). */
 async function clickAndWait(stack: LocalStack, gclid: string, offerId = stack.demoOfferId, timeoutMs = 30_000): Promise<TraceRecord | undefined> {
@@ -96,16 +98,25 @@ describe('the shipped grants', () => {
     for (const def of FUNCTIONS.filter((f) => f.everyMinutes)) await stack.runSchedule(def.id);
 
     // TraceBrowser: a page that computes its redirect in JavaScript.
-    const putJs = admin('/admin/offers/iam-js', { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl: fixtures.url('/computed-js'), country: 'us' }) });
+    const putJs = admin('/admin/offers/iam-js', {
+      method: 'PUT',
+      body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl: fixtures.url('/computed-js'), country: 'us' }),
+    });
     await call('offer put js', putJs);
     expect(await clickAndWait(stack, 'iam-js', 'iam-js')).toMatchObject({ status: 'completed', mode: 'browser' });
     // RecordFailure: an offer whose country has no IP in the pool; the lease is never acquired.
-    await call('offer put no-ip', admin('/admin/offers/iam-no-ip', { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl: fixtures.url('/landing'), country: 'de' }) }));
+    await call(
+      'offer put no-ip',
+      admin('/admin/offers/iam-no-ip', {
+        method: 'PUT',
+        body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl: fixtures.url('/landing'), country: 'de' }),
+      }),
+    );
     // It waits in the lease-waiter queue until its patience (2 s here) runs out and the minute
     // sweep (run by the test, schedules being off) ends it with NoIpAvailable.
     expect((await fetch(`${stack.url}/c/iam-no-ip?gclid=iam-no-ip`, { redirect: 'manual', headers: { 'user-agent': CHROME } })).status).toBe(302);
     let failed: TraceRecord | undefined;
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !(failed && failed.status !== 'queued' && failed.status !== 'running'); ) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !(failed && failed.status !== 'queued' && failed.status !== 'running');) {
       await new Promise((r) => setTimeout(r, 1000));
       await stack.runSchedule('Maintenance');
       failed = await finalTrace(stack, 'iam-no-ip', 'iam-no-ip', 1);

@@ -23,7 +23,10 @@ beforeAll(async () => {
   });
   // Two US IPs, and a German one (through the second local proxy, under its own id).
   const proxy = stack.proxies!.proxies[1]!;
-  const imported = await admin('/admin/ips', { method: 'POST', body: JSON.stringify([{ host: '127.0.0.1', port: proxy.port, country: 'de', provider: 'local', ipId: 'local-de-1' }]) });
+  const imported = await admin('/admin/ips', {
+    method: 'POST',
+    body: JSON.stringify([{ host: '127.0.0.1', port: proxy.port, country: 'de', provider: 'local', ipId: 'local-de-1' }]),
+  });
   expect(((await imported.json()) as { accepted: number }).accepted).toBe(1);
 }, 180_000);
 afterAll(async () => {
@@ -81,7 +84,11 @@ function expectFifo(traces: TraceRecord[]) {
     for (let j = i + 1; j < byStart.length; j++) {
       const [a, b] = [byStart[i]!, byStart[j]!];
       if (startedAt(a) === startedAt(b) || arrival(a).to >= arrival(b).from) continue;
-      expect({ a: a.request.params.gclid, b: b.request.params.gclid, order: a.leaseAcquiredAt! <= b.leaseAcquiredAt! }).toEqual({ a: a.request.params.gclid, b: b.request.params.gclid, order: true });
+      expect({ a: a.request.params.gclid, b: b.request.params.gclid, order: a.leaseAcquiredAt! <= b.leaseAcquiredAt! }).toEqual({
+        a: a.request.params.gclid,
+        b: b.request.params.gclid,
+        order: true,
+      });
     }
   }
 }
@@ -108,7 +115,10 @@ function expectNoIdleIp(traces: TraceRecord[], slackMs = 1000) {
     for (let i = 1; i < list.length; i++) {
       const [prev, next] = [list[i - 1]!, list[i]!];
       const couldStart = Math.max(prev.leaseReleasedAt! + COOLDOWN_MS, arrival(next).to);
-      expect({ gclid: next.request.params.gclid, idleMs: Math.max(0, next.leaseAcquiredAt! - couldStart) <= slackMs }).toEqual({ gclid: next.request.params.gclid, idleMs: true });
+      expect({ gclid: next.request.params.gclid, idleMs: Math.max(0, next.leaseAcquiredAt! - couldStart) <= slackMs }).toEqual({
+        gclid: next.request.params.gclid,
+        idleMs: true,
+      });
     }
   }
 }

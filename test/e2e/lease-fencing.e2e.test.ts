@@ -66,7 +66,6 @@ async function tracesOf(offerId: string): Promise<TraceRecord[]> {
   return ((await res.json()) as { traces: TraceRecord[] }).traces;
 }
 
-
 const settled = (t: TraceRecord | undefined) => (t && !['queued', 'running'].includes(t.status) ? t : undefined);
 
 /** The lease period a completed trace's result claims: from its grant to its release (or its result). */
@@ -104,7 +103,11 @@ test('a trace whose lease expired and went to another trace mid-trace does not s
     if (!done) await stack.runSchedule('Maintenance');
     return done;
   }).catch(async (error: Error) => {
-    const executions = [...stack.stepFunctions!.executions.values()].map((e) => ({ status: e.status, output: e.output?.slice(0, 1500), cause: (e as { cause?: string }).cause }));
+    const executions = [...stack.stepFunctions!.executions.values()].map((e) => ({
+      status: e.status,
+      output: e.output?.slice(0, 1500),
+      cause: (e as { cause?: string }).cause,
+    }));
     throw new Error(`${error.message}: ${JSON.stringify({ a: await tracesOf('stalls'), b: await tracesOf('quick'), executions }).slice(0, 6000)}`);
   });
   expect(b.ip!.ipId).toBe(a.ip!.ipId);
@@ -121,7 +124,10 @@ test('a trace whose lease expired and went to another trace mid-trace does not s
   expect(aFirst.leaseReleasedAt).toBeUndefined();
   const execution = stack.stepFunctions!.executions.get(a.traceId);
   expect(execution?.status).toBe('SUCCEEDED');
-  expect(JSON.parse(execution?.output ?? '{}')).toMatchObject({ release: { released: false, reason: 'lease_lost' }, stored: { status: 'retry_scheduled', leaseLost: true } });
+  expect(JSON.parse(execution?.output ?? '{}')).toMatchObject({
+    release: { released: false, reason: 'lease_lost' },
+    stored: { status: 'retry_scheduled', leaseLost: true },
+  });
 
   // The retry leases the IP afresh (the page is quick now) and completes.
   const aFinal = await until(

@@ -45,18 +45,19 @@ const admin = (path: string, init: RequestInit = {}) =>
   fetch(`${stack.url}${path}`, { ...init, headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 
 async function putOffer(id: string, trackingUrl: string, extra: Record<string, unknown> = {}) {
-  const res = await admin(`/admin/offers/${id}`, { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl, country: 'us', ...extra }) });
+  const res = await admin(`/admin/offers/${id}`, {
+    method: 'PUT',
+    body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', trackingUrl, country: 'us', ...extra }),
+  });
   expect(res.status).toBeLessThan(300);
 }
 
-const click = (offerId: string, gclid: string) =>
-  fetch(`${stack.url}/c/${offerId}?gclid=${gclid}`, { redirect: 'manual', headers: { 'user-agent': CHROME } });
+const click = (offerId: string, gclid: string) => fetch(`${stack.url}/c/${offerId}?gclid=${gclid}`, { redirect: 'manual', headers: { 'user-agent': CHROME } });
 
 async function tracesOf(offerId: string): Promise<TraceRecord[]> {
   const res = await admin(`/admin/traces?offerId=${offerId}&limit=200`);
   return ((await res.json()) as { traces: TraceRecord[] }).traces;
 }
-
 
 /** Messages in a queue, visible or in flight. */
 async function messagesIn(queueUrl: string): Promise<number> {
@@ -127,7 +128,17 @@ test('concurrent clicks all end as completed traces, with no overlapping leases 
 
 test('a message delivered twice starts one execution; every copy reaches the starter and starts nothing more', async () => {
   await putOffer('dup', `${stack.url}/demo/aff/click`);
-  const request: TraceRequest = { v: 1, traceId: newTraceId(), offerId: 'dup', source: 'manual', params: {}, clickedAt: Date.now(), country: 'us', device: 'desktop', attempt: 1 };
+  const request: TraceRequest = {
+    v: 1,
+    traceId: newTraceId(),
+    offerId: 'dup',
+    source: 'manual',
+    params: {},
+    clickedAt: Date.now(),
+    country: 'us',
+    device: 'desktop',
+    attempt: 1,
+  };
   const deliver = () => stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.queues.TraceRequests, MessageBody: JSON.stringify(request) }));
   const executionsOfTrace = () => [...stack.stepFunctions!.executions.keys()].filter((n) => n.startsWith(request.traceId));
   // Both copies at once, as SQS may deliver them: the starter sees the second while the first is queued or running.
@@ -144,8 +155,9 @@ test('a message delivered twice starts one execution; every copy reaches the sta
   // A copy redelivered after the trace finished: it reaches the starter too, and changes nothing.
   const invocations = stack.lambda.stats('TraceStarter').invocations;
   await deliver();
-  await until('the late copy consumed', async () =>
-    stack.lambda.stats('TraceStarter').invocations > invocations && (await messagesIn(stack.queues.queues.TraceRequests)) === 0 ? true : undefined,
+  await until(
+    'the late copy consumed',
+    async () => (stack.lambda.stats('TraceStarter').invocations > invocations && (await messagesIn(stack.queues.queues.TraceRequests)) === 0 ? true : undefined),
     30_000,
   );
   expect(await messagesIn(stack.queues.dlqs.TraceRequests)).toBe(0);
@@ -206,7 +218,10 @@ test('an empty pool is waited on, recorded as no_ip, and traced once an IP exist
   });
   expect(t).toMatchObject({ status: 'retry_scheduled', error: { class: 'no_ip' } });
   const proxy = stack.proxies!.proxies[1]!;
-  const imported = await admin('/admin/ips', { method: 'POST', body: JSON.stringify([{ host: '127.0.0.1', port: proxy.port, country: 'de', provider: 'local', ipId: 'local-de-1' }]) });
+  const imported = await admin('/admin/ips', {
+    method: 'POST',
+    body: JSON.stringify([{ host: '127.0.0.1', port: proxy.port, country: 'de', provider: 'local', ipId: 'local-de-1' }]),
+  });
   expect((await imported.json()).accepted).toBe(1);
   const [final] = await retryUntilFinal('germany', 1);
   expect(final).toMatchObject({ status: 'completed', ip: { ipId: 'local-de-1', country: 'de' } });

@@ -137,7 +137,18 @@ test('URL2 updates land in webhook order: an older update after a newer one does
   // The UpdateTrackierCampaign task as the state machine calls it, in its isolate: the newer
   // webhook's trace finishes first, the older one's (a slow trace) after it.
   const state = (traceId: string, clickedAt: number, value: string) => ({
-    request: { v: 1, traceId, offerId: 'demo', source: 'webhook', params: {}, clickedAt, country: 'any', device: 'desktop', attempt: 1, pair: { offerId: 'demo', pairNumber: 1 } },
+    request: {
+      v: 1,
+      traceId,
+      offerId: 'demo',
+      source: 'webhook',
+      params: {},
+      clickedAt,
+      country: 'any',
+      device: 'desktop',
+      attempt: 1,
+      pair: { offerId: 'demo', pairNumber: 1 },
+    },
     stored: { status: 'completed', finalUrl: `https://landing.example/?aff_sub=${value}`, params: { aff_sub: value } },
   });
   const t = Date.now();

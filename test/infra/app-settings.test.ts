@@ -70,7 +70,7 @@ describe('alarms', () => {
     expect(stage!.DependsOn).toEqual(expect.arrayContaining(clickRouteIds));
   });
 
-  it('watches the click routes\' API latency p99, not the function duration', () => {
+  it("watches the click routes' API latency p99, not the function duration", () => {
     const apiId = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Api'))[0]!;
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Tracepool-dev-Stateless-ClickP99Latency',
@@ -99,7 +99,10 @@ describe('alarms', () => {
   });
 
   it('alarms on the oldest message of the trace-requests (5 min) and events (15 min) queues, and on timed-out executions', () => {
-    for (const [queue, threshold] of [['TraceRequests', 300], ['Events', 900]] as const) {
+    for (const [queue, threshold] of [
+      ['TraceRequests', 300],
+      ['Events', 900],
+    ] as const) {
       stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `Tracepool-dev-Stateless-${queue}OldestMessageAge`,
         Namespace: 'AWS/SQS',

@@ -90,7 +90,11 @@ function nativeBinaries(name: string, bytes: Uint8Array): NativeBinary[] {
   if (machine) return [{ file: name, machine }];
   // Brotli has no magic number: the extension is all there is (and all @sparticuz/chromium uses).
   if (name.endsWith('.br')) return nativeBinaries(name.slice(0, -3), zlib.brotliDecompressSync(bytes));
-  if (isGzip(bytes)) return nativeBinaries(name.replace(/\.t?gz$/, (ext) => (ext === '.tgz' ? '.tar' : '')), zlib.gunzipSync(bytes));
+  if (isGzip(bytes))
+    return nativeBinaries(
+      name.replace(/\.t?gz$/, (ext) => (ext === '.tgz' ? '.tar' : '')),
+      zlib.gunzipSync(bytes),
+    );
   if (isTar(bytes)) return [...tarFiles(bytes)].flatMap((entry) => nativeBinaries(`${name}!${entry.name}`, entry.data));
   // A Node addon that is not ELF (a macOS or Windows build) runs on no Lambda architecture.
   if (name.endsWith('.node')) return [{ file: name, machine: 'not a Linux (ELF) binary' }];
@@ -141,9 +145,7 @@ beforeAll(() => {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const assembly = buildApp(app).app.synth();
   for (const fn of functionAssets(assembly)) {
-    const binaries = fn.assetDir
-      ? assetFiles(fn.assetDir).flatMap((file) => nativeBinaries(file, fs.readFileSync(path.join(fn.assetDir!, file))))
-      : [];
+    const binaries = fn.assetDir ? assetFiles(fn.assetDir).flatMap((file) => nativeBinaries(file, fs.readFileSync(path.join(fn.assetDir!, file)))) : [];
     scanned.push({ fn, binaries });
   }
 }, 600_000);
@@ -177,9 +179,7 @@ describe('function assets', () => {
 
   it("ships only native binaries built for the function's architecture", () => {
     const mismatches = scanned.flatMap(({ fn, binaries }) =>
-      binaries
-        .filter((b) => b.machine !== fn.architecture)
-        .map((b) => `${fn.stack}/${fn.logicalId} (${fn.architecture}): ${b.file} is ${b.machine}`),
+      binaries.filter((b) => b.machine !== fn.architecture).map((b) => `${fn.stack}/${fn.logicalId} (${fn.architecture}): ${b.file} is ${b.machine}`),
     );
     expect(mismatches).toEqual([]);
   });
@@ -211,9 +211,7 @@ describe('the binary scan', () => {
 
   it('looks inside .br, .tar.br and .tgz archives', () => {
     const archive = tar(tarEntry('lib/libx.so', elf(0x3e)), tarEntry('README', Buffer.from('text')));
-    expect(nativeBinaries('bin/libs.tar.br', zlib.brotliCompressSync(archive))).toEqual([
-      { file: 'bin/libs.tar!lib/libx.so', machine: 'x86_64' },
-    ]);
+    expect(nativeBinaries('bin/libs.tar.br', zlib.brotliCompressSync(archive))).toEqual([{ file: 'bin/libs.tar!lib/libx.so', machine: 'x86_64' }]);
     expect(nativeBinaries('bin/chromium.br', zlib.brotliCompressSync(elf(0xb7)))).toEqual([{ file: 'bin/chromium', machine: 'arm64' }]);
     expect(nativeBinaries('pkg.tgz', zlib.gzipSync(archive))).toEqual([{ file: 'pkg.tar!lib/libx.so', machine: 'x86_64' }]);
   });

@@ -30,14 +30,16 @@ beforeAll(async () => {
 const inputs = () => Object.keys(metafile.inputs);
 
 it('contains none of the SDK generated clients', () => {
-  const heavy = inputs().filter((p) =>
-    /node_modules\/@aws-sdk\/(client-[a-z-]+|lib-dynamodb|credential-provider-node|credential-provider-env)\//.test(p),
-  );
+  const heavy = inputs().filter((p) => /node_modules\/@aws-sdk\/(client-[a-z-]+|lib-dynamodb|credential-provider-node|credential-provider-env)\//.test(p));
   expect(heavy).toEqual([]);
 });
 
 it('signs and sends with the SDK building blocks', () => {
-  const packages = new Set(inputs().map((p) => p.match(/node_modules\/(@[^/]+\/[^/]+|[^/]+)\//)?.[1]).filter(Boolean));
+  const packages = new Set(
+    inputs()
+      .map((p) => p.match(/node_modules\/(@[^/]+\/[^/]+|[^/]+)\//)?.[1])
+      .filter(Boolean),
+  );
   expect([...packages]).toEqual(expect.arrayContaining(['@smithy/signature-v4', '@smithy/node-http-handler', '@aws-sdk/util-dynamodb']));
 });
 

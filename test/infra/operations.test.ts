@@ -26,7 +26,8 @@ function build(overrides: Partial<OperationsProps> = {}, opts: { stateMachine?: 
   const app = new App();
   if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new Stack(app, 'OpsTest', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const fn = (id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
+  const fn = (id: string) =>
+    new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
   const pair = (id: string, maxAgeSeconds?: number) => {
     const dlq = new Queue(stack, `${id}Dlq`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     const queue = new Queue(stack, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 5 } });
@@ -60,7 +61,10 @@ function build(overrides: Partial<OperationsProps> = {}, opts: { stateMachine?: 
   if (opts.nag) {
     // Findings on the fixture itself, not on the construct under test.
     Validations.of(stack).acknowledge(
-      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'Test fixture functions use the AWS-maintained minimal logging role.' },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'Test fixture functions use the AWS-maintained minimal logging role.',
+      },
       { id: 'AwsSolutions-APIG1', reason: 'Test fixture HTTP API without routes or traffic; the real API has access logs (TracepoolApi).' },
       { id: 'AwsSolutions-L1', reason: 'Test fixture functions pin Node.js 22, the runtime the project deploys and tests on.' },
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray and log delivery actions of the fixture state machine accept no resource scope.' },
@@ -101,8 +105,11 @@ describe('Operations construct', () => {
     f.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('alarms on the age of each queue\'s oldest message', () => {
-    for (const [q, threshold] of [['TraceRequests', 300], ['Events', 600]] as const) {
+  it("alarms on the age of each queue's oldest message", () => {
+    for (const [q, threshold] of [
+      ['TraceRequests', 300],
+      ['Events', 600],
+    ] as const) {
       expect(alarmProps(f.template, `${q}OldestMessageAge`)).toMatchObject({
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateAgeOfOldestMessage',
@@ -127,8 +134,13 @@ describe('Operations construct', () => {
     }
   });
 
-  it('alarms on failed executions, each function\'s errors and throttles, and API 5xx', () => {
-    expect(alarmProps(f.template, 'ExecutionsFailed')).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  it("alarms on failed executions, each function's errors and throttles, and API 5xx", () => {
+    expect(alarmProps(f.template, 'ExecutionsFailed')).toMatchObject({
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
     expect(alarmProps(f.template, 'ExecutionsTimedOut')).toMatchObject({
       Namespace: 'AWS/States',
       MetricName: 'ExecutionsTimedOut',
@@ -144,7 +156,7 @@ describe('Operations construct', () => {
     expect(alarmProps(f.template, 'Api5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Sum', Threshold: 1 });
   });
 
-  it('alarms on click p99 > 200 ms on the API\'s own per-route latency, utilization > 80 % and success rate < 90 %', () => {
+  it("alarms on click p99 > 200 ms on the API's own per-route latency, utilization > 80 % and success rate < 90 %", () => {
     const latency = alarmProps(f.template, 'ClickP99Latency');
     expect(latency).toMatchObject({ Threshold: 200, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2 });
     expect(latency.MetricName).toBeUndefined(); // not a Lambda metric: a math expression over the routes
@@ -221,10 +233,10 @@ describe('Operations construct', () => {
     const fns = f.template.findResources('AWS::Lambda::Function');
     const [healthId, health] = Object.entries(fns).find(([id]) => id.startsWith('HealthCheckFn'))!;
     expect(health.Properties.Environment.Variables).toMatchObject({ LOSS_METRICS_NAMESPACE: 'Tracepool' });
-    const policy = Object.values(f.template.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.Roles).includes(healthId.replace(/[0-9A-F]{8}$/, '')))!;
-    expect(policy.Properties.PolicyDocument.Statement).toEqual(
-      expect.arrayContaining([{ Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' }]),
-    );
+    const policy = Object.values(f.template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(healthId.replace(/[0-9A-F]{8}$/, '')),
+    )!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([{ Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' }]));
     // The click function (not a monitor) gets neither.
     const click = Object.entries(fns).find(([id]) => id.startsWith('ClickFn'))![1];
     expect(click.Properties.Environment?.Variables?.LOSS_METRICS_NAMESPACE).toBeUndefined();
@@ -266,7 +278,21 @@ describe('Operations construct', () => {
     const dashboards = Object.values(f.template.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
-    for (const m of ['PoolUtilization', 'TraceSuccessRate', 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Latency', 'MAX([route0, route1])', '5xx', 'Errors', 'Throttles', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ColdStart', 'AnyAlarm']) {
+    for (const m of [
+      'PoolUtilization',
+      'TraceSuccessRate',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+      'Latency',
+      'MAX([route0, route1])',
+      '5xx',
+      'Errors',
+      'Throttles',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      'ColdStart',
+      'AnyAlarm',
+    ]) {
       expect(body).toContain(m);
     }
   });
@@ -298,7 +324,7 @@ describe('Operations options', () => {
     expect(ops.alarms.ExecutionsTimedOut).toBeUndefined();
   });
 
-  it('without click routes, watches the whole API\'s latency', () => {
+  it("without click routes, watches the whole API's latency", () => {
     const { template } = build({ clickLatency: undefined });
     expect(alarmProps(template, 'ClickP99Latency')).toMatchObject({
       Namespace: 'AWS/ApiGateway',

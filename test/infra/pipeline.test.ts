@@ -39,7 +39,7 @@ const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Ta
  */
 function walk(from: string, rules: readonly string[] = []): string[] {
   const visited: string[] = [];
-  for (let name: string | undefined = from; name !== undefined; ) {
+  for (let name: string | undefined = from; name !== undefined;) {
     if (visited.includes(name)) throw new Error(`loop at ${name}: ${visited.join(' → ')}`);
     visited.push(name);
     const state: (typeof definition.States)[string] = definition.States[name]!;
@@ -57,7 +57,16 @@ describe('trace pipeline', () => {
     expect(definition.StartAt).toBe('AcquireLease');
     expect(walk(definition.StartAt)).toEqual(['AcquireLease', 'LeaseStarts', 'TraceHttp', 'NeedsBrowser?', 'ReleaseLease', 'StoreResult', 'TrackierPair?', 'Done']);
     expect(walk(definition.StartAt, ['NeedsBrowser?', 'TrackierPair?'])).toEqual([
-      'AcquireLease', 'LeaseStarts', 'TraceHttp', 'NeedsBrowser?', 'TraceBrowser', 'ReleaseLease', 'StoreResult', 'TrackierPair?', 'UpdateTrackierCampaign', 'Done',
+      'AcquireLease',
+      'LeaseStarts',
+      'TraceHttp',
+      'NeedsBrowser?',
+      'TraceBrowser',
+      'ReleaseLease',
+      'StoreResult',
+      'TrackierPair?',
+      'UpdateTrackierCampaign',
+      'Done',
     ]);
     expect(walk('ReleaseAfterError')).toEqual(['ReleaseAfterError', 'RecordFailure', 'FailureRecorded']);
     expect(definition.States['NeedsBrowser?']!.Type).toBe('Choice');
@@ -79,7 +88,9 @@ describe('trace pipeline', () => {
   });
 
   it("sets the maintenance sweep's running deadline above the execution timeout", () => {
-    const maintenance = Object.values(stateless.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f.Properties.Description ?? '').includes('lease waiters swept'))!;
+    const maintenance = Object.values(stateless.findResources('AWS::Lambda::Function')).find((f) =>
+      JSON.stringify(f.Properties.Description ?? '').includes('lease waiters swept'),
+    )!;
     expect(Number(maintenance.Properties.Environment.Variables.RUNNING_DEADLINE_MS)).toBe(30 * 60_000);
     expect(Number(maintenance.Properties.Environment.Variables.LEASE_PATIENCE_MS)).toBe(15 * 60_000);
   });
@@ -132,6 +143,10 @@ describe('trace pipeline', () => {
   it('lets only the lease functions answer task tokens', () => {
     const policies = Object.values(stateless.findResources('AWS::IAM::Policy'));
     const answering = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('states:SendTaskSuccess'));
-    expect(answering.map((p) => JSON.stringify(p.Properties.Roles).match(/(AcquireLease|ReleaseLease|Maintenance)/)?.[1]).sort()).toEqual(['AcquireLease', 'Maintenance', 'ReleaseLease']);
+    expect(answering.map((p) => JSON.stringify(p.Properties.Roles).match(/(AcquireLease|ReleaseLease|Maintenance)/)?.[1]).sort()).toEqual([
+      'AcquireLease',
+      'Maintenance',
+      'ReleaseLease',
+    ]);
   });
 });

@@ -55,22 +55,29 @@ describe('stateful stack', () => {
     expect(Object.keys(policies)).toHaveLength(4);
     for (const p of Object.values(policies)) {
       expect(p.Properties.PolicyDocument.Statement).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       );
     }
   });
 
   it('keeps one credentials secret per proxy provider, retained', () => {
     const secrets = stateful.findResources('AWS::SecretsManager::Secret');
-    expect(Object.values(secrets).map((s) => s.Properties.Name).sort()).toEqual(['tracepool/dev/proxy/default', 'tracepool/dev/trackier']);
+    expect(
+      Object.values(secrets)
+        .map((s) => s.Properties.Name)
+        .sort(),
+    ).toEqual(['tracepool/dev/proxy/default', 'tracepool/dev/trackier']);
     for (const s of Object.values(secrets)) {
       expect(s.DeletionPolicy).toBe('Retain');
       expect(s.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: s.Properties.Name.includes('/proxy/') ? 'password' : 'apiKey' });
     }
     const two = synthApp({ proxyProviders: 'brightdata,oxylabs' }).stateful.findResources('AWS::SecretsManager::Secret');
-    expect(Object.values(two).map((s) => s.Properties.Name).filter((n: string) => n.includes('/proxy/')).sort()).toEqual(['tracepool/dev/proxy/brightdata', 'tracepool/dev/proxy/oxylabs']);
+    expect(
+      Object.values(two)
+        .map((s) => s.Properties.Name)
+        .filter((n: string) => n.includes('/proxy/'))
+        .sort(),
+    ).toEqual(['tracepool/dev/proxy/brightdata', 'tracepool/dev/proxy/oxylabs']);
   });
 
   it('can be made disposable for dev stacks', () => {

@@ -18,7 +18,9 @@ describe('stateless stack', () => {
   it('builds every manifest function on Node 22, on its manifest architecture, with X-Ray and its own log group', () => {
     const fns = stateless.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
     expect(Object.keys(fns)).toHaveLength(FUNCTIONS.length);
-    const architectures = Object.values(fns).map((fn) => fn.Properties.Architectures[0] as string).sort();
+    const architectures = Object.values(fns)
+      .map((fn) => fn.Properties.Architectures[0] as string)
+      .sort();
     expect(architectures).toEqual(FUNCTIONS.map((f) => architectureOf(f)).sort());
     expect(architectures.filter((a) => a === 'x86_64')).toHaveLength(1); // TraceBrowser, for its x86-64 Chromium
     for (const fn of Object.values(fns)) {
@@ -69,9 +71,7 @@ describe('stateless stack', () => {
       .findAll()
       .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
-    expect(acks.map(([rule]) => rule)).toEqual(
-      expect.arrayContaining([expect.stringContaining('AwsSolutions-SQS3'), expect.stringContaining('AwsSolutions-APIG4')]),
-    );
+    expect(acks.map(([rule]) => rule)).toEqual(expect.arrayContaining([expect.stringContaining('AwsSolutions-SQS3'), expect.stringContaining('AwsSolutions-APIG4')]));
     for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(30);
   });
 });

@@ -18,17 +18,11 @@ const { stateful, stateless, stacks } = built;
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 /** What a policy resource points at, in the stateful stack's terms. */
-type Target =
-  | { kind: 'table'; table: string; index?: string }
-  | { kind: 'secret'; secret: string }
-  | { kind: 'wildcard' }
-  | { kind: 'other'; raw: unknown };
+type Target = { kind: 'table'; table: string; index?: string } | { kind: 'secret'; secret: string } | { kind: 'wildcard' } | { kind: 'other'; raw: unknown };
 
 const logicalId = (stack: Stack, element: CfnElement) => stack.resolve(stack.getLogicalId(element)) as string;
 
-const tableByLogicalId = new Map(
-  Object.entries(stacks.stateful.data.tables).map(([id, table]) => [logicalId(stacks.stateful, table.node.defaultChild as CfnElement), id]),
-);
+const tableByLogicalId = new Map(Object.entries(stacks.stateful.data.tables).map(([id, table]) => [logicalId(stacks.stateful, table.node.defaultChild as CfnElement), id]));
 const secretByLogicalId = new Map<string, string>([
   ...Object.entries(stacks.stateful.proxyCredentials.secrets).map(([p, s]) => [logicalId(stacks.stateful, s.node.defaultChild as CfnElement), `proxy:${p}`] as const),
   [logicalId(stacks.stateful, stacks.stateful.trackierSecret.node.defaultChild as CfnElement), 'trackier'],
@@ -50,8 +44,7 @@ function importedLogicalId(value: unknown): string | undefined {
   const name = ref?.['Fn::ImportValue'];
   const outputName = ref?.['Fn::GetStackOutput']?.OutputName;
   const target = (name ? exportsByName.get(name) : outputName ? statefulOutputs[outputName]?.Value : undefined) as
-    | { Ref?: string; 'Fn::GetAtt'?: [string, string] }
-    | undefined;
+    { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
   return target?.Ref ?? target?.['Fn::GetAtt']?.[0];
 }
 
@@ -132,11 +125,9 @@ describe.each(['TraceHttp', 'TraceBrowser'])('%s (runs untrusted pages)', (fn) =
     expect(grants).toEqual({});
   });
 
-  it('reads exactly the proxy providers\' secrets: not the Trackier secret, never *', () => {
+  it("reads exactly the proxy providers' secrets: not the Trackier secret, never *", () => {
     const statements = statementsOf(fn);
-    const secretResources = statements
-      .filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')))
-      .flatMap((s) => resourcesOf(s).map(targetOf));
+    const secretResources = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:'))).flatMap((s) => resourcesOf(s).map(targetOf));
     expect(secretResources.map((t) => (t.kind === 'secret' ? t.secret : t))).toEqual(['proxy:alpha', 'proxy:beta']);
     const getSecret = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
     expect(getSecret.flatMap((s) => resourcesOf(s).map(targetOf))).toEqual([
@@ -149,7 +140,11 @@ describe.each(['TraceHttp', 'TraceBrowser'])('%s (runs untrusted pages)', (fn) =
   });
 
   it('is granted nothing but X-Ray and the proxy secrets (its logs come from the basic execution role)', () => {
-    const services = new Set(statementsOf(fn).flatMap(actionsOf).map((a) => a.split(':')[0]));
+    const services = new Set(
+      statementsOf(fn)
+        .flatMap(actionsOf)
+        .map((a) => a.split(':')[0]),
+    );
     expect([...services].sort()).toEqual(['secretsmanager', 'xray']);
   });
 });

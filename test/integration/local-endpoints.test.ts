@@ -15,9 +15,7 @@ test('tables are created from the shared definitions, with their indexes', async
 test('queues are created with their DLQ redrive policy', async () => {
   const urls = await freshQueues('endpoints');
   const { client } = localSqs();
-  const attrs = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: urls.queues.TraceRequests, AttributeNames: ['RedrivePolicy'] }),
-  );
+  const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: urls.queues.TraceRequests, AttributeNames: ['RedrivePolicy'] }));
   const policy = JSON.parse(attrs.Attributes!.RedrivePolicy!);
   expect(policy).toEqual({ deadLetterTargetArn: urls.dlqArns.TraceRequests, maxReceiveCount: QUEUES.TraceRequests.maxReceiveCount });
   client.destroy();

@@ -74,11 +74,19 @@ export async function startHostileFixtures(): Promise<HostileFixtures> {
       case '/nav-401':
         return send(401, html('sign in'), { 'www-authenticate': 'Basic realm="give me your proxy password"' });
       case '/fetch-401':
-        return send(200, html(`<script>fetch('/api-401').then((r) => { location.href = '/landing?status=' + r.status; }, () => { location.href = '/landing?status=failed'; });</script>`));
+        return send(
+          200,
+          html(`<script>fetch('/api-401').then((r) => { location.href = '/landing?status=' + r.status; }, () => { location.href = '/landing?status=failed'; });</script>`),
+        );
       case '/api-401':
         return send(401, 'no', { 'www-authenticate': 'Basic realm="api"' });
       case '/xhr-401':
-        return send(200, html(`<script>const x = new XMLHttpRequest(); x.onloadend = () => { location.href = '/landing?status=' + x.status; }; x.open('GET', '/api-401'); x.send();</script>`));
+        return send(
+          200,
+          html(
+            `<script>const x = new XMLHttpRequest(); x.onloadend = () => { location.href = '/landing?status=' + x.status; }; x.open('GET', '/api-401'); x.send();</script>`,
+          ),
+        );
       case '/site-407':
         return send(407, html('proxy auth, says the site'), { 'proxy-authenticate': 'Basic realm="site"' });
       case '/site-403':

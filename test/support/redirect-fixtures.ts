@@ -32,8 +32,7 @@ export interface RedirectFixtures {
   close(): Promise<void>;
 }
 
-const page = (body: string, head = ''): string =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>fixture</title>${head}</head><body>${body}</body></html>`;
+const page = (body: string, head = ''): string => `<!doctype html><html><head><meta charset="utf-8"><title>fixture</title>${head}</head><body>${body}</body></html>`;
 
 const LANDING_TEXT = `<h1>Welcome to the offer</h1>${'<p>This is a real landing page with plenty of readable content for visitors. </p>'.repeat(8)}<a href="/terms">Terms</a>`;
 
@@ -74,11 +73,29 @@ const DEEP_LINKS: Record<string, string> = {
 function makeSelfSigned(): { key: string; cert: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'tracepool-tls-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore', timeout: 10_000 });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore', timeout: 10_000 },
+    );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } catch {
     return undefined;
@@ -99,21 +116,23 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
     timers.add(t);
   };
 
-  const handler = (secure: boolean) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      if (chunks.length < 64) chunks.push(c);
-    });
-    req.on('end', () => {
-      const rec: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), secure };
-      requests.push(rec);
-      try {
-        route(rec, req, res);
-      } catch (e) {
-        res.writeHead(500).end(String(e));
-      }
-    });
-  };
+  const handler =
+    (secure: boolean) =>
+    (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => {
+        if (chunks.length < 64) chunks.push(c);
+      });
+      req.on('end', () => {
+        const rec: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), secure };
+        requests.push(rec);
+        try {
+          route(rec, req, res);
+        } catch (e) {
+          res.writeHead(500).end(String(e));
+        }
+      });
+    };
 
   const html = (res: http.ServerResponse, body: string, status = 200, headers: http.OutgoingHttpHeaders = {}): void => {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
@@ -144,10 +163,19 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
     if (parts[0] === 'meta' && parts[1] && META_VARIANTS[parts[1]]) return html(res, page('<p>Redirecting…</p>', META_VARIANTS[parts[1]]));
     if (parts[0] === 'js' && parts[1] && JS_VARIANTS[parts[1]]) return html(res, page('<p>Redirecting…</p>', `<script>${JS_VARIANTS[parts[1]]}</script>`));
     if (p === '/computed-js') {
-      return html(res, page('', `<script>var p = ['/land', 'ing']; var q = '?js=' + 'computed'; setTimeout(function () { location.href = p.join('') + q + '${qs ? `&${qs.slice(1)}` : ''}'; }, 20);</script>`));
+      return html(
+        res,
+        page(
+          '',
+          `<script>var p = ['/land', 'ing']; var q = '?js=' + 'computed'; setTimeout(function () { location.href = p.join('') + q + '${qs ? `&${qs.slice(1)}` : ''}'; }, 20);</script>`,
+        ),
+      );
     }
     if (p === '/form-auto') {
-      return html(res, page(`<form id="f" method="post" action="/form-target${qs}"><input type="hidden" name="a" value="1"></form><script>document.getElementById('f').submit();</script>`));
+      return html(
+        res,
+        page(`<form id="f" method="post" action="/form-target${qs}"><input type="hidden" name="a" value="1"></form><script>document.getElementById('f').submit();</script>`),
+      );
     }
     if (p === '/form-target') {
       if (rec.method !== 'POST') return html(res, page('method not allowed'), 405);
@@ -257,7 +285,7 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
     if (p === '/server-error') return html(res, page('boom'), 500);
     if (p === '/not-found') return html(res, page('nope'), 404);
     if (p === '/ssrf/metadata') return redirect(res, 302, 'http://169.254.169.254/latest/meta-data/');
-    if (p === '/ssrf/to') return redirect(res, 302, `http://${q.get('host') ?? '127.0.0.2'}:${(req.socket.localPort ?? 80)}/landing`);
+    if (p === '/ssrf/to') return redirect(res, 302, `http://${q.get('host') ?? '127.0.0.2'}:${req.socket.localPort ?? 80}/landing`);
     if (p === '/to-javascript') return redirect(res, 302, 'javascript:alert(1)');
     if (p === '/to-file') return redirect(res, 302, 'file:///etc/passwd');
     if (p === '/gzip') {
@@ -274,7 +302,13 @@ export async function startRedirectFixtures(options: { https?: boolean } = {}): 
       // A redirector page with heavy sub-resources (to measure resource blocking) and a computed
       // script redirect after load.
       const assets = ['a.png', 'b.png', 'c.jpg', 'd.woff2', 'e.mp4']
-        .map((n) => (n.endsWith('.woff2') ? `<style>@font-face{font-family:f;src:url(/asset/${n})}body{font-family:f}</style>` : n.endsWith('.mp4') ? `<video autoplay muted src="/asset/${n}"></video>` : `<img src="/asset/${n}">`))
+        .map((n) =>
+          n.endsWith('.woff2')
+            ? `<style>@font-face{font-family:f;src:url(/asset/${n})}body{font-family:f}</style>`
+            : n.endsWith('.mp4')
+              ? `<video autoplay muted src="/asset/${n}"></video>`
+              : `<img src="/asset/${n}">`,
+        )
         .join('');
       return html(res, page(`${assets}<p>.</p>`, `<script>addEventListener('load', function () { location.href = '/land' + 'ing?pixels=1'; });</script>`));
     }

@@ -46,7 +46,9 @@ lines.on('line', (line) => {
   }
   // HTTP mode also says whether it handed the page on (the differential suite checks it).
   const run: Promise<{ result: TraceResult; needsBrowser?: unknown }> =
-    options.mode === 'http' ? traceHttp(req.url, options).then((r) => ({ result: r.result, needsBrowser: r.needsBrowser })) : trace(req.url, options).then((result) => ({ result }));
+    options.mode === 'http'
+      ? traceHttp(req.url, options).then((r) => ({ result: r.result, needsBrowser: r.needsBrowser }))
+      : trace(req.url, options).then((result) => ({ result }));
   const job = run
     .then(({ result, needsBrowser }) => process.stdout.write(`${JSON.stringify({ id: req.id, result, resolverCalls, needsBrowser })}\n`))
     .catch((e: unknown) => process.stdout.write(`${JSON.stringify({ id: req.id, error: String(e) })}\n`))

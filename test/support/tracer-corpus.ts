@@ -26,7 +26,8 @@ interface Served {
 }
 
 const LANDING = `<h1>Welcome to the offer</h1>${'<p>A real landing page, with enough readable text for a visitor to read. </p>'.repeat(6)}<a href="/land/terms">Terms</a>`;
-const doc = (head: string, body = '<p>Redirecting…</p>'): string => `<!doctype html><html><head><meta charset="utf-8"><title>corpus</title>${head}</head><body>${body}</body></html>`;
+const doc = (head: string, body = '<p>Redirecting…</p>'): string =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>corpus</title>${head}</head><body>${body}</body></html>`;
 /** The same, without a charset: the encoding comes from elsewhere. */
 const bare = (head: string, body = '<p>Redirecting…</p>'): string => `<!doctype html><html><head><title>corpus</title>${head}</head><body>${body}</body></html>`;
 const meta = (content: string): string => `<meta http-equiv="refresh" content="${content}">`;
@@ -45,130 +46,255 @@ const BUNDLE = (kb: number): string => {
   return out;
 };
 
-const html = (body: string, headers: Record<string, string> = {}, status = 200): Served => ({ status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body });
-const typed = (type: string | undefined, body: string | Buffer, headers: Record<string, string> = {}, status = 200): Served => ({ status, headers: { ...(type ? { 'content-type': type } : {}), ...headers }, body });
+const html = (body: string, headers: Record<string, string> = {}, status = 200): Served => ({
+  status,
+  headers: { 'content-type': 'text/html; charset=utf-8', ...headers },
+  body,
+});
+const typed = (type: string | undefined, body: string | Buffer, headers: Record<string, string> = {}, status = 200): Served => ({
+  status,
+  headers: { ...(type ? { 'content-type': type } : {}), ...headers },
+  body,
+});
 
 /** What /c/<id> answers. `q` is the request's query (without '?'), `other` the cross-origin twin's origin. */
 function servePage(id: string, q: URLSearchParams, cookie: string, other: string): Served | undefined {
   switch (id) {
     // — character references in the refresh URL (the HTML standard's attribute rules) —
-    case 'ent-num': return html(doc(meta('0;url=/land/e?id=7&num=5&sub=a')));
-    case 'ent-lt-gt': return html(doc(meta('0;url=/land/e?a=1&lt=2&gt=3&copy=4')));
-    case 'ent-sect': return html(doc(meta('0;url=/land/e?s=&sect;&para;x')));
-    case 'ent-amp': return html(doc(meta('0;url=/land/e?a=1&amp;b=2&#38;c=3&#x26;d=4')));
-    case 'ent-legacy-end': return html(doc(meta('0;url=/land/e?c=1&copy.&not ')));
-    case 'ent-unquoted': return html(doc('<meta http-equiv=refresh content=0;url=/land/e?u=1&amp;v=2&num=3>'));
+    case 'ent-num':
+      return html(doc(meta('0;url=/land/e?id=7&num=5&sub=a')));
+    case 'ent-lt-gt':
+      return html(doc(meta('0;url=/land/e?a=1&lt=2&gt=3&copy=4')));
+    case 'ent-sect':
+      return html(doc(meta('0;url=/land/e?s=&sect;&para;x')));
+    case 'ent-amp':
+      return html(doc(meta('0;url=/land/e?a=1&amp;b=2&#38;c=3&#x26;d=4')));
+    case 'ent-legacy-end':
+      return html(doc(meta('0;url=/land/e?c=1&copy.&not ')));
+    case 'ent-unquoted':
+      return html(doc('<meta http-equiv=refresh content=0;url=/land/e?u=1&amp;v=2&num=3>'));
     // — markup a browser does not act on —
-    case 'comment-meta': return html(doc(`<!-- ${meta('0;url=/land/WRONG')} -->${meta('0;url=/land/comment')}`));
-    case 'noscript-meta': return html(doc(`<noscript>${meta('0;url=/land/noscript')}</noscript>`, LANDING));
-    case 'noscript-vs-real': return html(doc(`<noscript>${meta('0;url=/land/WRONG')}</noscript>${meta('1;url=/land/real')}`));
-    case 'template-meta': return html(doc('', `<template>${meta('0;url=/land/WRONG')}</template>${LANDING}`));
-    case 'textarea-meta': return html(doc('', `<textarea>${meta('0;url=/land/WRONG')}</textarea>${LANDING}`));
-    case 'equiv-padded': return html(doc('<meta http-equiv=" refresh " content="0;url=/land/WRONG">', LANDING));
-    case 'svg-meta': return html(doc('', `<svg><meta http-equiv="refresh" content="0;url=/land/svg"></svg>`));
-    case 'body-meta': return html(doc('', `<p>Hold on</p>${meta('0;url=/land/body')}`));
+    case 'comment-meta':
+      return html(doc(`<!-- ${meta('0;url=/land/WRONG')} -->${meta('0;url=/land/comment')}`));
+    case 'noscript-meta':
+      return html(doc(`<noscript>${meta('0;url=/land/noscript')}</noscript>`, LANDING));
+    case 'noscript-vs-real':
+      return html(doc(`<noscript>${meta('0;url=/land/WRONG')}</noscript>${meta('1;url=/land/real')}`));
+    case 'template-meta':
+      return html(doc('', `<template>${meta('0;url=/land/WRONG')}</template>${LANDING}`));
+    case 'textarea-meta':
+      return html(doc('', `<textarea>${meta('0;url=/land/WRONG')}</textarea>${LANDING}`));
+    case 'equiv-padded':
+      return html(doc('<meta http-equiv=" refresh " content="0;url=/land/WRONG">', LANDING));
+    case 'svg-meta':
+      return html(doc('', `<svg><meta http-equiv="refresh" content="0;url=/land/svg"></svg>`));
+    case 'body-meta':
+      return html(doc('', `<p>Hold on</p>${meta('0;url=/land/body')}`));
     // — <base href> as the parser sees it when the refresh is read —
-    case 'base-before': return html(doc(`<base href="/land/sub/">${meta('0;url=page?b=1')}`));
-    case 'page': return html(doc('', LANDING));
-    case 'base-after': return html(doc(`${meta('0;url=page?b=2')}<base href="/land/sub/">`));
-    case 'base-two': return html(doc(`<base href="/land/one/"><base href="/land/two/">${meta('0;url=page')}`));
-    case 'base-js': return html(doc(`<base href="/land/js/">${script('location.href = "page?b=3";')}`));
+    case 'base-before':
+      return html(doc(`<base href="/land/sub/">${meta('0;url=page?b=1')}`));
+    case 'page':
+      return html(doc('', LANDING));
+    case 'base-after':
+      return html(doc(`${meta('0;url=page?b=2')}<base href="/land/sub/">`));
+    case 'base-two':
+      return html(doc(`<base href="/land/one/"><base href="/land/two/">${meta('0;url=page')}`));
+    case 'base-js':
+      return html(doc(`<base href="/land/js/">${script('location.href = "page?b=3";')}`));
     // — several refreshes: a later one replaces an earlier one unless its delay is longer —
-    case 'two-later-shorter': return html(doc(meta('1;url=/land/WRONG') + meta('0;url=/land/second')));
-    case 'two-later-longer': return html(doc(meta('0;url=/land/first') + meta('1;url=/land/WRONG')));
-    case 'two-equal': return html(doc(meta('0;url=/land/WRONG') + meta('0;url=/land/equal-second')));
-    case 'header-then-meta': return html(doc(meta('0;url=/land/meta-wins')), { refresh: '0;url=/land/WRONG' });
-    case 'header-shorter': return html(doc(meta('1;url=/land/WRONG')), { refresh: '0;url=/land/header-wins' });
-    case 'jsurl-refresh-ignored': return html(doc(meta('0;url=javascript:location.replace("/land/WRONG")') + meta('1;url=/land/after-jsurl')));
-    case 'refresh-long': return html(doc(meta('30;url=/land/WRONG'), LANDING));
-    case 'refresh-1s': return html(doc(meta('1;url=/land/one-second')));
-    case 'meta-on-404': return html(doc(meta('0;url=/land/from-404')), {}, 404);
-    case 'refresh-header-plain': return typed('text/plain', 'moved', { refresh: '0;url=/land/plain-header' });
-    case 'plain-text-meta': return typed('text/plain', meta('0;url=/land/WRONG'));
-    case 'untyped-html': return typed(undefined, `<html><body>${meta('0;url=/land/sniffed')}</body></html>`);
-    case 'untyped-text': return typed(undefined, `plain words first ${meta('0;url=/land/WRONG')}`);
-    case 'refresh-deeplink': return html(doc(meta('0;url=market://details?id=com.example.corpus')));
-    case 'refresh-data': return html(doc(meta('0;url=data:text/html,hello'), LANDING));
+    case 'two-later-shorter':
+      return html(doc(meta('1;url=/land/WRONG') + meta('0;url=/land/second')));
+    case 'two-later-longer':
+      return html(doc(meta('0;url=/land/first') + meta('1;url=/land/WRONG')));
+    case 'two-equal':
+      return html(doc(meta('0;url=/land/WRONG') + meta('0;url=/land/equal-second')));
+    case 'header-then-meta':
+      return html(doc(meta('0;url=/land/meta-wins')), { refresh: '0;url=/land/WRONG' });
+    case 'header-shorter':
+      return html(doc(meta('1;url=/land/WRONG')), { refresh: '0;url=/land/header-wins' });
+    case 'jsurl-refresh-ignored':
+      return html(doc(meta('0;url=javascript:location.replace("/land/WRONG")') + meta('1;url=/land/after-jsurl')));
+    case 'refresh-long':
+      return html(doc(meta('30;url=/land/WRONG'), LANDING));
+    case 'refresh-1s':
+      return html(doc(meta('1;url=/land/one-second')));
+    case 'meta-on-404':
+      return html(doc(meta('0;url=/land/from-404')), {}, 404);
+    case 'refresh-header-plain':
+      return typed('text/plain', 'moved', { refresh: '0;url=/land/plain-header' });
+    case 'plain-text-meta':
+      return typed('text/plain', meta('0;url=/land/WRONG'));
+    case 'untyped-html':
+      return typed(undefined, `<html><body>${meta('0;url=/land/sniffed')}</body></html>`);
+    case 'untyped-text':
+      return typed(undefined, `plain words first ${meta('0;url=/land/WRONG')}`);
+    case 'refresh-deeplink':
+      return html(doc(meta('0;url=market://details?id=com.example.corpus')));
+    case 'refresh-data':
+      return html(doc(meta('0;url=data:text/html,hello'), LANDING));
     // — the document's encoding, used for the query of the URLs it names —
-    case 'w1252-header': return typed('text/html; charset=windows-1252', latin1(bare(meta('0;url=/land/enc?q=caf\u00e9'))));
-    case 'w1252-meta': return typed('text/html', latin1(bare('<meta charset="windows-1252">' + meta('0;url=/land/enc?q=\u00e9t\u00e9'))));
-    case 'w1252-http-equiv': return typed('text/html', latin1(bare('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">' + meta('0;url=/land/enc?q=na\u00efve'))));
-    case 'w1252-parts': return typed('text/html; charset=windows-1252', latin1(bare(meta('0;url=/land/caf\u00e9/x?q=\u00e9#\u00e9'))));
-    case 'w1252-unmappable': return typed('text/html; charset=windows-1252', latin1(bare(meta('0;url=/land/enc?q=&#8364;&#12354;'))));
-    case 'w1252-js': return typed('text/html; charset=windows-1252', latin1(bare(script('location.href = "/land/enc?js=\u00e9";'))));
-    case 'koi8-header': return typed('text/html; charset=koi8-r', withBytes(bare(meta('0;url=/land/enc?q=@@')), [0xc4, 0xc1]));
-    case 'bom-beats-header': return typed('text/html; charset=windows-1252', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(bare(meta('0;url=/land/enc?q=\u00e9')), 'utf8')]));
-    case 'utf16le-bom': return typed('text/html', Buffer.from(`\ufeff${bare(meta('0;url=/land/enc?q=\u00e9&u=16'))}`, 'utf16le'));
-    case 'utf16le-js': return typed('text/html; charset=utf-16le', Buffer.from(bare(script('location.replace("/land/enc?wide=js")')), 'utf16le'));
-    case 'shift-jis': return typed('text/html; charset=shift_jis', withBytes(bare(meta('0;url=/land/enc?q=@@')), [0x82, 0xa0]));
-    case 'undeclared-8bit': return typed('text/html', latin1(bare(meta('0;url=/land/enc?q=\u00e9'))));
+    case 'w1252-header':
+      return typed('text/html; charset=windows-1252', latin1(bare(meta('0;url=/land/enc?q=caf\u00e9'))));
+    case 'w1252-meta':
+      return typed('text/html', latin1(bare('<meta charset="windows-1252">' + meta('0;url=/land/enc?q=\u00e9t\u00e9'))));
+    case 'w1252-http-equiv':
+      return typed('text/html', latin1(bare('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">' + meta('0;url=/land/enc?q=na\u00efve'))));
+    case 'w1252-parts':
+      return typed('text/html; charset=windows-1252', latin1(bare(meta('0;url=/land/caf\u00e9/x?q=\u00e9#\u00e9'))));
+    case 'w1252-unmappable':
+      return typed('text/html; charset=windows-1252', latin1(bare(meta('0;url=/land/enc?q=&#8364;&#12354;'))));
+    case 'w1252-js':
+      return typed('text/html; charset=windows-1252', latin1(bare(script('location.href = "/land/enc?js=\u00e9";'))));
+    case 'koi8-header':
+      return typed('text/html; charset=koi8-r', withBytes(bare(meta('0;url=/land/enc?q=@@')), [0xc4, 0xc1]));
+    case 'bom-beats-header':
+      return typed('text/html; charset=windows-1252', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(bare(meta('0;url=/land/enc?q=\u00e9')), 'utf8')]));
+    case 'utf16le-bom':
+      return typed('text/html', Buffer.from(`\ufeff${bare(meta('0;url=/land/enc?q=\u00e9&u=16'))}`, 'utf16le'));
+    case 'utf16le-js':
+      return typed('text/html; charset=utf-16le', Buffer.from(bare(script('location.replace("/land/enc?wide=js")')), 'utf16le'));
+    case 'shift-jis':
+      return typed('text/html; charset=shift_jis', withBytes(bare(meta('0;url=/land/enc?q=@@')), [0x82, 0xa0]));
+    case 'undeclared-8bit':
+      return typed('text/html', latin1(bare(meta('0;url=/land/enc?q=\u00e9'))));
     // — compressed bodies —
-    case 'gzip-meta': return typed('text/html; charset=utf-8', zlib.gzipSync(doc(meta('0;url=/land/gzip'))), { 'content-encoding': 'gzip' });
-    case 'brotli-js': return typed('text/html; charset=utf-8', zlib.brotliCompressSync(doc(script('location.replace("/land/br")'))), { 'content-encoding': 'br' });
-    case 'deflate-meta': return typed('text/html; charset=utf-8', zlib.deflateSync(doc(meta('0;url=/land/deflate'))), { 'content-encoding': 'deflate' });
+    case 'gzip-meta':
+      return typed('text/html; charset=utf-8', zlib.gzipSync(doc(meta('0;url=/land/gzip'))), { 'content-encoding': 'gzip' });
+    case 'brotli-js':
+      return typed('text/html; charset=utf-8', zlib.brotliCompressSync(doc(script('location.replace("/land/br")'))), { 'content-encoding': 'br' });
+    case 'deflate-meta':
+      return typed('text/html; charset=utf-8', zlib.deflateSync(doc(meta('0;url=/land/deflate'))), { 'content-encoding': 'deflate' });
     // — scripts read as code —
-    case 'js-comment-decoys': return html(doc(script('// location.href = "/land/WRONG1";\n/* window.location = "/land/WRONG2"; */\nlocation.href = "/land/js-right";')));
-    case 'js-string-decoy': return html(doc(script('var note = "window.location=\'/land/WRONG\'";\nwindow.location.replace(\'/land/string-decoy\');')));
-    case 'js-concat': return html(doc(script('window.location.href = "/land/" + "concat" + "?n=" + 7;')));
-    case 'js-template': return html(doc(script('location.assign(`/land/template`);')));
-    case 'js-iife': return html(doc(script('(function () { "use strict"; var unused = 1; top.location.replace("/land/iife"); })();')));
-    case 'js-try-framebust': return html(doc(script('try { if (top !== self) {} top.location.href = "/land/try"; } catch (e) {}')));
-    case 'js-escaped': return html(doc(script('location.href = "\\/land\\/escaped?a=1\\u0026b=2";')));
-    case 'js-amp-literal': return html(doc(script('location.href = "/land/amp?a=1&amp;b=2";')));
-    case 'js-first-script-wins': return html(doc(script(`location.href = "/slow?ms=300&to=${encodeURIComponent('/land/first-script')}";`) + script('location.href = "/land/WRONG";')));
-    case 'js-same-script-last': return html(doc(script(`location.href = "/slow?ms=300&to=/land/WRONG"; location.href = "/land/last-in-script";`)));
-    case 'js-beats-meta': return html(doc(meta('0;url=/land/WRONG') + script('location.replace("/land/js-beats-meta")')));
-    case 'js-throws-first': return html(doc(script('trackVisit("x"); location.href = "/land/WRONG";'), LANDING));
-    case 'js-after-throwing': return html(doc(script('null.x;') + script('location.assign("/land/after-throw")')));
-    case 'js-shadowed': return html(doc(script('(function () { var location = {}; location.href = "/land/WRONG"; })();'), LANDING));
-    case 'js-big-inline': return html(doc(script(BUNDLE(300)) + script('location.replace("/land/after-big-script")')));
-    case 'big-inline-then-meta': return html(doc(script(BUNDLE(300)) + meta('0;url=/land/after-big-meta')));
-    case 'js-nomodule': return html(doc(script('location.href = "/land/WRONG"', ' nomodule'), LANDING));
-    case 'js-type-plain': return html(doc(script('location.href = "/land/WRONG"', ' type="text/plain"'), LANDING));
-    case 'js-vbscript': return html(doc(script('location.href = "/land/WRONG"', ' language="vbscript"'), LANDING));
-    case 'js-svg-script': return html(doc('', `<svg>${script('location.href = "/land/svg-script"')}</svg>`));
-    case 'js-open-self': return html(doc(script('window.open("/land/open-self", "_self");')));
+    case 'js-comment-decoys':
+      return html(doc(script('// location.href = "/land/WRONG1";\n/* window.location = "/land/WRONG2"; */\nlocation.href = "/land/js-right";')));
+    case 'js-string-decoy':
+      return html(doc(script("var note = \"window.location='/land/WRONG'\";\nwindow.location.replace('/land/string-decoy');")));
+    case 'js-concat':
+      return html(doc(script('window.location.href = "/land/" + "concat" + "?n=" + 7;')));
+    case 'js-template':
+      return html(doc(script('location.assign(`/land/template`);')));
+    case 'js-iife':
+      return html(doc(script('(function () { "use strict"; var unused = 1; top.location.replace("/land/iife"); })();')));
+    case 'js-try-framebust':
+      return html(doc(script('try { if (top !== self) {} top.location.href = "/land/try"; } catch (e) {}')));
+    case 'js-escaped':
+      return html(doc(script('location.href = "\\/land\\/escaped?a=1\\u0026b=2";')));
+    case 'js-amp-literal':
+      return html(doc(script('location.href = "/land/amp?a=1&amp;b=2";')));
+    case 'js-first-script-wins':
+      return html(doc(script(`location.href = "/slow?ms=300&to=${encodeURIComponent('/land/first-script')}";`) + script('location.href = "/land/WRONG";')));
+    case 'js-same-script-last':
+      return html(doc(script(`location.href = "/slow?ms=300&to=/land/WRONG"; location.href = "/land/last-in-script";`)));
+    case 'js-beats-meta':
+      return html(doc(meta('0;url=/land/WRONG') + script('location.replace("/land/js-beats-meta")')));
+    case 'js-throws-first':
+      return html(doc(script('trackVisit("x"); location.href = "/land/WRONG";'), LANDING));
+    case 'js-after-throwing':
+      return html(doc(script('null.x;') + script('location.assign("/land/after-throw")')));
+    case 'js-shadowed':
+      return html(doc(script('(function () { var location = {}; location.href = "/land/WRONG"; })();'), LANDING));
+    case 'js-big-inline':
+      return html(doc(script(BUNDLE(300)) + script('location.replace("/land/after-big-script")')));
+    case 'big-inline-then-meta':
+      return html(doc(script(BUNDLE(300)) + meta('0;url=/land/after-big-meta')));
+    case 'js-nomodule':
+      return html(doc(script('location.href = "/land/WRONG"', ' nomodule'), LANDING));
+    case 'js-type-plain':
+      return html(doc(script('location.href = "/land/WRONG"', ' type="text/plain"'), LANDING));
+    case 'js-vbscript':
+      return html(doc(script('location.href = "/land/WRONG"', ' language="vbscript"'), LANDING));
+    case 'js-svg-script':
+      return html(doc('', `<svg>${script('location.href = "/land/svg-script"')}</svg>`));
+    case 'js-open-self':
+      return html(doc(script('window.open("/land/open-self", "_self");')));
     case 'js-location-search': {
       if (q.get('step') === '2') return html(doc('', LANDING));
       return html(doc(script('location.search = "?step=2";')));
     }
-    case 'js-javascript-url': return html(doc(script('location.href = "javascript:location.replace(\'/land/jsurl\')";')));
-    case 'js-data-url': return html(doc(script('location.href = "data:text/html,hello";'), LANDING));
-    case 'js-deeplink': return html(doc(script('location.href = "intent://open#Intent;scheme=corpus;end";')));
+    case 'js-javascript-url':
+      return html(doc(script('location.href = "javascript:location.replace(\'/land/jsurl\')";')));
+    case 'js-data-url':
+      return html(doc(script('location.href = "data:text/html,hello";'), LANDING));
+    case 'js-deeplink':
+      return html(doc(script('location.href = "intent://open#Intent;scheme=corpus;end";')));
     // — pages that need the browser —
-    case 'js-computed': return html(doc(script('var parts = ["/land/", "comp", "uted"]; location.href = parts.join("");')));
-    case 'js-conditional': return html(doc(script('if (navigator.webdriver === undefined || true) { location.href = "/land/conditional"; }')));
-    case 'js-timer': return html(doc(script('setTimeout(function () { location.href = "/land/timer"; }, 200);')));
-    case 'js-onload': return html(doc('', `<p>Hold on</p>`).replace('<body>', '<body onload="location.href=\'/land/onload\'">'));
-    case 'js-dom-ready': return html(doc(script('document.addEventListener("DOMContentLoaded", function () { location.replace("/land/dom-ready"); });')));
-    case 'js-cookie-then-go': return html(doc(script('document.cookie = "corpus_gate=1; path=/"; location.href = "/gate";')));
-    case 'js-cookie-then-meta': return html(doc(script('document.cookie = "corpus_gate=1; path=/";') + meta('0;url=/gate')));
-    case 'js-storage-then-go': return html(doc(script('sessionStorage.setItem("seen", "1"); location.href = "/c/storage-check";')));
-    case 'storage-check': return html(doc(script('location.replace(sessionStorage.getItem("seen") ? "/land/storage-yes" : "/land/storage-no");')));
-    case 'js-click-link': return html(doc('', `<a id="go" href="/land/clicked">continue</a>${script('document.getElementById("go").click();')}`));
-    case 'js-form-get': return html(doc('', `<form id="f" action="/land/form"><input type="hidden" name="sub" value="s1"></form>${script('document.forms[0].submit();')}`));
-    case 'js-document-write': return html(doc(script(`document.write('<meta http-equiv="refresh" content="0;url=/land/written">');`)));
-    case 'js-inner-html': return html(doc('', `<div id="d"></div>${script(`document.getElementById("d").innerHTML = '<meta http-equiv="refresh" content="0;url=/land/inner">';`)}`));
-    case 'js-module-beats-meta': return html(doc(script('location.href = "/land/module";', ' type="module"') + meta('0;url=/land/WRONG')));
-    case 'frame-busts-top': return html(doc('', '<iframe src="/c/frame-inner"></iframe>'));
-    case 'frame-inner': return html(doc(script('top.location.href = "/land/from-frame";'), ''));
-    case 'frame-cross-origin': return html(doc('', `${LANDING}<iframe src="${other}/c/frame-inner-x"></iframe>`));
-    case 'external-shell': return html('<html><head><script src="/ext/nav.js"></script></head><body></body></html>');
-    case 'external-then-meta': return html(doc(`<script src="/ext/nav.js"></script>${meta('5;url=/land/WRONG')}`));
-    case 'async-then-meta': return html(doc(`<script async src="/ext/track.js"></script>${meta('0;url=/land/async-meta')}`));
-    case 'csp-blocks-inline': return html(doc(script('location.href = "/land/WRONG";') + meta('1;url=/land/csp-meta')), { 'content-security-policy': "script-src 'self'" });
-    case 'csp-sandbox': return html(doc(meta('0;url=/land/WRONG'), LANDING), { 'content-security-policy': 'sandbox' });
-    case 'xhtml-noscript': return typed('application/xhtml+xml', `<html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title><noscript><meta http-equiv="refresh" content="0;url=/land/xhtml"/></noscript></head><body><p>x</p></body></html>`);
+    case 'js-computed':
+      return html(doc(script('var parts = ["/land/", "comp", "uted"]; location.href = parts.join("");')));
+    case 'js-conditional':
+      return html(doc(script('if (navigator.webdriver === undefined || true) { location.href = "/land/conditional"; }')));
+    case 'js-timer':
+      return html(doc(script('setTimeout(function () { location.href = "/land/timer"; }, 200);')));
+    case 'js-onload':
+      return html(doc('', `<p>Hold on</p>`).replace('<body>', '<body onload="location.href=\'/land/onload\'">'));
+    case 'js-dom-ready':
+      return html(doc(script('document.addEventListener("DOMContentLoaded", function () { location.replace("/land/dom-ready"); });')));
+    case 'js-cookie-then-go':
+      return html(doc(script('document.cookie = "corpus_gate=1; path=/"; location.href = "/gate";')));
+    case 'js-cookie-then-meta':
+      return html(doc(script('document.cookie = "corpus_gate=1; path=/";') + meta('0;url=/gate')));
+    case 'js-storage-then-go':
+      return html(doc(script('sessionStorage.setItem("seen", "1"); location.href = "/c/storage-check";')));
+    case 'storage-check':
+      return html(doc(script('location.replace(sessionStorage.getItem("seen") ? "/land/storage-yes" : "/land/storage-no");')));
+    case 'js-click-link':
+      return html(doc('', `<a id="go" href="/land/clicked">continue</a>${script('document.getElementById("go").click();')}`));
+    case 'js-form-get':
+      return html(doc('', `<form id="f" action="/land/form"><input type="hidden" name="sub" value="s1"></form>${script('document.forms[0].submit();')}`));
+    case 'js-document-write':
+      return html(doc(script(`document.write('<meta http-equiv="refresh" content="0;url=/land/written">');`)));
+    case 'js-inner-html':
+      return html(doc('', `<div id="d"></div>${script(`document.getElementById("d").innerHTML = '<meta http-equiv="refresh" content="0;url=/land/inner">';`)}`));
+    case 'js-module-beats-meta':
+      return html(doc(script('location.href = "/land/module";', ' type="module"') + meta('0;url=/land/WRONG')));
+    case 'frame-busts-top':
+      return html(doc('', '<iframe src="/c/frame-inner"></iframe>'));
+    case 'frame-inner':
+      return html(doc(script('top.location.href = "/land/from-frame";'), ''));
+    case 'frame-cross-origin':
+      return html(doc('', `${LANDING}<iframe src="${other}/c/frame-inner-x"></iframe>`));
+    case 'external-shell':
+      return html('<html><head><script src="/ext/nav.js"></script></head><body></body></html>');
+    case 'external-then-meta':
+      return html(doc(`<script src="/ext/nav.js"></script>${meta('5;url=/land/WRONG')}`));
+    case 'async-then-meta':
+      return html(doc(`<script async src="/ext/track.js"></script>${meta('0;url=/land/async-meta')}`));
+    case 'csp-blocks-inline':
+      return html(doc(script('location.href = "/land/WRONG";') + meta('1;url=/land/csp-meta')), { 'content-security-policy': "script-src 'self'" });
+    case 'csp-sandbox':
+      return html(doc(meta('0;url=/land/WRONG'), LANDING), { 'content-security-policy': 'sandbox' });
+    case 'xhtml-noscript':
+      return typed(
+        'application/xhtml+xml',
+        `<html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title><noscript><meta http-equiv="refresh" content="0;url=/land/xhtml"/></noscript></head><body><p>x</p></body></html>`,
+      );
     // — landing pages that stay —
-    case 'landing-analytics': return html(doc(`<script async src="/ext/track.js"></script>${script('window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);} gtag("js", new Date()); var since = location.href.length; setTimeout(function () { dataLayer.push({ t: 1 }); }, 100);')}`, LANDING));
-    case 'landing-click-handlers': return html(doc(script('document.addEventListener("click", function () { location.href = "/land/WRONG"; });'), `${LANDING}<button onclick="location.href='/land/WRONG'">Buy</button>`));
-    case 'landing-popup': return html(doc(script('window.open("/land/popup");'), LANDING));
+    case 'landing-analytics':
+      return html(
+        doc(
+          `<script async src="/ext/track.js"></script>${script('window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);} gtag("js", new Date()); var since = location.href.length; setTimeout(function () { dataLayer.push({ t: 1 }); }, 100);')}`,
+          LANDING,
+        ),
+      );
+    case 'landing-click-handlers':
+      return html(
+        doc(
+          script('document.addEventListener("click", function () { location.href = "/land/WRONG"; });'),
+          `${LANDING}<button onclick="location.href='/land/WRONG'">Buy</button>`,
+        ),
+      );
+    case 'landing-popup':
+      return html(doc(script('window.open("/land/popup");'), LANDING));
     // — fragments —
-    case 'fragment-302': return { status: 302, headers: { location: '/land/frag#section' }, body: '' };
-    case 'fragment-inherit': return { status: 302, headers: { location: '/land/inherit' }, body: '' };
-    case 'fragment-meta': return html(doc(meta('0;url=/land/frag-meta#top')));
-    case 'fragment-only-js': return html(doc(script('location.hash = "#moved";'), LANDING));
-    case 'redirect-to-data': return { status: 302, headers: { location: 'data:text/html,hi' }, body: '' };
+    case 'fragment-302':
+      return { status: 302, headers: { location: '/land/frag#section' }, body: '' };
+    case 'fragment-inherit':
+      return { status: 302, headers: { location: '/land/inherit' }, body: '' };
+    case 'fragment-meta':
+      return html(doc(meta('0;url=/land/frag-meta#top')));
+    case 'fragment-only-js':
+      return html(doc(script('location.hash = "#moved";'), LANDING));
+    case 'redirect-to-data':
+      return { status: 302, headers: { location: 'data:text/html,hi' }, body: '' };
     default:
       void cookie;
       return undefined;
@@ -274,9 +400,15 @@ export const CORPUS: CorpusPage[] = [
   { id: 'landing-click-handlers', what: 'a landing page whose redirects wait for a click', lands: '/c/landing-click-handlers', http: 'resolves' },
   { id: 'landing-popup', what: 'window.open to a new window leaves the page where it is', lands: '/c/landing-popup', http: 'resolves' },
   { id: 'fragment-302', what: 'a Location with a fragment', lands: '/land/frag#section', http: 'resolves' },
-  { id: 'fragment-inherit', what: 'a Location without a fragment inherits the request URL\'s', lands: '/land/inherit#keep', http: 'resolves', start: '/c/fragment-inherit#keep' },
+  {
+    id: 'fragment-inherit',
+    what: "a Location without a fragment inherits the request URL's",
+    lands: '/land/inherit#keep',
+    http: 'resolves',
+    start: '/c/fragment-inherit#keep',
+  },
   { id: 'fragment-meta', what: 'a refresh URL with a fragment', lands: '/land/frag-meta#top', http: 'resolves' },
-  { id: 'fragment-only-js', what: 'location.hash changes the document\'s fragment, not the page', lands: '/c/fragment-only-js' },
+  { id: 'fragment-only-js', what: "location.hash changes the document's fragment, not the page", lands: '/c/fragment-only-js' },
   { id: 'redirect-to-data', what: 'a 302 to data: is refused', lands: 'outcome:error' },
   // The redirect fixtures the other tracer tests use.
   { id: 'fx-302', what: 'fixture: 302', lands: '/landing?via=302', http: 'resolves', start: 'fixture:/status/302' },
@@ -293,9 +425,21 @@ export const CORPUS: CorpusPage[] = [
   { id: 'fx-cookie-gate', what: 'fixture: cookie-gated 302 bounce', lands: '/landing?cookie=ok', http: 'resolves', start: 'fixture:/cookie-gate' },
   { id: 'fx-chain-meta', what: 'fixture: 3 meta refreshes', lands: '/landing?kind=meta', http: 'resolves', start: 'fixture:/chain/3?kind=meta' },
   { id: 'fx-chain-js', what: 'fixture: 3 script redirects', lands: '/landing?kind=js', http: 'resolves', start: 'fixture:/chain/3?kind=js' },
-  { id: 'fx-cookie-then-computed', what: 'fixture: cookie over HTTP, then a computed redirect', lands: '/landing?cookie=carried', http: 'defers', start: 'fixture:/cookie-then-computed' },
+  {
+    id: 'fx-cookie-then-computed',
+    what: 'fixture: cookie over HTTP, then a computed redirect',
+    lands: '/landing?cookie=carried',
+    http: 'defers',
+    start: 'fixture:/cookie-then-computed',
+  },
   { id: 'fx-utf16', what: 'fixture: UTF-16 page', lands: '/landing?enc=utf16', http: 'resolves', start: 'fixture:/utf16' },
-  { id: 'fx-deeplink-js', what: 'fixture: script to intent://', lands: 'intent://open?offer=1#Intent;scheme=exampleapp;package=com.example.app;end', http: 'resolves', start: 'fixture:/deeplink/js-intent' },
+  {
+    id: 'fx-deeplink-js',
+    what: 'fixture: script to intent://',
+    lands: 'intent://open?offer=1#Intent;scheme=exampleapp;package=com.example.app;end',
+    http: 'resolves',
+    start: 'fixture:/deeplink/js-intent',
+  },
 ];
 
 export interface CorpusServer {
@@ -327,10 +471,13 @@ export async function startCorpusServer(): Promise<CorpusServer> {
     if (parts[0] === 'gate') return send({ status: 302, headers: { location: /(?:^|;\s*)corpus_gate=1/.test(cookie) ? '/land/cookie-yes' : '/land/cookie-no' }, body: '' });
     if (parts[0] === 'ext' && parts[1] && EXTERNAL[parts[1]]) return send(typed('text/javascript', EXTERNAL[parts[1]]!));
     if (parts[0] === 'slow') {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        send({ status: 302, headers: { location: u.searchParams.get('to') ?? '/land/slow' }, body: '' });
-      }, Number(u.searchParams.get('ms') ?? 300));
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          send({ status: 302, headers: { location: u.searchParams.get('to') ?? '/land/slow' }, body: '' });
+        },
+        Number(u.searchParams.get('ms') ?? 300),
+      );
       timers.add(t);
       return;
     }

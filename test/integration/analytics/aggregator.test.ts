@@ -192,14 +192,18 @@ test('a raw write that fails leaves exactly its events out of the ADDs; they are
   const lost = new Set<string>();
   let armed = true;
   const broken = aggregator({
-    doc: faulty(doc, (c) => {
-      if (!armed || c.constructor.name !== 'BatchWriteCommand') return false;
-      const items = Object.values((c.input as { RequestItems: Record<string, { PutRequest: { Item: { pk: string } } }[]> }).RequestItems)[0]!;
-      if (!items.some((r) => r.PutRequest.Item.pk === victim)) return false;
-      for (const r of items) lost.add(r.PutRequest.Item.pk);
-      armed = false;
-      return true;
-    }, { delayMs: 150 }),
+    doc: faulty(
+      doc,
+      (c) => {
+        if (!armed || c.constructor.name !== 'BatchWriteCommand') return false;
+        const items = Object.values((c.input as { RequestItems: Record<string, { PutRequest: { Item: { pk: string } } }[]> }).RequestItems)[0]!;
+        if (!items.some((r) => r.PutRequest.Item.pk === victim)) return false;
+        for (const r of items) lost.add(r.PutRequest.Item.pk);
+        armed = false;
+        return true;
+      },
+      { delayMs: 150 },
+    ),
   });
   const first = await broken.agg.processBatch(records);
   const lostIds = records.filter((r) => lost.has(rawEventKey(JSON.parse(r.body).eventId).pk)).map((r) => r.messageId);
@@ -227,7 +231,10 @@ test('the done marker goes out with the next batch; while it fails to land the t
     newToken: () => `${prefix}${++n}`,
     doc: faulty(doc, (c) => failMarkers && c.constructor.name === 'BatchWriteCommand' && JSON.stringify(c.input).includes('aggdone#')),
   });
-  const tokens = async () => Object.keys((await counts('acct-1', campaign, unit, T0)).item ?? {}).filter((k) => k.startsWith('tok_')).sort();
+  const tokens = async () =>
+    Object.keys((await counts('acct-1', campaign, unit, T0)).item ?? {})
+      .filter((k) => k.startsWith('tok_'))
+      .sort();
 
   expect((await agg.processBatch(b1)).batchItemFailures).toEqual([]);
   expect(await tokens()).toEqual([tokenAttr(`${prefix}1`)]);
@@ -254,9 +261,7 @@ test('the done marker goes out with the next batch; while it fails to land the t
 test('token bookkeeping is cleaned up and a redelivery after the cleanup is still recognised', async () => {
   const campaign = randomUUID();
   const unit = randomUUID();
-  const batches = Array.from({ length: 6 }, () =>
-    Array.from({ length: 20 }, () => makeEvent({ campaignId: campaign, adUnitId: unit, timestamp: T0 + 5_000 })),
-  );
+  const batches = Array.from({ length: 6 }, () => Array.from({ length: 20 }, () => makeEvent({ campaignId: campaign, adUnitId: unit, timestamp: T0 + 5_000 })));
   const { agg, advance } = aggregator();
   const records = batches.map((b) => b.map(toRecord));
   for (const r of records) expect((await agg.processBatch(r)).batchItemFailures).toEqual([]);
@@ -307,9 +312,7 @@ test('partial batch failures: only the failed records are reported', async () =>
   const { agg } = aggregator({ accounts });
   const unluckyRecords = unlucky.map(toRecord);
   const out = await agg.processBatch(shuffle([...good.map(toRecord), ...unluckyRecords, ...malformed]));
-  expect(out.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
-    ['not-json', 'bad-shape', ...unluckyRecords.map((r) => r.messageId)].sort(),
-  );
+  expect(out.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['not-json', 'bad-shape', ...unluckyRecords.map((r) => r.messageId)].sort());
   expect(out.stats.failures).toEqual({ malformed: 2, account_lookup: 2 });
   await expectExact(good);
 });
@@ -333,9 +336,7 @@ test('conditional raw writes: two consumers holding the same messages at once co
 test('account id comes from the catalog (cached); unknown campaigns are filed under "unknown"; the query reads it back', async () => {
   const known = randomUUID();
   const stranger = randomUUID();
-  await doc.send(
-    new PutCommand({ TableName: tables.Catalog, Item: { pk: `campaign#${known}`, sk: 'campaign', accountId: 'acct-42' } }),
-  );
+  await doc.send(new PutCommand({ TableName: tables.Catalog, Item: { pk: `campaign#${known}`, sk: 'campaign', accountId: 'acct-42' } }));
   let reads = 0;
   const counting = {
     send: ((command: unknown) => {
@@ -353,10 +354,7 @@ test('account id comes from the catalog (cached); unknown campaigns are filed un
   await expectExact(knownEvents, 'acct-42');
   await expectExact(strangerEvents, 'unknown');
 
-  const metrics = await getHourlyMetrics(
-    new DynamoHourlyCounters(doc, tables.Analytics),
-    { campaignId: known, fromMs: T0 - 2 * HOUR, toMs: T0 },
-  );
+  const metrics = await getHourlyMetrics(new DynamoHourlyCounters(doc, tables.Analytics), { campaignId: known, fromMs: T0 - 2 * HOUR, toMs: T0 });
   const want = expected(knownEvents);
   expect(metrics.hours).toHaveLength(want.size);
   for (const row of metrics.hours) {

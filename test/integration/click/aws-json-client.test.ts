@@ -32,14 +32,20 @@ async function scripted(replies: Reply[]): Promise<{ url: URL; seen: Seen[]; clo
   return {
     url: new URL(`http://127.0.0.1:${port}`),
     seen,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => (res) => {
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
+  (res) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers });
+    res.end(JSON.stringify(body));
+  };
 const never: Reply = () => undefined;
 
 function client(url: URL, options: Partial<ConstructorParameters<typeof AwsJsonClient>[1]> = {}, service = DYNAMODB) {
@@ -120,8 +126,14 @@ describe('AwsJsonClient', () => {
 
   it('reads the error type from x-amzn-ErrorType and keeps only the status of a non-JSON body', async () => {
     const server = await scripted([
-      (res) => { res.writeHead(400, { 'x-amzn-ErrorType': 'ValidationException:http://internal.amazon.com/' }); res.end('{"Message":"bad key"}'); },
-      (res) => { res.writeHead(403, { 'content-type': 'text/html' }); res.end('<html>denied</html>'); },
+      (res) => {
+        res.writeHead(400, { 'x-amzn-ErrorType': 'ValidationException:http://internal.amazon.com/' });
+        res.end('{"Message":"bad key"}');
+      },
+      (res) => {
+        res.writeHead(403, { 'content-type': 'text/html' });
+        res.end('<html>denied</html>');
+      },
     ]);
     const c = client(server.url, { maxAttempts: 1 });
     try {
@@ -243,7 +255,10 @@ describe('X-Ray trace header', () => {
       sdk.destroy();
       lean.destroy();
       await server.close();
-      for (const [key, value] of [['AWS_LAMBDA_FUNCTION_NAME', saved.name], ['_X_AMZN_TRACE_ID', saved.trace]] as const) {
+      for (const [key, value] of [
+        ['AWS_LAMBDA_FUNCTION_NAME', saved.name],
+        ['_X_AMZN_TRACE_ID', saved.trace],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }

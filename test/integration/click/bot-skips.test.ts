@@ -42,7 +42,11 @@ let botSkips: { settled(): Promise<void> };
 let tables: TableNames;
 let queueUrl: string;
 
-function event(method: string, path: string, opts: { userAgent?: string; query?: Record<string, string>; pathParameters?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+function event(
+  method: string,
+  path: string,
+  opts: { userAgent?: string; query?: Record<string, string>; pathParameters?: Record<string, string> } = {},
+): APIGatewayProxyEventV2 {
   const query = opts.query ?? {};
   return {
     version: '2.0',
@@ -53,7 +57,15 @@ function event(method: string, path: string, opts: { userAgent?: string; query?:
     queryStringParameters: query,
     pathParameters: opts.pathParameters ?? {},
     requestContext: {
-      accountId: '0', apiId: 'a', domainName: 'd', domainPrefix: 'd', requestId: 'r', routeKey: `${method} ${path}`, stage: '$default', time: '', timeEpoch: 0,
+      accountId: '0',
+      apiId: 'a',
+      domainName: 'd',
+      domainPrefix: 'd',
+      requestId: 'r',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: opts.userAgent ?? '' },
     },
     isBase64Encoded: false,
@@ -63,7 +75,10 @@ const clickOn = (offerId: string, userAgent?: string, method = 'GET') =>
   click(event(method, `/c/${offerId}`, { userAgent, query: { gclid: 'G-1' }, pathParameters: { offerId } }), context);
 const list = async (query: Record<string, string>) => {
   const res = await listTraces(event('GET', '/admin/traces', { query }), context);
-  return { status: res.statusCode, body: JSON.parse(String(res.body)) as { traces: unknown[]; count: number; botSkipped?: { count: number; since: string }; hint?: string } };
+  return {
+    status: res.statusCode,
+    body: JSON.parse(String(res.body)) as { traces: unknown[]; count: number; botSkipped?: { count: number; since: string }; hint?: string },
+  };
 };
 
 async function queued(): Promise<number> {

@@ -49,7 +49,15 @@ function event(offerId: string, opts: { sourceIp?: string; headers?: Record<stri
     queryStringParameters: query,
     pathParameters: { offerId },
     requestContext: {
-      accountId: '0', apiId: 'a', domainName: 'd', domainPrefix: 'd', requestId: 'r', routeKey: 'GET /c/{offerId}', stage: '$default', time: '', timeEpoch: 0,
+      accountId: '0',
+      apiId: 'a',
+      domainName: 'd',
+      domainPrefix: 'd',
+      requestId: 'r',
+      routeKey: 'GET /c/{offerId}',
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
       http: { method: 'GET', path: `/c/${offerId}`, protocol: 'HTTP/1.1', sourceIp: opts.sourceIp ?? '203.0.113.7', userAgent: CHROME },
     },
     isBase64Encoded: false,
@@ -65,7 +73,10 @@ beforeAll(async () => {
   const [tables, queues] = await Promise.all([freshTables('click-handler'), freshQueues('click-handler')]);
   queueUrl = queues.queues.TraceRequests;
   const repo = new DynamoOfferRepository(doc, tables.Catalog);
-  for (const [id, country] of [['fixed', 'de'], ['auto', 'auto']] as const) {
+  for (const [id, country] of [
+    ['fixed', 'de'],
+    ['auto', 'auto'],
+  ] as const) {
     const v = validateOffer(id, { redirectUrl: 'https://shop.example/landing', country });
     if (!v.ok) throw new Error('invalid offer');
     await repo.put(v.offer, 1);
@@ -96,7 +107,10 @@ describe('click handler', () => {
     const trusting = clickWith({ ...functionEnv, [ENV.trustedCountryHeader]: 'cf-ipcountry' });
     await trusting(event('auto', { headers: { 'cf-ipcountry': 'FR', 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
     await trusting(event('auto', { headers: { 'x-viewer-country': 'DE' }, sourceIp: '8.8.8.8' }), context);
-    expect((await drain()).map((r) => [r.country, r.clientIp]).sort()).toEqual([['any', '8.8.8.8'], ['fr', undefined]]);
+    expect((await drain()).map((r) => [r.country, r.clientIp]).sort()).toEqual([
+      ['any', '8.8.8.8'],
+      ['fr', undefined],
+    ]);
   });
 
   it('sends no address for an offer with its own country', async () => {

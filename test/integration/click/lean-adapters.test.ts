@@ -31,8 +31,16 @@ afterAll(() => {
 
 function request(overrides: Partial<TraceRequest> = {}): TraceRequest {
   return {
-    v: 1, traceId: newTraceId(), offerId: 'o1', source: 'click', params: { gclid: 'g', utm_source: 'ü ✓' },
-    clickedAt: 1_700_000_000_123, country: 'us', device: 'mobile', attempt: 1, ...overrides,
+    v: 1,
+    traceId: newTraceId(),
+    offerId: 'o1',
+    source: 'click',
+    params: { gclid: 'g', utm_source: 'ü ✓' },
+    clickedAt: 1_700_000_000_123,
+    country: 'us',
+    device: 'mobile',
+    attempt: 1,
+    ...overrides,
   };
 }
 
@@ -64,9 +72,7 @@ describe('LeanTraceQueue', () => {
     const queues = await freshQueues('lean-queue');
     const req = request();
     await new LeanTraceQueue(sqs, queues.queues.TraceRequests).send(req);
-    const got = await sdkSqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queues.queues.TraceRequests, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
-    );
+    const got = await sdkSqs.send(new ReceiveMessageCommand({ QueueUrl: queues.queues.TraceRequests, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
     expect(got.Messages).toHaveLength(1);
     expect(parseTraceRequest(got.Messages![0]!.Body!)).toEqual(req);
     expect(got.Messages![0]!.MessageAttributes?.source).toEqual({ DataType: 'String', StringValue: 'click' });
@@ -84,8 +90,7 @@ describe('LeanParkingTable', () => {
     const b = { ...a, traceId: newTraceId() };
     await new LeanParkingTable(dynamodb, tables.Ops).park(a, 42, 'TimeoutError: slow');
     await new ParkingTable(doc, tables.Ops).park(b, 42, 'TimeoutError: slow');
-    const read = async (traceId: string) =>
-      (await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: traceId } }))).Item;
+    const read = async (traceId: string) => (await doc.send(new GetCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: traceId } }))).Item;
     const [leanItem, sdkItem] = [await read(a.traceId), await read(b.traceId)];
     const expiresAt = Math.floor(parkKeyTime(a.traceId) / 1000) + PARKED_RETENTION_DAYS * 86_400;
     expect(leanItem).toEqual({ ...sdkItem, sk: a.traceId, body: JSON.stringify(a), expiresAt });
@@ -104,7 +109,7 @@ describe('LeanParkingTable', () => {
     expect(parkKeyTime(Items![0]!.sk as string)).toBeGreaterThanOrEqual(startedAt);
   });
 
-  it('sends no attempt signed after the call\'s window', async () => {
+  it("sends no attempt signed after the call's window", async () => {
     const tables = await freshTables('lean-window');
     const item = { pk: { S: PARKED_PK }, sk: { S: 'late' } };
     await expect(dynamodb.call('PutItem', { TableName: tables.Ops, Item: item }, { notSignedAfter: Date.now() - 1 })).rejects.toBeInstanceOf(SigningWindowPassed);
@@ -119,12 +124,9 @@ describe('DurableTraceSink over the lean adapters', () => {
     const tables = await freshTables('lean-sink');
     const deadSqs = lean(SQS, `http://127.0.0.1:${await freePort()}`, { maxAttempts: 2 });
     const errors: unknown[] = [];
-    const sink = new DurableTraceSink(
-      new LeanTraceQueue(deadSqs, 'http://127.0.0.1:1/000000000000/q'),
-      new LeanParkingTable(dynamodb, tables.Ops),
-      () => 7,
-      { onQueueError: (e) => errors.push(e) },
-    );
+    const sink = new DurableTraceSink(new LeanTraceQueue(deadSqs, 'http://127.0.0.1:1/000000000000/q'), new LeanParkingTable(dynamodb, tables.Ops), () => 7, {
+      onQueueError: (e) => errors.push(e),
+    });
     const req = request();
     try {
       expect(await sink.submit(req)).toBe('parked');

@@ -33,7 +33,11 @@ async function silentSqs(): Promise<{ client: SQSClient; close: () => Promise<vo
   const { port } = server.address() as AddressInfo;
   return {
     client: fastSqsClient({ endpoint: `http://127.0.0.1:${port}`, region: LOCAL_REGION, credentials: localCredentials }),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -77,12 +81,9 @@ describe('durable trace sink', () => {
     const tables = await freshTables('sink');
     const down = await deadSqs();
     const errors: unknown[] = [];
-    const sink = new DurableTraceSink(
-      new SqsTraceQueue(down, 'http://127.0.0.1:1/000000000000/missing'),
-      new ParkingTable(doc, tables.Ops),
-      () => 42,
-      { onQueueError: (e) => errors.push(e) },
-    );
+    const sink = new DurableTraceSink(new SqsTraceQueue(down, 'http://127.0.0.1:1/000000000000/missing'), new ParkingTable(doc, tables.Ops), () => 42, {
+      onQueueError: (e) => errors.push(e),
+    });
     const req = request();
     expect(await sink.submit(req)).toBe('parked');
     expect(errors).toHaveLength(1);

@@ -11,7 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteMessageCommand, GetQueueAttributesCommand, ListMessageMoveTasksCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -66,7 +74,10 @@ describe('IAM enforced on the local endpoints', () => {
     services = await startJsonRpcServer({
       ...secrets.handlers(),
       ...eventBridge.handlers(),
-      'AWSStepFunctions.StartExecution': async (input) => ({ executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${String(input.name)}`, startDate: Date.now() / 1000 }),
+      'AWSStepFunctions.StartExecution': async (input) => ({
+        executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${String(input.name)}`,
+        startDate: Date.now() / 1000,
+      }),
     });
 
     // What the local stack gives: its table names, queue URLs, state machine, and (from sources)
@@ -119,9 +130,13 @@ describe('IAM enforced on the local endpoints', () => {
   it("a function's allowed calls pass, forwarded unchanged to the real endpoints", async () => {
     const ddb = as(DynamoDBClient, 'Click', iam.endpoints.dynamodb);
     await direct.client.send(new PutItemCommand({ TableName: tables.Catalog, Item: { ...catalogKey, redirectUrl: { S: 'https://shop.example/' } } }));
-    await expect(ddb.send(new GetItemCommand({ TableName: tables.Catalog, Key: catalogKey }))).resolves.toMatchObject({ Item: { redirectUrl: { S: 'https://shop.example/' } } });
+    await expect(ddb.send(new GetItemCommand({ TableName: tables.Catalog, Key: catalogKey }))).resolves.toMatchObject({
+      Item: { redirectUrl: { S: 'https://shop.example/' } },
+    });
     await ddb.send(new PutItemCommand({ TableName: tables.Ops, Item: { pk: { S: 'parked' }, sk: { S: 'iam' } } }));
-    await expect(direct.client.send(new GetItemCommand({ TableName: tables.Ops, Key: { pk: { S: 'parked' }, sk: { S: 'iam' } } }))).resolves.toMatchObject({ Item: { sk: { S: 'iam' } } });
+    await expect(direct.client.send(new GetItemCommand({ TableName: tables.Ops, Key: { pk: { S: 'parked' }, sk: { S: 'iam' } } }))).resolves.toMatchObject({
+      Item: { sk: { S: 'iam' } },
+    });
 
     // The click's lean JSON client, as deployed.
     const lean = new AwsJsonClient(DYNAMODB, { region: LOCAL_REGION, endpoint: new URL(iam.endpoints.dynamodb), credentials: localCredentialsFor('Click'), maxAttempts: 1 });
@@ -139,7 +154,9 @@ describe('IAM enforced on the local endpoints', () => {
     const ddb = as(DynamoDBClient, 'Click', iamWithoutGrants.endpoints.dynamodb);
     const principal = iamWithoutGrants.policies.functions.Click!.principalArn;
     const table = `arn:aws:dynamodb:us-east-1:000000000000:table/${tables.Catalog}`;
-    const denied = await ddb.send(new GetItemCommand({ TableName: tables.Catalog, Key: catalogKey })).catch((e: unknown) => e as Error & { $metadata: { httpStatusCode: number } });
+    const denied = await ddb
+      .send(new GetItemCommand({ TableName: tables.Catalog, Key: catalogKey }))
+      .catch((e: unknown) => e as Error & { $metadata: { httpStatusCode: number } });
     expect(denied).toMatchObject({
       name: 'AccessDeniedException',
       message: `User: ${principal} is not authorized to perform: dynamodb:GetItem on resource: ${table} because no identity-based policy allows the dynamodb:GetItem action`,
@@ -147,7 +164,12 @@ describe('IAM enforced on the local endpoints', () => {
     });
     expect(principal).toMatch(/^arn:aws:sts::000000000000:assumed-role\/Tracepool-dev-Stateless-ClickServiceRole[0-9A-F]{8}\/tracepool-local-Click$/);
 
-    const lean = new AwsJsonClient(DYNAMODB, { region: LOCAL_REGION, endpoint: new URL(iamWithoutGrants.endpoints.dynamodb), credentials: localCredentialsFor('Click'), maxAttempts: 1 });
+    const lean = new AwsJsonClient(DYNAMODB, {
+      region: LOCAL_REGION,
+      endpoint: new URL(iamWithoutGrants.endpoints.dynamodb),
+      credentials: localCredentialsFor('Click'),
+      maxAttempts: 1,
+    });
     clients.push(lean);
     const leanDenied = await lean.call('GetItem', { TableName: tables.Catalog, Key: catalogKey }).catch((e: unknown) => e);
     expect(leanDenied).toBeInstanceOf(AwsServiceError);
@@ -158,7 +180,9 @@ describe('IAM enforced on the local endpoints', () => {
     const sqsDenied = await sqs.send(new SendMessageCommand({ QueueUrl: queues.queues.TraceRequests, MessageBody: 'never' })).catch((e: unknown) => e);
     expect(sqsDenied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     expect((sqsDenied as Error).message).toContain('is not authorized to perform: sqs:sendmessage on resource: arn:aws:sqs:');
-    const attributes = await directSqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queues.queues.TraceRequests, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const attributes = await directSqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queues.queues.TraceRequests, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     expect(attributes.Attributes?.ApproximateNumberOfMessages).toBe('0');
 
     // The grants the copy kept still work.
@@ -184,7 +208,14 @@ describe('IAM enforced on the local endpoints', () => {
         ],
       }),
     );
-    const query = (index: string) => new QueryCommand({ TableName: tables.Catalog, IndexName: index, KeyConditionExpression: '#k = :v', ExpressionAttributeNames: { '#k': index === 'byName' ? 'name' : 'url1CampaignId' }, ExpressionAttributeValues: { ':v': { S: 'x' } } });
+    const query = (index: string) =>
+      new QueryCommand({
+        TableName: tables.Catalog,
+        IndexName: index,
+        KeyConditionExpression: '#k = :v',
+        ExpressionAttributeNames: { '#k': index === 'byName' ? 'name' : 'url1CampaignId' },
+        ExpressionAttributeValues: { ':v': { S: 'x' } },
+      });
     await expect(direct.client.send(query('byName'))).resolves.toMatchObject({ Count: 0 });
 
     // The webhook looks pairs up by campaign id: that index, and only that one, is its to query.
@@ -205,7 +236,9 @@ describe('IAM enforced on the local endpoints', () => {
     await expect(as(DynamoDBClient, 'TraceStarter', iam.endpoints.dynamodb).send(new PutItemCommand(item))).resolves.toBeDefined();
     await expect(as(DynamoDBClient, 'Click', iam.endpoints.dynamodb).send(new PutItemCommand(item))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     // The tracers have no table at all.
-    await expect(as(DynamoDBClient, 'TraceHttp', iam.endpoints.dynamodb).send(new GetItemCommand({ TableName: tables.Catalog, Key: catalogKey }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(as(DynamoDBClient, 'TraceHttp', iam.endpoints.dynamodb).send(new GetItemCommand({ TableName: tables.Catalog, Key: catalogKey }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
   });
 
   it('Secrets Manager, Step Functions and EventBridge: allowed for the function granted, AccessDeniedException for the others', async () => {
@@ -235,11 +268,20 @@ describe('IAM enforced on the local endpoints', () => {
     await expect(as(SQSClient, 'AdminDlq', iam.endpoints.sqs).send(redrive)).resolves.toMatchObject({ TaskHandle: expect.any(String) });
     await expect(as(SQSClient, 'AdminDlq', iam.endpoints.sqs).send(new ListMessageMoveTasksCommand({ SourceArn: source }))).resolves.toBeDefined();
     await expect(as(SQSClient, 'HealthCheck', iam.endpoints.sqs).send(redrive)).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(as(SQSClient, 'HealthCheck', iam.endpoints.sqs).send(new GetQueueAttributesCommand({ QueueUrl: queues.dlqs.TraceRequests, AttributeNames: ['ApproximateNumberOfMessages'] }))).resolves.toBeDefined();
+    await expect(
+      as(SQSClient, 'HealthCheck', iam.endpoints.sqs).send(
+        new GetQueueAttributesCommand({ QueueUrl: queues.dlqs.TraceRequests, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      ),
+    ).resolves.toBeDefined();
   });
 
   it('a key of no function is refused as AWS refuses an unknown key; in-process checks use the same policies', async () => {
-    const stranger = new DynamoDBClient({ endpoint: iam.endpoints.dynamodb, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const stranger = new DynamoDBClient({
+      endpoint: iam.endpoints.dynamodb,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
     clients.push(stranger);
     await expect(stranger.send(new GetItemCommand({ TableName: tables.Catalog, Key: catalogKey }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
     await expect(stranger.send(new CreateTableCommand({ TableName: 'x', AttributeDefinitions: [], KeySchema: [], BillingMode: 'PAY_PER_REQUEST' }))).rejects.toMatchObject({

@@ -95,7 +95,9 @@ test(`${WORKERS} workers, ${IPS} IPs, ${TARGET} leases: no IP is ever granted to
     const stats = await f.admin.poolStats();
     expect(stats.byState.leased + stats.byState.available + stats.byState.cooldown).toBe(IPS);
 
-    console.info(`contention: ${grants.length} leases, ${lost} lost to expiry, ${overran} overran, ${noIp} NoIpAvailable, requests ${JSON.stringify(Object.fromEntries(requests))}`);
+    console.info(
+      `contention: ${grants.length} leases, ${lost} lost to expiry, ${overran} overran, ${noIp} NoIpAvailable, requests ${JSON.stringify(Object.fromEntries(requests))}`,
+    );
   } finally {
     f.close();
   }

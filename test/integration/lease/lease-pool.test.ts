@@ -246,7 +246,10 @@ describe('provisioning keeps lease state', () => {
     const held = a.ipId;
     const other = (await f.admin.listIps({ state: 'available' }))[0]!.ipId;
     const recs = [f.record(1), f.record(2)];
-    await upsertIps(f.deps, recs.map((r) => ({ ...r, enabled: false })));
+    await upsertIps(
+      f.deps,
+      recs.map((r) => ({ ...r, enabled: false })),
+    );
     expect(await f.indexed('us')).toEqual([held]); // the free one left at once; the leased one keeps its lease
     expect((await f.admin.listIps({ state: 'disabled' })).length).toBe(2);
     await f.pool.release(a, 'success');

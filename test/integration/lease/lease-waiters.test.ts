@@ -66,7 +66,9 @@ describe('lease waiters: a backlog waits its turn, without polling', () => {
   const releasedIp = (lease: Lease) => ({ ipId: lease.ipId, country: lease.country, leaseId: lease.leaseId });
 
   async function queue(country: string): Promise<Waiter[]> {
-    const res = await f.doc.send(new QueryCommand({ TableName: f.tables.ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `waiters#${country}` }, ConsistentRead: true }));
+    const res = await f.doc.send(
+      new QueryCommand({ TableName: f.tables.ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `waiters#${country}` }, ConsistentRead: true }),
+    );
     return (res.Items ?? []) as Waiter[];
   }
 

@@ -34,8 +34,7 @@ interface Real {
 }
 type Cmd = fc.AsyncCommand<Model, Real>;
 
-const stateOf = (m: Model, now: number): IpState =>
-  ipState({ enabled: true, healthy: m.healthy, availableAt: m.availableAt, leaseOwner: m.owner }, now);
+const stateOf = (m: Model, now: number): IpState => ipState({ enabled: true, healthy: m.healthy, availableAt: m.availableAt, leaseOwner: m.owner }, now);
 
 async function check(m: Model, r: Real): Promise<void> {
   const item = await r.f.item(r.ipId);

@@ -38,7 +38,11 @@ beforeAll(async () => {
 afterAll(() => lambda?.stop());
 
 const invoke = (id: string, event: Record<string, unknown> = {}) => lambda.invoke({ id }, event);
-const rejection = async (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const rejection = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 test('each function has its own module state and exactly the environment it was given', async () => {
   process.env.TRACEPOOL_TEST_HOST_ONLY = 'leaks?';
@@ -103,7 +107,7 @@ test('a crash fails the invocation with Runtime.ExitError, an unhandled rejectio
   expect(await invoke('B')).toMatchObject({ invocations: 1 });
 });
 
-test("a function that outgrows its memory size fails with Runtime.OutOfMemory, and only that isolate goes", async () => {
+test('a function that outgrows its memory size fails with Runtime.OutOfMemory, and only that isolate goes', async () => {
   expect(await rejection(invoke('Small', { action: 'hog' }))).toMatchObject({ errorType: 'Runtime.OutOfMemory' });
   expect(await invoke('Small')).toMatchObject({ invocations: 1 });
   expect(await invoke('A')).toMatchObject({ probe: 'A' });

@@ -84,7 +84,12 @@ describe('alerts', () => {
       if (round === 0) expect(opened.flatMap((r) => r.opened).sort()).toEqual([...checked].sort());
     }
     expect(await openAlerts(deps.store)).toHaveLength(3);
-    expect(publisher.events.filter((e) => e.kind === 'opened').map((e) => e.type).sort()).toEqual([...checked].sort());
+    expect(
+      publisher.events
+        .filter((e) => e.kind === 'opened')
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual([...checked].sort());
 
     const resolved = await Promise.all([1, 2, 3].map(() => reconcileAlerts(deps, [], [...checked], T0 + 1000)));
     expect(resolved.flatMap((r) => r.resolved).sort()).toEqual([...checked].sort());

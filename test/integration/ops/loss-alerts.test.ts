@@ -65,13 +65,32 @@ it('opens, publishes, shows and resolves an alert for each kind of loss', async 
   await doc.send(
     new PutCommand({
       TableName: tables.Traces,
-      Item: { traceId: 'tr-dead', offerId: 'shoes', status: 'dead_lettered', statusAt: NOW - 20 * MIN, createdAt: NOW - 90 * MIN, updatedAt: NOW, expiresAt: 0, error: { class: 'offer', message: '500' } },
+      Item: {
+        traceId: 'tr-dead',
+        offerId: 'shoes',
+        status: 'dead_lettered',
+        statusAt: NOW - 20 * MIN,
+        createdAt: NOW - 90 * MIN,
+        updatedAt: NOW,
+        expiresAt: 0,
+        error: { class: 'offer', message: '500' },
+      },
     }),
   );
   // A URL2 update that failed for good, recorded by the Trackier side-effect store as it does.
   const failed: FailedUpdate = {
-    traceId: 'tr-upd', offerId: 'shoes', pairNumber: 2, campaignId: '77', url: 'https://shop.example/', values: {}, status: 'failed', attempts: 1,
-    dueAt: NOW - 5 * MIN, createdAt: NOW - 5 * MIN, updatedAt: NOW - 5 * MIN, lastError: { kind: 'http', status: 400, message: 'campaign not found' },
+    traceId: 'tr-upd',
+    offerId: 'shoes',
+    pairNumber: 2,
+    campaignId: '77',
+    url: 'https://shop.example/',
+    values: {},
+    status: 'failed',
+    attempts: 1,
+    dueAt: NOW - 5 * MIN,
+    createdAt: NOW - 5 * MIN,
+    updatedAt: NOW - 5 * MIN,
+    lastError: { kind: 'http', status: 400, message: 'campaign not found' },
   };
   await new SideEffectStore(doc, tables.Ops).alert(failed, NOW - 5 * MIN);
 
@@ -104,7 +123,12 @@ it('opens, publishes, shows and resolves an alert for each kind of loss', async 
 
   // The status page shows them.
   const open = await openAlerts(dynamoAlertStore({ doc, opsTable: tables.Ops }));
-  expect(open.map((a) => a.type).filter((t) => LOSS_TYPES.includes(t)).sort()).toEqual([...LOSS_TYPES].sort());
+  expect(
+    open
+      .map((a) => a.type)
+      .filter((t) => LOSS_TYPES.includes(t))
+      .sort(),
+  ).toEqual([...LOSS_TYPES].sort());
   const page = renderStatusPage({ now: NOW, alerts: open });
   for (const type of LOSS_TYPES) expect(page).toContain(type);
 

@@ -92,7 +92,14 @@ describe('pool monitor on real tables', () => {
       { id: 'de2', country: 'de', state: 'available', expired: true },
       { id: 'de3', country: 'de', state: 'disabled' },
     ]);
-    for (let i = 0; i < 8; i++) await seedTrace(w, 'completed', i * 30_000, { mode: i < 6 ? 'http' : 'browser', outcome: 'resolved', finalUrl: 'https://shop.example/land?gclid=1', timings: { traceMs: 100 * (i + 1) }, proxyBytes: 1000 });
+    for (let i = 0; i < 8; i++)
+      await seedTrace(w, 'completed', i * 30_000, {
+        mode: i < 6 ? 'http' : 'browser',
+        outcome: 'resolved',
+        finalUrl: 'https://shop.example/land?gclid=1',
+        timings: { traceMs: 100 * (i + 1) },
+        proxyBytes: 1000,
+      });
     await seedTrace(w, 'failed', 60_000, { error: { class: 'proxy', message: 'x' } });
     await seedTrace(w, 'dead_lettered', 90_000, { error: { class: 'offer', message: 'x' } });
     await seedTrace(w, 'completed', 2 * 3_600_000); // outside the hour
@@ -116,7 +123,16 @@ describe('pool monitor on real tables', () => {
     });
     expect(document.active_requests).toEqual({ running: 1, queued: 1, retry_scheduled: 0, capped: false });
     expect(document.queue_depth).toEqual({ trace_queue: { visible: 3, in_flight: 0, delayed: 0 }, dlqs: { trace: { visible: 0 }, events: { visible: 1 } } });
-    expect(document.performance).toMatchObject({ finished_1h: 10, completed_1h: 8, success_rate_1h_pct: 80, failures_by_class: { proxy: 1, offer: 1 }, http_only_pct: 75, browser_pct: 25, p95_trace_ms: 800, proxy_bytes_1h: 8000 });
+    expect(document.performance).toMatchObject({
+      finished_1h: 10,
+      completed_1h: 8,
+      success_rate_1h_pct: 80,
+      failures_by_class: { proxy: 1, offer: 1 },
+      http_only_pct: 75,
+      browser_pct: 25,
+      p95_trace_ms: 800,
+      proxy_bytes_1h: 8000,
+    });
     // 1 of 5 enabled IPs unhealthy (20 %: warning, critical above 25 %), an events DLQ message,
     // an expired lease, success 8/10 = 80 % < 90 %, a trace dead-lettered this hour: all warnings.
     expect(document.health).toBe('degraded');
@@ -193,7 +209,9 @@ describe('cleanup on a real table', () => {
     expect(rest.incomplete).toEqual([]);
 
     const left = async (pk: string) =>
-      ((await doc.send(new QueryCommand({ TableName: w.tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []).map((i) => i.sk);
+      ((await doc.send(new QueryCommand({ TableName: w.tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []).map(
+        (i) => i.sk,
+      );
     expect(await left('poolstats')).toEqual([iso(1)]);
     expect((await left('alert#queue_depth')).sort()).toEqual(['open', `resolved#${iso(2)}`]);
   });
@@ -227,7 +245,9 @@ describe('cleanup on a real table', () => {
             ),
           ),
         )
-      ).flat().sort();
+      )
+        .flat()
+        .sort();
     expect(await logs()).toHaveLength(8);
 
     // A bounded run (3 items a page, 1 page) stops with a cursor; the next runs resume from it.

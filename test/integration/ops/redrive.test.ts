@@ -47,10 +47,13 @@ describe('dlq redrive', () => {
     if (again.status === 'already_running') expect(again.task).toMatchObject({ status: 'RUNNING', toMove: 5 });
     else expect(again.status).toBe('nothing_to_move'); // the first task was already done
 
-    const done = await waitFor(async () => {
-      const s = await redriveStatus(sqs, q.dlqs.TraceRequests);
-      return !s.running && s.tasks[0]?.status === 'COMPLETED' ? s : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 200, what: 'move task completed' });
+    const done = await waitFor(
+      async () => {
+        const s = await redriveStatus(sqs, q.dlqs.TraceRequests);
+        return !s.running && s.tasks[0]?.status === 'COMPLETED' ? s : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, what: 'move task completed' },
+    );
     expect(done.tasks[0]).toMatchObject({ status: 'COMPLETED', moved: 5 });
 
     expect((await receiveAll(q.queues.TraceRequests, 5)).sort()).toEqual([...sent].sort());

@@ -16,8 +16,15 @@ import { newTraceId } from '../../../lambdas/traces/trace-request';
 
 const LEASE_MS = 10_000;
 const result: TraceResult = {
-  outcome: 'resolved', finalUrl: 'https://land.example/?a=1', params: { a: '1' }, mode: 'http', hops: [{ url: 'https://t.example/', status: 302, kind: 'start', ms: 3 }],
-  adsCompatibility: { ok: true, reasons: [] }, clickIds: { tracked: [], perHop: [], survived: [], lost: [] }, proxyBytes: 10, ms: 5,
+  outcome: 'resolved',
+  finalUrl: 'https://land.example/?a=1',
+  params: { a: '1' },
+  mode: 'http',
+  hops: [{ url: 'https://t.example/', status: 302, kind: 'start', ms: 3 }],
+  adsCompatibility: { ok: true, reasons: [] },
+  clickIds: { tracked: [], perHop: [], survived: [], lost: [] },
+  proxyBytes: 10,
+  ms: 5,
 };
 
 async function world(label: string) {
@@ -30,13 +37,29 @@ async function world(label: string) {
 
   /** A trace through AcquireLease's writes: queued, running, leased (the real pool grants the lease). */
   async function leased(attempt = 1): Promise<PipelineState> {
-    const request: TraceRequest = { v: 1, traceId: newTraceId(), offerId: 'shoes', source: 'click', params: {}, clickedAt: f.now(), country: 'us', device: 'desktop', attempt };
+    const request: TraceRequest = {
+      v: 1,
+      traceId: newTraceId(),
+      offerId: 'shoes',
+      source: 'click',
+      params: {},
+      clickedAt: f.now(),
+      country: 'us',
+      device: 'desktop',
+      attempt,
+    };
     await traces.enqueue(request, f.now());
     const executionName = request.traceId;
     await traces.markRunning(request.traceId, attempt, executionName, f.now());
     const lease = await f.pool.acquire('us', request.traceId);
     await traces.recordLease(request.traceId, executionName, { ipId: lease.ipId, fence: lease.fence, provider: lease.provider, country: lease.country }, f.now(), 0);
-    return { request, executionName, startedAt: f.now(), lease: { ...lease, acquiredAt: f.now(), target: { trackingUrl: 'https://t.example/', clickIdParams: [], mode: 'auto', offerVersion: 1 } }, trace: { needsBrowser: false, result, traceMs: 5 } };
+    return {
+      request,
+      executionName,
+      startedAt: f.now(),
+      lease: { ...lease, acquiredAt: f.now(), target: { trackingUrl: 'https://t.example/', clickIdParams: [], mode: 'auto', offerVersion: 1 } },
+      trace: { needsBrowser: false, result, traceMs: 5 },
+    };
   }
   return { f, traces, deps, learned, leased };
 }
@@ -63,7 +86,11 @@ describe('StoreResult keeps a result only under a lease that held', () => {
     const aStored = await storeResult(deps, { ...a, release: aRelease });
     expect(aStored).toEqual({ status: 'retry_scheduled', leaseLost: true });
     const aRecord = await traces.get(a.request.traceId);
-    expect(aRecord).toMatchObject({ status: 'retry_scheduled', statusAt: f.now() + 1000, error: { class: 'lease_lost', message: expect.stringContaining(`fence ${a.lease!.fence}`) } });
+    expect(aRecord).toMatchObject({
+      status: 'retry_scheduled',
+      statusAt: f.now() + 1000,
+      error: { class: 'lease_lost', message: expect.stringContaining(`fence ${a.lease!.fence}`) },
+    });
     expect(aRecord?.finalUrl).toBeUndefined();
     expect(aRecord?.leaseReleasedAt).toBeUndefined();
     // Only B's result taught the tracer memory anything.

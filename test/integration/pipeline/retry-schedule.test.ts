@@ -35,7 +35,16 @@ afterAll(() => {
 });
 
 const request = (over: Partial<TraceRequest> = {}): TraceRequest => ({
-  v: 1, traceId: newTraceId(), offerId: 'o1', source: 'click', params: { gclid: 'g' }, clickedAt: 1000, country: 'us', device: 'desktop', attempt: 1, ...over,
+  v: 1,
+  traceId: newTraceId(),
+  offerId: 'o1',
+  source: 'click',
+  params: { gclid: 'g' },
+  clickedAt: 1000,
+  country: 'us',
+  device: 'desktop',
+  attempt: 1,
+  ...over,
 });
 
 /** A click made at `at` (its traceId carries the time). */
@@ -60,7 +69,9 @@ async function partition(opsTable: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const out = await doc.send(new QueryCommand({ TableName: opsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARKED_PK }, ExclusiveStartKey: start }));
+    const out = await doc.send(
+      new QueryCommand({ TableName: opsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARKED_PK }, ExclusiveStartKey: start }),
+    );
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
@@ -70,7 +81,7 @@ async function partition(opsTable: string): Promise<Record<string, unknown>[]> {
 /** Every message on the queue (deleted as read), as trace ids. */
 async function drainQueue(queueUrl: string): Promise<string[]> {
   const ids: string[] = [];
-  for (let empty = 0; empty < 3; ) {
+  for (let empty = 0; empty < 3;) {
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
     const messages = got.Messages ?? [];
     if (!messages.length) {

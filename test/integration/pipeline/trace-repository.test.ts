@@ -15,11 +15,27 @@ const { doc } = localDynamo();
 const { client: sqs } = localSqs();
 
 const request = (over: Partial<TraceRequest> = {}): TraceRequest => ({
-  v: 1, traceId: newTraceId(), offerId: 'o1', source: 'click', params: { gclid: 'g' }, clickedAt: 1000, country: 'us', device: 'desktop', attempt: 1, ...over,
+  v: 1,
+  traceId: newTraceId(),
+  offerId: 'o1',
+  source: 'click',
+  params: { gclid: 'g' },
+  clickedAt: 1000,
+  country: 'us',
+  device: 'desktop',
+  attempt: 1,
+  ...over,
 });
 const result: TraceResult = {
-  outcome: 'resolved', finalUrl: 'https://land.example/?a=1', params: { a: '1' }, mode: 'http', hops: [{ url: 'https://t.example/', status: 302, kind: 'start', ms: 3 }],
-  adsCompatibility: { ok: true, reasons: [] }, clickIds: { tracked: [], perHop: [], survived: [], lost: [] }, proxyBytes: 10, ms: 5,
+  outcome: 'resolved',
+  finalUrl: 'https://land.example/?a=1',
+  params: { a: '1' },
+  mode: 'http',
+  hops: [{ url: 'https://t.example/', status: 302, kind: 'start', ms: 3 }],
+  adsCompatibility: { ok: true, reasons: [] },
+  clickIds: { tracked: [], perHop: [], survived: [], lost: [] },
+  proxyBytes: 10,
+  ms: 5,
 };
 const lease = (fence: number) => ({ ipId: 'ip1', fence, provider: 'p', country: 'us' });
 
@@ -69,7 +85,12 @@ describe('trace repository on DynamoDB Local', () => {
     await traces.enqueue(r, 1);
     // A result from pages that send far too much: cut by the tracer to fit (limits.ts).
     const huge = `https://shop.example/?${'%00'.repeat(50_000)}&${Array.from({ length: 10_000 }, (_, i) => `p${i}=${'v'.repeat(20)}`).join('&')}`;
-    const hops = Array.from({ length: 100 }, (_, i) => ({ url: `https://h${i}.example/?${'y'.repeat(5_000)}`, status: 200, kind: i ? ('js' as const) : ('start' as const), ms: 1 }));
+    const hops = Array.from({ length: 100 }, (_, i) => ({
+      url: `https://h${i}.example/?${'y'.repeat(5_000)}`,
+      status: 200,
+      kind: i ? ('js' as const) : ('start' as const),
+      ms: 1,
+    }));
     const worst = buildResult({ outcome: 'resolved', finalUrl: huge, mode: 'http', hops, proxyBytes: 1, ms: 1, error: { class: 'offer', message: 'x'.repeat(300_000) } });
     expect(worst.truncated).toMatchObject({ finalUrl: expect.any(Number), hops: 75, params: expect.any(Number) });
 
@@ -113,7 +134,11 @@ describe('trace repository on DynamoDB Local', () => {
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.queues.TraceRequests, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     const sent = (got.Messages ?? []).map((m) => parseTraceRequest(m.Body!));
     expect(sent.map((r) => [r.traceId, r.attempt, r.source]).sort()).toEqual(
-      [[due.traceId, 2, 'retry'], [timedOut.traceId, 2, 'retry'], [parked.traceId, 1, 'click']].sort(),
+      [
+        [due.traceId, 2, 'retry'],
+        [timedOut.traceId, 2, 'retry'],
+        [parked.traceId, 1, 'click'],
+      ].sort(),
     );
     expect((await traces.get(due.traceId))!.status).toBe('queued');
     expect((await traces.get(timedOut.traceId))!.status).toBe('queued');

@@ -177,7 +177,8 @@ describe('browser mode', () => {
     // long as a starved renderer on a loaded machine can take — and the 0-second refresh runs after
     // it, as Chromium runs it for a user. Wall-clock waiting alone (quiet time, the grace after a
     // scheduled refresh) would call the page settled before the refresh could fire.
-    const busy = "addEventListener('load', () => { const c = new MessageChannel(); c.port1.onmessage = () => { const t = Date.now(); while (Date.now() - t < 2500); }; c.port2.postMessage(0); });";
+    const busy =
+      "addEventListener('load', () => { const c = new MessageChannel(); c.port1.onmessage = () => { const t = Date.now(); while (Date.now() - t < 2500); }; c.port2.postMessage(0); });";
     const site = await serve('127.0.0.1', (req, res) => {
       if (req.url === '/busy') return void html(res, `<meta http-equiv="refresh" content="0;url=/after-busy"><script>${busy}</script>`);
       html(res, '<p>landed</p>');
@@ -236,7 +237,10 @@ describe('chromium unpacking', () => {
     const fresh = mkdtempSync(join(tmpdir(), 'tracepool-cold-'));
     const script = join(fresh, 'launch.mts');
     const launcher = join(__dirname, '..', '..', '..', 'lambdas', 'tracer', 'chromium-launcher.ts');
-    writeFileSync(script, `import { launchChromium } from ${JSON.stringify(launcher)};\nconst b = await launchChromium();\nconsole.log(await b.version());\nawait b.close();\n`);
+    writeFileSync(
+      script,
+      `import { launchChromium } from ${JSON.stringify(launcher)};\nconst b = await launchChromium();\nconsole.log(await b.version());\nawait b.close();\n`,
+    );
     const run = (): Promise<{ code: number | null; out: string }> =>
       new Promise((resolve) => {
         const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, TMPDIR: fresh }, cwd: join(__dirname, '..', '..', '..') });

@@ -60,11 +60,13 @@ function connect(e: BrowserEgress, authority: string): Promise<number> {
   });
 }
 
-const fixed = (answers: Record<string, string>): Resolver => async (host) => {
-  const address = answers[host];
-  if (!address) throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return [{ address, family: 4 }];
-};
+const fixed =
+  (answers: Record<string, string>): Resolver =>
+  async (host) => {
+    const address = answers[host];
+    if (!address) throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return [{ address, family: 4 }];
+  };
 
 test('direct: an allowed host is reached, a private one refused before any connection', async () => {
   const e = await egress({ policy: { allowAddresses: ['127.0.0.1/32'] } });
@@ -136,7 +138,11 @@ test('a CONNECT answered late by the proxy (a slow target behind it) is not the 
   const held = new Set<net.Socket>();
   const silent = net.createServer((s) => held.add(s));
   await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', () => ok()));
-  const e = await egress({ policy: { allowAddresses: ['127.0.0.1/32'] }, upstream: { host: '127.0.0.1', port: (silent.address() as AddressInfo).port }, connectTimeoutMs: 300 });
+  const e = await egress({
+    policy: { allowAddresses: ['127.0.0.1/32'] },
+    upstream: { host: '127.0.0.1', port: (silent.address() as AddressInfo).port },
+    connectTimeoutMs: 300,
+  });
   expect(await connect(e, `127.0.0.1:${sitePort}`)).toBe(502);
   expect(e.proxyFault()).toBeUndefined();
   expect(e.refusalFor(`127.0.0.1:${sitePort}`)).toMatchObject({ kind: 'unreachable' });

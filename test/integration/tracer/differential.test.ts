@@ -21,8 +21,7 @@ const options: WorkerTraceOptions = { allowPrivate: true, hopTimeoutMs: 5_000, d
 const CONCURRENCY = 4;
 
 const originOf = (page: CorpusPage): string => (page.start?.startsWith('fixture:') ? fx.origin : corpus.origin);
-const startOf = (page: CorpusPage): string =>
-  page.start?.startsWith('fixture:') ? fx.url(page.start.slice('fixture:'.length)) : corpus.url(page.start ?? `/c/${page.id}`);
+const startOf = (page: CorpusPage): string => (page.start?.startsWith('fixture:') ? fx.url(page.start.slice('fixture:'.length)) : corpus.url(page.start ?? `/c/${page.id}`));
 const expected = (page: CorpusPage): string => (/^[a-z][a-z0-9+.-]*:/i.test(page.lands) ? page.lands : `${originOf(page)}${page.lands}`);
 const show = (answer: string, page: CorpusPage): string => answer.replace(originOf(page), '');
 

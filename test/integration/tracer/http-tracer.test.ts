@@ -24,12 +24,20 @@ describe('redirect kinds', () => {
     const r = await http(`/status/${code}`);
     expect(r.outcome).toBe('resolved');
     expect(path(r.finalUrl)).toBe(`/landing?via=${code}`);
-    expect(r.hops.map((h) => [h.kind, h.status])).toEqual([['start', code], ['http', 200]]);
+    expect(r.hops.map((h) => [h.kind, h.status])).toEqual([
+      ['start', code],
+      ['http', 200],
+    ]);
     expect(r.params).toEqual({ via: String(code) });
   });
 
   test('303 turns a POST into a GET; 307 and 308 keep the method and body', async () => {
-    for (const [code, method] of [[303, 'GET'], [307, 'POST'], [308, 'POST'], [302, 'GET']] as const) {
+    for (const [code, method] of [
+      [303, 'GET'],
+      [307, 'POST'],
+      [308, 'POST'],
+      [302, 'GET'],
+    ] as const) {
       const before = fx.hits('/echo-method').length;
       const r = await http(`/status/${code}?to=/echo-method`, { ...local, startRequest: { method: 'POST', body: 'a=1', contentType: 'application/x-www-form-urlencoded' } });
       expect(r.outcome).toBe('resolved');
@@ -50,12 +58,15 @@ describe('redirect kinds', () => {
     expect(r.hops[1]!.kind).toBe('refresh-header');
   });
 
-  test.each(['basic', 'single-quoted', 'double-in-single', 'upper', 'spaces', 'delay', 'no-url-prefix', 'unquoted', 'dot-delay', 'commented'])('meta refresh: %s', async (variant) => {
-    const r = await http(`/meta/${variant}`);
-    expect(r.outcome).toBe('resolved');
-    expect(path(r.finalUrl)).toBe(`/landing?meta=${variant}`);
-    expect(r.hops[1]!.kind).toBe('meta-refresh');
-  });
+  test.each(['basic', 'single-quoted', 'double-in-single', 'upper', 'spaces', 'delay', 'no-url-prefix', 'unquoted', 'dot-delay', 'commented'])(
+    'meta refresh: %s',
+    async (variant) => {
+      const r = await http(`/meta/${variant}`);
+      expect(r.outcome).toBe('resolved');
+      expect(path(r.finalUrl)).toBe(`/landing?meta=${variant}`);
+      expect(r.hops[1]!.kind).toBe('meta-refresh');
+    },
+  );
 
   test('a refresh inside <noscript> is ignored, as by a browser with scripting on', async () => {
     const run = await traceHttp(fx.url('/meta/noscript'), local);
@@ -81,7 +92,12 @@ describe('redirect kinds', () => {
   });
 
   test('pages only a browser resolves stop in HTTP mode and say why', async () => {
-    for (const [p, reason] of [['/computed-js', 'computed-js-redirect'], ['/js/timeout', 'computed-js-redirect'], ['/form-auto', 'auto-submit-form'], ['/shell', 'empty-redirector-shell']] as const) {
+    for (const [p, reason] of [
+      ['/computed-js', 'computed-js-redirect'],
+      ['/js/timeout', 'computed-js-redirect'],
+      ['/form-auto', 'auto-submit-form'],
+      ['/shell', 'empty-redirector-shell'],
+    ] as const) {
       const run = await traceHttp(fx.url(p), local);
       expect(run.result.outcome).toBe('resolved');
       expect(path(run.result.finalUrl)).toBe(p);

@@ -101,8 +101,7 @@ export async function setup(label: string, fakeOptions: FakeTrackierOptions = { 
     webhookDeps,
     updateDeps,
     putOffer,
-    create: (input, overrides) =>
-      createTrackierOffer(creationDeps(overrides), { advertiserId: '7', trackingDomain: 'acme.gotrackier.test', ...input }),
+    create: (input, overrides) => createTrackierOffer(creationDeps(overrides), { advertiserId: '7', trackingDomain: 'acme.gotrackier.test', ...input }),
     receiveAll: async (max = 50) => {
       const out: TraceRequest[] = [];
       for (let i = 0; i < 10 && out.length < max; i++) {

@@ -103,7 +103,9 @@ describe('the guards and the log on the lean client', () => {
     });
     await new TableWebhookLog(leanStore, f.tables.Ops, 3).write(entry('lean-log-a'));
     await new OpsWebhookLog(doc, f.tables.Ops, 3).write(entry('lean-log-b'));
-    const items = ((await doc.send(new ScanCommand({ TableName: f.tables.Ops, ConsistentRead: true }))).Items ?? []).filter((i) => String(i.pk).startsWith('webhook#lean-log-'));
+    const items = ((await doc.send(new ScanCommand({ TableName: f.tables.Ops, ConsistentRead: true }))).Items ?? []).filter((i) =>
+      String(i.pk).startsWith('webhook#lean-log-'),
+    );
     const shape = (i: Record<string, unknown>) => ({ ...i, pk: undefined, offerId: undefined, sk: String(i.sk).split('#')[0] });
     expect(items).toHaveLength(2);
     expect(shape(items[0]!)).toEqual(shape(items[1]!));
@@ -133,7 +135,11 @@ describe('a throttled answer', () => {
     return {
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       requests: () => seen,
-      close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
     };
   }
 

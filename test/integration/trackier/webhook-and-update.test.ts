@@ -45,9 +45,7 @@ describe('webhook routing', () => {
     expect(legacyRequest).toMatchObject({ offerId: OFFER, source: 'webhook', params: { gclid: 'G1' }, pair: { offerId: OFFER, pairNumber: 1 } });
     expect(requests.find((r) => r.traceId === (byCampaign as { traceId: string }).traceId)?.pair).toEqual({ offerId: OFFER, pairNumber: 3 });
 
-    const log = await doc.send(
-      new QueryCommand({ TableName: f.tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `webhook#${OFFER}` } }),
-    );
+    const log = await doc.send(new QueryCommand({ TableName: f.tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `webhook#${OFFER}` } }));
     const entries = log.Items ?? [];
     expect(entries.map((e) => e.route).sort()).toEqual(['campaign', 'legacy', 'token']);
     for (const e of entries) {
@@ -119,7 +117,12 @@ describe('after the trace: URL2 updates', () => {
 
   it('is idempotent per trace, and honours a per-pair mapping', async () => {
     await f.pairs.patchPair(OFFER, 1, { subIdMapping: { sub7: ['custom'] } }, Date.now());
-    const input = { traceId: 'trace-mapping-1', pair: { offerId: OFFER, pairNumber: 1 }, finalUrl: 'https://landing.example/?custom=X', params: { custom: 'X', gclid: 'G' } };
+    const input = {
+      traceId: 'trace-mapping-1',
+      pair: { offerId: OFFER, pairNumber: 1 },
+      finalUrl: 'https://landing.example/?custom=X',
+      params: { custom: 'X', gclid: 'G' },
+    };
     expect(await updatePairCampaign(f.updateDeps(), input)).toEqual({ updated: true });
     expect(await updatePairCampaign(f.updateDeps(), input)).toEqual({ updated: true, reason: 'already_updated' });
     const pair = await f.pairs.getPair(OFFER, 1);
@@ -133,7 +136,12 @@ describe('after the trace: URL2 updates', () => {
     f.fake.fail({ match: (c) => c.path === `/v2/campaigns/${pair.url2CampaignId}`, status, times: 3 });
     let now = 5_000_000_000_000 + status * 10_000_000; // each case later than the previous one's update
     const deps = f.updateDeps({ clock: () => now, backoffMs: [1_000, 4_000] });
-    const first = await updatePairCampaign(deps, { traceId, pair: { offerId: OFFER, pairNumber: 2 }, finalUrl: 'https://landing.example/?clickid=R', params: { clickid: 'R' } });
+    const first = await updatePairCampaign(deps, {
+      traceId,
+      pair: { offerId: OFFER, pairNumber: 2 },
+      finalUrl: 'https://landing.example/?clickid=R',
+      params: { clickid: 'R' },
+    });
     expect(first).toEqual({ updated: false, sideEffectId: `trackier-update#${traceId}`, reason: 'retry_scheduled' });
     // Two in-call attempts were made; the side effect is due in 1 s (jitter fixed at 0).
     expect(await f.sideEffects.get(traceId)).toMatchObject({ status: 'pending', attempts: 1, dueAt: now + 1_000, lastError: { status } });
@@ -151,7 +159,12 @@ describe('after the trace: URL2 updates', () => {
     const pair = pairs[2]!;
     f.fake.fail({ match: (c) => c.path === `/v2/campaigns/${pair.url2CampaignId}`, status: 400 });
     const callsBefore = f.fake.updates(pair.url2CampaignId).length;
-    const result = await updatePairCampaign(f.updateDeps(), { traceId: 'trace-400', pair: { offerId: OFFER, pairNumber: 3 }, finalUrl: 'https://landing.example/', params: {} });
+    const result = await updatePairCampaign(f.updateDeps(), {
+      traceId: 'trace-400',
+      pair: { offerId: OFFER, pairNumber: 3 },
+      finalUrl: 'https://landing.example/',
+      params: {},
+    });
     expect(result).toEqual({ updated: false, sideEffectId: 'trackier-update#trace-400', reason: 'failed_final' });
     expect(f.fake.updates(pair.url2CampaignId).length - callsBefore).toBe(1); // not retried in the call either
     expect(await f.sideEffects.get('trace-400')).toMatchObject({ status: 'failed', lastError: { status: 400 } });
@@ -160,7 +173,9 @@ describe('after the trace: URL2 updates', () => {
     f.fake.fail({ match: (c) => c.path === `/v2/campaigns/${pair.url2CampaignId}`, status: 500, times: 10 });
     let now = 6_000_000_000_000;
     const deps = f.updateDeps({ clock: () => now, backoffMs: [10] });
-    expect((await updatePairCampaign(deps, { traceId: 'trace-exhaust', pair: { offerId: OFFER, pairNumber: 3 }, finalUrl: 'https://landing.example/', params: {} })).reason).toBe('retry_scheduled');
+    expect(
+      (await updatePairCampaign(deps, { traceId: 'trace-exhaust', pair: { offerId: OFFER, pairNumber: 3 }, finalUrl: 'https://landing.example/', params: {} })).reason,
+    ).toBe('retry_scheduled');
     now += 10;
     expect(await retryDueSideEffects(deps, now)).toMatchObject({ failed: 1 });
     expect(await f.sideEffects.get('trace-exhaust')).toMatchObject({ status: 'failed', attempts: 2 });
@@ -172,12 +187,26 @@ describe('after the trace: URL2 updates', () => {
     const pair = pairs[0]!;
     f.fake.fail({ match: (c) => c.path === `/v2/campaigns/${pair.url2CampaignId}`, hang: true });
     const deps = f.updateDeps({ api: f.client({ requestTimeoutMs: 200 }), inCallAttempts: 1, backoffMs: [1] });
-    const hung = await updatePairCampaign(deps, { traceId: 'trace-old', pair: { offerId: OFFER, pairNumber: 1 }, finalUrl: 'https://landing.example/?clickid=OLD', params: { clickid: 'OLD' } });
+    const hung = await updatePairCampaign(deps, {
+      traceId: 'trace-old',
+      pair: { offerId: OFFER, pairNumber: 1 },
+      finalUrl: 'https://landing.example/?clickid=OLD',
+      params: { clickid: 'OLD' },
+    });
     expect(hung.reason).toBe('retry_scheduled');
     expect(await f.sideEffects.get('trace-old')).toMatchObject({ lastError: { kind: 'timeout' } });
     // A newer trace updates the pair meanwhile.
     await new Promise((r) => setTimeout(r, 5));
-    expect((await updatePairCampaign(f.updateDeps(), { traceId: 'trace-new', pair: { offerId: OFFER, pairNumber: 1 }, finalUrl: 'https://landing.example/?clickid=NEW', params: { clickid: 'NEW' } })).updated).toBe(true);
+    expect(
+      (
+        await updatePairCampaign(f.updateDeps(), {
+          traceId: 'trace-new',
+          pair: { offerId: OFFER, pairNumber: 1 },
+          finalUrl: 'https://landing.example/?clickid=NEW',
+          params: { clickid: 'NEW' },
+        })
+      ).updated,
+    ).toBe(true);
     const summary = await retryDueSideEffects(f.updateDeps(), Date.now() + 1_000);
     expect(summary).toMatchObject({ superseded: 1, succeeded: 0 });
     expect(await f.pairs.getPair(OFFER, 1)).toMatchObject({ sub_id_values: { sub2: 'NEW' } });
@@ -190,10 +219,19 @@ describe('after the trace: URL2 updates', () => {
   it('skips disabled pairs and non-web final URLs without calling Trackier', async () => {
     await f.pairs.patchPair(OFFER, 2, { enabled: false }, Date.now());
     const calls = f.fake.calls.length;
-    expect(await updatePairCampaign(f.updateDeps(), { traceId: 't-d', pair: { offerId: OFFER, pairNumber: 2 }, finalUrl: 'https://x.example/', params: {} })).toEqual({ updated: false, reason: 'pair_disabled' });
+    expect(await updatePairCampaign(f.updateDeps(), { traceId: 't-d', pair: { offerId: OFFER, pairNumber: 2 }, finalUrl: 'https://x.example/', params: {} })).toEqual({
+      updated: false,
+      reason: 'pair_disabled',
+    });
     await f.pairs.patchPair(OFFER, 2, { enabled: true }, Date.now());
-    expect(await updatePairCampaign(f.updateDeps(), { traceId: 't-m', pair: { offerId: OFFER, pairNumber: 2 }, finalUrl: 'market://details?id=x', params: {} })).toEqual({ updated: false, reason: 'final_url_not_web' });
-    expect(await updatePairCampaign(f.updateDeps(), { traceId: 't-n', pair: { offerId: OFFER, pairNumber: 9 }, finalUrl: 'https://x.example/', params: {} })).toEqual({ updated: false, reason: 'pair_not_found' });
+    expect(await updatePairCampaign(f.updateDeps(), { traceId: 't-m', pair: { offerId: OFFER, pairNumber: 2 }, finalUrl: 'market://details?id=x', params: {} })).toEqual({
+      updated: false,
+      reason: 'final_url_not_web',
+    });
+    expect(await updatePairCampaign(f.updateDeps(), { traceId: 't-n', pair: { offerId: OFFER, pairNumber: 9 }, finalUrl: 'https://x.example/', params: {} })).toEqual({
+      updated: false,
+      reason: 'pair_not_found',
+    });
     expect(f.fake.calls.length).toBe(calls);
   });
 });

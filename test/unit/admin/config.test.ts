@@ -4,7 +4,11 @@ import { readAdminIpsConfig, readAdminOffersConfig, readAdminTracesConfig } from
 describe('admin configuration, read once from the environment', () => {
   it('each admin function reads its own tables', () => {
     expect(readAdminOffersConfig({ TABLE_CATALOG: 'catalog' })).toEqual({ catalogTable: 'catalog' });
-    expect(readAdminIpsConfig({ TABLE_IPPOOL: 'ip-pool', TABLE_OPS: 'ops', PROXY_PROVIDERS: ' a, b ,' })).toEqual({ ipPoolTable: 'ip-pool', opsTable: 'ops', providers: ['a', 'b'] });
+    expect(readAdminIpsConfig({ TABLE_IPPOOL: 'ip-pool', TABLE_OPS: 'ops', PROXY_PROVIDERS: ' a, b ,' })).toEqual({
+      ipPoolTable: 'ip-pool',
+      opsTable: 'ops',
+      providers: ['a', 'b'],
+    });
     expect(readAdminTracesConfig({ TABLE_TRACES: 'traces', TABLE_OPS: 'ops' })).toEqual({ tracesTable: 'traces', traceTtlDays: 7, opsTable: 'ops' });
   });
 

@@ -18,7 +18,10 @@ describe('analytics configuration, read once from the environment', () => {
       rawEventTtlDays: 90,
       geoDbDir: undefined,
     });
-    expect(readAggregatorConfig({ TABLE_ANALYTICS: 'a', TABLE_CATALOG: 'c', RAW_EVENT_TTL_DAYS: '30', GEO_DB_DIR: '/var/task' })).toMatchObject({ rawEventTtlDays: 30, geoDbDir: '/var/task' });
+    expect(readAggregatorConfig({ TABLE_ANALYTICS: 'a', TABLE_CATALOG: 'c', RAW_EVENT_TTL_DAYS: '30', GEO_DB_DIR: '/var/task' })).toMatchObject({
+      rawEventTtlDays: 30,
+      geoDbDir: '/var/task',
+    });
     expect(() => readAggregatorConfig({ TABLE_ANALYTICS: 'a' })).toThrow(ConfigError);
   });
 

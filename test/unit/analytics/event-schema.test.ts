@@ -47,9 +47,8 @@ describe('valid events', () => {
     expect(r.ok && [r.event.timestamp, r.event.clientTimestamp]).toEqual([ts, ts]);
   });
 
-  test.each(['http://a.example', 'https://a.example:8443/x', 'HTTPS://EXAMPLE.COM/Path', 'https://xn--bcher-kva.example/'])(
-    'page_url %s',
-    (url) => expect(parse({ ...valid, page_url: url }).ok).toBe(true),
+  test.each(['http://a.example', 'https://a.example:8443/x', 'HTTPS://EXAMPLE.COM/Path', 'https://xn--bcher-kva.example/'])('page_url %s', (url) =>
+    expect(parse({ ...valid, page_url: url }).ok).toBe(true),
   );
 
   test('an oversized user agent is cut, not refused', () => {

@@ -57,7 +57,10 @@ describe('getHourlyMetrics over the HourlyCounters port', () => {
       expect([from, to]).toEqual(['2026-11-23T10', '2026-11-23T11']);
       if (p.adUnitId === 'u2') return [{ hour: '2026-11-23T10', impressions: 4, clicks: 0 }];
       return p.accountId === 'acct-a'
-        ? [{ hour: '2026-11-23T11', impressions: 3, clicks: 1 }, { hour: '2026-11-23T10', impressions: 2, clicks: 0 }]
+        ? [
+            { hour: '2026-11-23T11', impressions: 3, clicks: 1 },
+            { hour: '2026-11-23T10', impressions: 2, clicks: 0 },
+          ]
         : [{ hour: '2026-11-23T11', impressions: 1, clicks: 1 }];
     },
   };

@@ -41,16 +41,14 @@ describe('parseAppContext', () => {
     expect(fromJson).toMatchObject({ stage: 'dev-alice', retainData: false, proxyProviders: ['a', 'b'], eventCorsOrigins: ['*'] });
   });
 
-  it('treats an empty value as not set, and leaves the CDK\'s own keys alone', () => {
-    expect(
-      parseAppContext({ alarmEmail: '', '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:bundling-stacks': [], 'acknowledged-issue-numbers': [1] }),
-    ).toEqual(parseAppContext({}));
+  it("treats an empty value as not set, and leaves the CDK's own keys alone", () => {
+    expect(parseAppContext({ alarmEmail: '', '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:bundling-stacks': [], 'acknowledged-issue-numbers': [1] })).toEqual(
+      parseAppContext({}),
+    );
   });
 
   it('rejects an unknown stage and says which stages exist', () => {
-    expect(problemsOf({ stage: 'production' })).toEqual([
-      expect.stringMatching(/^stage: unknown stage "production": use dev, staging, prod, or dev-<name>/),
-    ]);
+    expect(problemsOf({ stage: 'production' })).toEqual([expect.stringMatching(/^stage: unknown stage "production": use dev, staging, prod, or dev-<name>/)]);
     expect(problemsOf({ stage: 'dev-Alice' })).toHaveLength(1);
   });
 
@@ -92,7 +90,9 @@ describe('parseAppContext', () => {
 describe('buildApp', () => {
   it('stops before building anything, with every problem in one message', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stage: 'qa', alarmEmail: 'nope' } });
-    expect(() => buildApp(app)).toThrow(/Invalid CDK context \(cdk.json "context" or -c key=value\):\n {2}- stage: unknown stage "qa".*\n {2}- alarmEmail: must be an e-mail address/s);
+    expect(() => buildApp(app)).toThrow(
+      /Invalid CDK context \(cdk.json "context" or -c key=value\):\n {2}- stage: unknown stage "qa".*\n {2}- alarmEmail: must be an e-mail address/s,
+    );
     expect(app.node.children).toHaveLength(0);
   });
 });

@@ -15,7 +15,10 @@ describe('--profile', () => {
   const saved = { ...process.env };
   beforeEach(() => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tracepool-aws-'));
-    writeFileSync(path.join(dir, 'credentials'), '[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n\n[ops]\naws_access_key_id = AKIAOPSPROFILE\naws_secret_access_key = o\n');
+    writeFileSync(
+      path.join(dir, 'credentials'),
+      '[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n\n[ops]\naws_access_key_id = AKIAOPSPROFILE\naws_secret_access_key = o\n',
+    );
     writeFileSync(path.join(dir, 'config'), '[default]\nregion = us-east-1\n\n[profile ops]\nregion = eu-west-1\n');
     for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) delete process.env[k];
     process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, 'credentials');

@@ -11,7 +11,18 @@ writeFileSync(offerFile, JSON.stringify({ redirectUrl: 'https://shop.example/', 
 writeFileSync(ipsFile, 'host,port,country,provider\n10.0.0.1,8080,us,luna\n');
 
 const offer = { offerId: 'shoes', redirectUrl: 'https://shop.example/', trackingUrl: 'https://aff.example/c' };
-const ip = { ipId: 'ip-1', host: '10.0.0.1', port: 8080, provider: 'luna', country: 'us', state: 'available', fence: 0, successCount: 0, failureCount: 0, consecutiveFailures: 0 };
+const ip = {
+  ipId: 'ip-1',
+  host: '10.0.0.1',
+  port: 8080,
+  provider: 'luna',
+  country: 'us',
+  state: 'available',
+  fence: 0,
+  successCount: 0,
+  failureCount: 0,
+  consecutiveFailures: 0,
+};
 const pair = { pairNumber: 1, name: 'o #1', enabled: true, webhookUrl: 'https://x/webhooks/trackier?token=T', webhook_count: 0, update_count: 0 };
 const traces = { traces: [], count: 0, hint: 'send a click with -A' };
 const hourly = { campaign_id: 'c1', from: 'a', to: 'b', hours: [], totals: { impressions: 0, clicks: 0, ctr: 0 } };
@@ -21,15 +32,30 @@ const stats = { total_pairs: 1, enabled_pairs: 1, total_webhook_count: 0, total_
 const cases: [string, string[], Answer, unknown][] = [
   ['offers put', ['offers', 'put', offerFile], { status: 201, body: offer }, { offerId: 'shoes', status: 'created', clickUrl: 'http://admin.test/c/shoes', offer }],
   ['offers get', ['offers', 'get', 'shoes'], { status: 200, body: offer }, offer],
-  ['ips import', ['ips', 'import', ipsFile], { status: 200, body: { accepted: 1, upserted: 1, created: 1, updated: 0, rejected: [] } }, { total: 1, accepted: 1, upserted: 1, created: 1, updated: 0, rejected: [] }],
+  [
+    'ips import',
+    ['ips', 'import', ipsFile],
+    { status: 200, body: { accepted: 1, upserted: 1, created: 1, updated: 0, rejected: [] } },
+    { total: 1, accepted: 1, upserted: 1, created: 1, updated: 0, rejected: [] },
+  ],
   ['ips list', ['ips', 'list'], { status: 200, body: { ips: [ip] } }, [ip]],
   ['ips reset-health', ['ips', 'reset-health'], { status: 200, body: { reset: 2, notFound: [] } }, { reset: 2, notFound: [] }],
   ['traces list', ['traces', 'list'], { status: 200, body: traces }, traces],
   ['traces get', ['traces', 'get', 't-1'], { status: 200, body: { traceId: 't-1', status: 'completed' } }, { traceId: 't-1', status: 'completed' }],
   ['metrics hourly', ['metrics', 'hourly', '--campaign', 'c1'], { status: 200, body: hourly }, hourly],
   ['health', ['health'], { status: 200, body: pool }, pool],
-  ['dlq redrive', ['dlq', 'redrive'], { status: 202, body: { status: 'started', queue: 'trace', approximateMessages: 3 } }, { status: 'started', queue: 'trace', approximateMessages: 3 }],
-  ['trackier create', ['trackier', 'create', '--offer', 'o', '--pairs', '1', '--advertiser', '7'], { status: 201, body: { status: 'ready', pairCount: 1, created: 2, reused: 0, pairs: [pair] } }, { offerId: 'o', status: 'ready', pairCount: 1, created: 2, reused: 0, pairs: [pair] }],
+  [
+    'dlq redrive',
+    ['dlq', 'redrive'],
+    { status: 202, body: { status: 'started', queue: 'trace', approximateMessages: 3 } },
+    { status: 'started', queue: 'trace', approximateMessages: 3 },
+  ],
+  [
+    'trackier create',
+    ['trackier', 'create', '--offer', 'o', '--pairs', '1', '--advertiser', '7'],
+    { status: 201, body: { status: 'ready', pairCount: 1, created: 2, reused: 0, pairs: [pair] } },
+    { offerId: 'o', status: 'ready', pairCount: 1, created: 2, reused: 0, pairs: [pair] },
+  ],
   ['trackier stats', ['trackier', 'stats', 'o'], { status: 200, body: stats }, stats],
   ['trackier pairs', ['trackier', 'pairs', 'o'], { status: 200, body: { pairs: [pair] } }, [pair]],
   ['trackier pair', ['trackier', 'pair', 'o', '1', '--name', 'One'], { status: 200, body: { ...pair, name: 'One' } }, { ...pair, name: 'One' }],

@@ -4,7 +4,15 @@ import { CliError, EXIT, Output, apiError, exitCodeOfStatus, formatError, respon
 const capture = () => {
   let out = '';
   let err = '';
-  return { io: { stdout: (c: string) => void (out += c), stderr: (c: string) => void (err += c) }, get out() { return out; }, get err() { return err; } };
+  return {
+    io: { stdout: (c: string) => void (out += c), stderr: (c: string) => void (err += c) },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+  };
 };
 
 test('a 4xx is a rejected input; a 5xx or any other failing status is unreachable', () => {
@@ -37,13 +45,32 @@ test('one error style: error: <message> with the API error indented; a JSON docu
   const e = new CliError('offer shoes: HTTP 400: invalid country', EXIT.rejected, { error: 'bad_request', field: 'country' });
   expect(formatError(e, false)).toBe('error: offer shoes: HTTP 400: invalid country\n  {\n    "error": "bad_request",\n    "field": "country"\n  }');
   expect(formatError(new CliError('no details'), false)).toBe('error: no details');
-  expect(JSON.parse(formatError(e, true))).toEqual({ error: { message: 'offer shoes: HTTP 400: invalid country', exitCode: 1, details: { error: 'bad_request', field: 'country' } } });
+  expect(JSON.parse(formatError(e, true))).toEqual({
+    error: { message: 'offer shoes: HTTP 400: invalid country', exitCode: 1, details: { error: 'bad_request', field: 'country' } },
+  });
   expect(JSON.parse(formatError(new CliError('down', EXIT.unreachable), true))).toEqual({ error: { message: 'down', exitCode: 2 } });
 });
 
 test('table: columns padded to the widest cell, from rightFrom on right-aligned, no trailing spaces', () => {
-  expect(table(['NAME', 'N', 'NOTE'], [['a', '1', ''], ['long name', '100', 'x']])).toEqual(['NAME       N    NOTE', 'a          1', 'long name  100  x']);
-  expect(table(['HOUR', 'CLICKS'], [['10', '5'], ['11', '120']], { rightFrom: 1 })).toEqual(['HOUR  CLICKS', '10         5', '11       120']);
+  expect(
+    table(
+      ['NAME', 'N', 'NOTE'],
+      [
+        ['a', '1', ''],
+        ['long name', '100', 'x'],
+      ],
+    ),
+  ).toEqual(['NAME       N    NOTE', 'a          1', 'long name  100  x']);
+  expect(
+    table(
+      ['HOUR', 'CLICKS'],
+      [
+        ['10', '5'],
+        ['11', '120'],
+      ],
+      { rightFrom: 1 },
+    ),
+  ).toEqual(['HOUR  CLICKS', '10         5', '11       120']);
 });
 
 test('Output: the result as text or as JSON; lines and notes only in text mode', () => {

@@ -5,10 +5,7 @@ const allowed = [...DEFAULT_PASSTHROUGH];
 
 describe('selectPassthrough', () => {
   it('keeps the click ids and utm_* parameters the offer allows', () => {
-    const { params, dropped } = selectPassthrough(
-      { gclid: 'abc', fbclid: 'f1', msclkid: 'm1', utm_source: 'google', utm_campaign: 'x', other: 'nope' },
-      allowed,
-    );
+    const { params, dropped } = selectPassthrough({ gclid: 'abc', fbclid: 'f1', msclkid: 'm1', utm_source: 'google', utm_campaign: 'x', other: 'nope' }, allowed);
     expect(params).toEqual({ gclid: 'abc', fbclid: 'f1', msclkid: 'm1', utm_source: 'google', utm_campaign: 'x' });
     expect(dropped).toEqual([{ name: 'other', reason: 'not_allowed' }]);
   });

@@ -27,7 +27,12 @@ describe('buildRedirectUrl', () => {
       ['a network macro', 'https://aff.example/c?sub={clickid}&o=7', { gclid: 'G' }, 'https://aff.example/c?sub={clickid}&o=7&gclid=G'],
       ['a %20 (never turned into +)', 'https://shop.example/s?q=red%20shoes', { gclid: 'G' }, 'https://shop.example/s?q=red%20shoes&gclid=G'],
       ['a + and an encoded slash', 'https://shop.example/s?q=a+b&next=%2Fcart', { gclid: 'G' }, 'https://shop.example/s?q=a+b&next=%2Fcart&gclid=G'],
-      ['the order of its parameters, a repeated name and a bare flag', 'https://shop.example/?b=2&a=1&a=3&flag', { gclid: 'G' }, 'https://shop.example/?b=2&a=1&a=3&flag&gclid=G'],
+      [
+        'the order of its parameters, a repeated name and a bare flag',
+        'https://shop.example/?b=2&a=1&a=3&flag',
+        { gclid: 'G' },
+        'https://shop.example/?b=2&a=1&a=3&flag&gclid=G',
+      ],
       ['its fragment, with a query-like part', 'https://app.example/#/p?x={x}', { gclid: 'G' }, 'https://app.example/?gclid=G#/p?x={x}'],
       ['a host without a path', 'https://shop.example', { gclid: 'G' }, 'https://shop.example?gclid=G'],
       ['a query written as ? alone', 'https://shop.example/p?', { gclid: 'G' }, 'https://shop.example/p?gclid=G'],

@@ -34,8 +34,23 @@ const policies: AppPolicies = {
       { Effect: 'Deny', Action: 'dynamodb:DeleteItem', Resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/p-Ops' },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:123456789012:p-TraceRequests' },
     ]),
-    Regional: fn('Regional', [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }], ['aws:RequestedRegion']),
-    Local: fn('Local', [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1', 'aws:PrincipalAccount': '000000000000' }, Bool: { 'aws:SecureTransport': 'true' } } }], ['aws:PrincipalAccount', 'aws:RequestedRegion', 'aws:SecureTransport']),
+    Regional: fn(
+      'Regional',
+      [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }],
+      ['aws:RequestedRegion'],
+    ),
+    Local: fn(
+      'Local',
+      [
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:GetItem',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1', 'aws:PrincipalAccount': '000000000000' }, Bool: { 'aws:SecureTransport': 'true' } },
+        },
+      ],
+      ['aws:PrincipalAccount', 'aws:RequestedRegion', 'aws:SecureTransport'],
+    ),
   },
 };
 
@@ -56,7 +71,10 @@ describe('evaluation', () => {
   });
 
   it('an explicit deny wins over an allow', async () => {
-    await expect(evaluator.evaluate('Click', 'dynamodb:DeleteItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/p-Ops')).resolves.toEqual({ allowed: false, outcome: 'ExplicitlyDenied' });
+    await expect(evaluator.evaluate('Click', 'dynamodb:DeleteItem', 'arn:aws:dynamodb:us-east-1:000000000000:table/p-Ops')).resolves.toEqual({
+      allowed: false,
+      outcome: 'ExplicitlyDenied',
+    });
   });
 
   it('a local queue ARN in local SQS account is still a same-account call: the identity policy decides', async () => {
@@ -69,7 +87,11 @@ describe('evaluation', () => {
   });
 
   it('an unknown function or an action IAM does not know is refused, with the reason', async () => {
-    await expect(evaluator.evaluate('Nobody', 'dynamodb:GetItem', TABLE)).resolves.toMatchObject({ allowed: false, outcome: 'Error', error: 'no policies for function Nobody' });
+    await expect(evaluator.evaluate('Nobody', 'dynamodb:GetItem', TABLE)).resolves.toMatchObject({
+      allowed: false,
+      outcome: 'Error',
+      error: 'no policies for function Nobody',
+    });
     await expect(evaluator.evaluate('Click', 'dynamodb:FlyToTheMoon', TABLE)).resolves.toMatchObject({ allowed: false, outcome: 'Error' });
   });
 });
@@ -78,8 +100,12 @@ describe('refusals, as each service answers them', () => {
   const message = accessDeniedMessage(PRINCIPAL, 'dynamodb:GetItem', TABLE, 'ImplicitlyDenied', 'dynamodb');
 
   it("IAM's message", () => {
-    expect(message).toBe(`User: ${PRINCIPAL} is not authorized to perform: dynamodb:GetItem on resource: ${TABLE} because no identity-based policy allows the dynamodb:GetItem action`);
-    expect(accessDeniedMessage(PRINCIPAL, 'sqs:SendMessage', 'arn:q', 'ImplicitlyDenied', 'sqs')).toContain('perform: sqs:sendmessage on resource: arn:q because no identity-based policy allows the sqs:sendmessage action');
+    expect(message).toBe(
+      `User: ${PRINCIPAL} is not authorized to perform: dynamodb:GetItem on resource: ${TABLE} because no identity-based policy allows the dynamodb:GetItem action`,
+    );
+    expect(accessDeniedMessage(PRINCIPAL, 'sqs:SendMessage', 'arn:q', 'ImplicitlyDenied', 'sqs')).toContain(
+      'perform: sqs:sendmessage on resource: arn:q because no identity-based policy allows the sqs:sendmessage action',
+    );
     expect(accessDeniedMessage(PRINCIPAL, 'dynamodb:DeleteItem', TABLE, 'ExplicitlyDenied', 'dynamodb')).toMatch(/with an explicit deny in an identity-based policy$/);
   });
 

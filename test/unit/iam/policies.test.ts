@@ -37,7 +37,10 @@ const basicRole = {
 
 const stateless: CfnTemplate = {
   Resources: {
-    ClickServiceRoleAAAAAAAA: { Type: 'AWS::IAM::Role', Properties: { ...basicRole, ManagedPolicyArns: [...basicRole.ManagedPolicyArns, 'arn:aws:iam::aws:policy/AmazonS3FullAccess'] } },
+    ClickServiceRoleAAAAAAAA: {
+      Type: 'AWS::IAM::Role',
+      Properties: { ...basicRole, ManagedPolicyArns: [...basicRole.ManagedPolicyArns, 'arn:aws:iam::aws:policy/AmazonS3FullAccess'] },
+    },
     ClickServiceRoleDefaultPolicyBBBBBBBB: {
       Type: 'AWS::IAM::Policy',
       Properties: {
@@ -45,7 +48,11 @@ const stateless: CfnTemplate = {
         PolicyDocument: {
           Version: '2012-10-17',
           Statement: [
-            { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [fromStateful('CatalogArn'), { 'Fn::Join': ['', [fromStateful('CatalogArn'), '/index/byCampaign']] }] },
+            {
+              Effect: 'Allow',
+              Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+              Resource: [fromStateful('CatalogArn'), { 'Fn::Join': ['', [fromStateful('CatalogArn'), '/index/byCampaign']] }],
+            },
             { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::ImportValue': 'S:QueueArn' } },
             { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: fromStateful('TrackierRef') },
             { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'Machine55555555' } },
@@ -139,7 +146,11 @@ describe('function policies from the templates', () => {
 
   it('grants: allow statements flattened, each with a label that does not depend on local names', () => {
     expect(click.grants.filter((g) => g.action.startsWith('dynamodb:'))).toEqual([
-      expect.objectContaining({ action: 'dynamodb:GetItem', resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/p-Catalog', label: 'arn:aws:dynamodb:us-east-1:000000000000:table/{Catalog}' }),
+      expect.objectContaining({
+        action: 'dynamodb:GetItem',
+        resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/p-Catalog',
+        label: 'arn:aws:dynamodb:us-east-1:000000000000:table/{Catalog}',
+      }),
       expect.objectContaining({ action: 'dynamodb:Query', resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/p-Catalog' }),
       expect.objectContaining({ action: 'dynamodb:GetItem', label: 'arn:aws:dynamodb:us-east-1:000000000000:table/{Catalog}/index/byCampaign' }),
       expect.objectContaining({ action: 'dynamodb:Query', label: 'arn:aws:dynamodb:us-east-1:000000000000:table/{Catalog}/index/byCampaign' }),
@@ -160,11 +171,17 @@ describe('function policies from the templates', () => {
       'secretsmanager:GetSecretValue arn:aws:secretsmanager:us-east-1:000000000000:secret:{tracepool/dev/proxy/default}',
     ]);
     expect(starter.grants[2]!.resource).toBe(`${SECRETS}tracepool/local/proxy/local-local0`);
-    expect(starter.eventSourceQueues).toEqual([{ arn: 'arn:aws:sqs:us-east-1:123456789012:p-TraceRequests-dlq', label: 'arn:aws:sqs:us-east-1:000000000000:{TraceRequestsDlq}' }]);
+    expect(starter.eventSourceQueues).toEqual([
+      { arn: 'arn:aws:sqs:us-east-1:123456789012:p-TraceRequests-dlq', label: 'arn:aws:sqs:us-east-1:000000000000:{TraceRequestsDlq}' },
+    ]);
   });
 
   it("a secret's role comes from its construct path", () => {
-    expect(secretInfo('S/ProxyCredentials/Provider-default/Resource')).toEqual({ cdkPath: 'S/ProxyCredentials/Provider-default/Resource', role: 'provider', provider: 'default' });
+    expect(secretInfo('S/ProxyCredentials/Provider-default/Resource')).toEqual({
+      cdkPath: 'S/ProxyCredentials/Provider-default/Resource',
+      role: 'provider',
+      provider: 'default',
+    });
     expect(secretInfo('S/TrackierApi/Resource').role).toBe('trackier');
     expect(secretInfo('S/Other/Resource').role).toBe('other');
   });
@@ -176,7 +193,10 @@ describe('function policies from the templates', () => {
         ...stateless.Resources,
         ClickServiceRoleDefaultPolicyBBBBBBBB: {
           Type: 'AWS::IAM::Policy',
-          Properties: { Roles: [{ Ref: 'ClickServiceRoleAAAAAAAA' }], PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::ImportValue': 'S:Nope' } }] } },
+          Properties: {
+            Roles: [{ Ref: 'ClickServiceRoleAAAAAAAA' }],
+            PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::ImportValue': 'S:Nope' } }] },
+          },
         },
       },
     });

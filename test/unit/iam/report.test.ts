@@ -45,7 +45,18 @@ function run(id: string, prefix: string): RunRecord {
 }
 
 function call(runId: string, functionId: string, action: string, resource: string, allowed = true): CallRecord {
-  return { kind: 'call', run: runId, at: '2026-01-01T00:00:01.000Z', functionId, service: action.split(':')[0]!, operation: action.split(':')[1]!, action, resource, allowed, outcome: allowed ? 'Allowed' : 'ImplicitlyDenied' };
+  return {
+    kind: 'call',
+    run: runId,
+    at: '2026-01-01T00:00:01.000Z',
+    functionId,
+    service: action.split(':')[0]!,
+    operation: action.split(':')[1]!,
+    action,
+    resource,
+    allowed,
+    outcome: allowed ? 'Allowed' : 'ImplicitlyDenied',
+  };
 }
 
 const records: IamRecord[] = [

@@ -2,16 +2,7 @@
  * Request → (caller, action, resource ARN) for every protocol the functions' clients speak, and
  * the ARN helpers both sides of the enforcement share.
  */
-import {
-  eventBusArn,
-  functionIdForAccessKey,
-  indexArn,
-  localCredentialsFor,
-  queueArnFromUrl,
-  secretArnOf,
-  tableArn,
-  tableArnOf,
-} from '../../../local/iam/arns';
+import { eventBusArn, functionIdForAccessKey, indexArn, localCredentialsFor, queueArnFromUrl, secretArnOf, tableArn, tableArnOf } from '../../../local/iam/arns';
 import { parseAwsRequest, signingCredential, UnsupportedRequestError, type RawRequest, type RequestContext } from '../../../local/iam/requests';
 import { functionCredentials } from '../../../local/function-env';
 
@@ -22,8 +13,7 @@ const context: RequestContext = {
   dlqSources: (dlq) => (dlq.endsWith(':p-TraceRequests-dlq') ? ['arn:aws:sqs:us-east-1:123456789012:p-TraceRequests'] : []),
 };
 
-const auth = (key: string, service: string) =>
-  `AWS4-HMAC-SHA256 Credential=${key}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`;
+const auth = (key: string, service: string) => `AWS4-HMAC-SHA256 Credential=${key}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`;
 
 function json(target: string, body: unknown, key = 'localClick', service = 'dynamodb'): RawRequest {
   return { method: 'POST', url: '/', headers: { 'x-amz-target': target, authorization: auth(key, service) }, body: Buffer.from(JSON.stringify(body)) };
@@ -98,7 +88,9 @@ describe('DynamoDB (JSON 1.0)', () => {
       { action: 'dynamodb:UpdateItem', resource: tableArn('p-IpPool') },
       { action: 'dynamodb:ConditionCheckItem', resource: tableArn('p-Ops') },
     ]);
-    expect(checks(json(target('TransactGetItems'), { TransactItems: [{ Get: { TableName: 'p-Ops', Key: {} } }] }))).toEqual([{ action: 'dynamodb:GetItem', resource: tableArn('p-Ops') }]);
+    expect(checks(json(target('TransactGetItems'), { TransactItems: [{ Get: { TableName: 'p-Ops', Key: {} } }] }))).toEqual([
+      { action: 'dynamodb:GetItem', resource: tableArn('p-Ops') },
+    ]);
   });
 
   it('a table named by its ARN is authorized on that ARN; ListTables on "*"', () => {
@@ -108,8 +100,12 @@ describe('DynamoDB (JSON 1.0)', () => {
   });
 
   it('PartiQL statements map to PartiQL actions on the table they name', () => {
-    expect(checks(json(target('ExecuteStatement'), { Statement: 'SELECT * FROM "p-Ops" WHERE pk = ?' }))).toEqual([{ action: 'dynamodb:PartiQLSelect', resource: tableArn('p-Ops') }]);
-    expect(checks(json(target('ExecuteStatement'), { Statement: 'UPDATE "p-Ops" SET a = 1 WHERE pk = ?' }))).toEqual([{ action: 'dynamodb:PartiQLUpdate', resource: tableArn('p-Ops') }]);
+    expect(checks(json(target('ExecuteStatement'), { Statement: 'SELECT * FROM "p-Ops" WHERE pk = ?' }))).toEqual([
+      { action: 'dynamodb:PartiQLSelect', resource: tableArn('p-Ops') },
+    ]);
+    expect(checks(json(target('ExecuteStatement'), { Statement: 'UPDATE "p-Ops" SET a = 1 WHERE pk = ?' }))).toEqual([
+      { action: 'dynamodb:PartiQLUpdate', resource: tableArn('p-Ops') },
+    ]);
   });
 });
 
@@ -162,14 +158,18 @@ describe('SQS', () => {
       protocol: 'query',
       checks: [{ action: 'sqs:SendMessage', resource: arn }],
     });
-    expect(checks({ method: 'POST', url: '/123456789012/p-TraceRequests', headers: form, body: 'Action=ReceiveMessage' })).toEqual([{ action: 'sqs:ReceiveMessage', resource: arn }]);
+    expect(checks({ method: 'POST', url: '/123456789012/p-TraceRequests', headers: form, body: 'Action=ReceiveMessage' })).toEqual([
+      { action: 'sqs:ReceiveMessage', resource: arn },
+    ]);
   });
 });
 
 describe('the local JSON services', () => {
   it('Step Functions: executions started on the state machine, described on the execution', () => {
     const machine = 'arn:aws:states:us-east-1:000000000000:stateMachine:tracepool-local-trace';
-    expect(checks(json('AWSStepFunctions.StartExecution', { stateMachineArn: machine, name: 'n', input: '{}' }))).toEqual([{ action: 'states:StartExecution', resource: machine }]);
+    expect(checks(json('AWSStepFunctions.StartExecution', { stateMachineArn: machine, name: 'n', input: '{}' }))).toEqual([
+      { action: 'states:StartExecution', resource: machine },
+    ]);
     const execution = 'arn:aws:states:us-east-1:000000000000:execution:tracepool-local-trace:n';
     expect(checks(json('AWSStepFunctions.DescribeExecution', { executionArn: execution }))).toEqual([{ action: 'states:DescribeExecution', resource: execution }]);
     expect(checks(json('AWSStepFunctions.SendTaskSuccess', { taskToken: 't', output: '{}' }))).toEqual([{ action: 'states:SendTaskSuccess', resource: '*' }]);
@@ -179,7 +179,9 @@ describe('the local JSON services', () => {
     const full = `${SECRETS}tracepool/local/trackier-local0`;
     expect(checks(json('secretsmanager.GetSecretValue', { SecretId: 'tracepool/local/trackier' }))).toEqual([{ action: 'secretsmanager:GetSecretValue', resource: full }]);
     expect(checks(json('secretsmanager.GetSecretValue', { SecretId: full }))).toEqual([{ action: 'secretsmanager:GetSecretValue', resource: full }]);
-    expect(checks(json('secretsmanager.GetSecretValue', { SecretId: `${SECRETS}tracepool/local/trackier` }))).toEqual([{ action: 'secretsmanager:GetSecretValue', resource: full }]);
+    expect(checks(json('secretsmanager.GetSecretValue', { SecretId: `${SECRETS}tracepool/local/trackier` }))).toEqual([
+      { action: 'secretsmanager:GetSecretValue', resource: full },
+    ]);
     expect(checks(json('secretsmanager.BatchGetSecretValue', { SecretIdList: ['a', 'b'] }))).toEqual([
       { action: 'secretsmanager:BatchGetSecretValue', resource: '*' },
       { action: 'secretsmanager:GetSecretValue', resource: `${SECRETS}a-local0` },

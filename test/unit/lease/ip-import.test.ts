@@ -35,7 +35,7 @@ describe('CSV reader', () => {
   });
 
   test('property: any table written with csvLine reads back identically', () => {
-    const field = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r\n', ' ', 'é') , maxLength: 8 });
+    const field = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r\n', ' ', 'é'), maxLength: 8 });
     const row = fc.array(field, { minLength: 2, maxLength: 5 });
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 6 }), (rows) => {
@@ -125,9 +125,7 @@ describe('CSV import', () => {
 
   test('a repeated endpoint is rejected as a duplicate of the first line', () => {
     const csv = 'host,port,country,provider\n1.1.1.1,80,us,luna\n1.1.1.1,80,de,luna\n';
-    expect(parseIpCsv(csv, config).rejected).toEqual([
-      { line: 3, index: 1, reason: `duplicate of line 2 (same ipId ${deriveIpId('luna', '1.1.1.1', 80)})` },
-    ]);
+    expect(parseIpCsv(csv, config).rejected).toEqual([{ line: 3, index: 1, reason: `duplicate of line 2 (same ipId ${deriveIpId('luna', '1.1.1.1', 80)})` }]);
   });
 
   test('a bad header rejects the file at the header line', () => {

@@ -17,7 +17,11 @@ test.each([
 
 test('lease config: leaseMs is required, the rest have documented defaults', () => {
   expect(resolveLeaseConfig({ leaseMs: 90_000 })).toEqual({
-    leaseMs: 90_000, cooldownMs: 60_000, unhealthyAfter: 3, candidates: 40, countryListTtlMs: 60_000,
+    leaseMs: 90_000,
+    cooldownMs: 60_000,
+    unhealthyAfter: 3,
+    candidates: 40,
+    countryListTtlMs: 60_000,
   });
   expect(() => resolveLeaseConfig({} as never)).toThrow(LeaseConfigError);
   expect(() => resolveLeaseConfig({ leaseMs: 1, unhealthyAfter: 0 })).toThrow(/unhealthyAfter/);

@@ -38,7 +38,10 @@ test('a big CSV goes in chunks and rejections carry the lines of the original fi
 });
 
 test('JSON records map back to their lines; a bad header is reported once at its line', async () => {
-  const json = '[\n' + Array.from({ length: 250 }, (_, i) => JSON.stringify({ host: `10.1.0.${i % 250}`, port: i === 240 ? 'x' : 80, country: 'us', provider: 'luna' })).join(',\n') + '\n]';
+  const json =
+    '[\n' +
+    Array.from({ length: 250 }, (_, i) => JSON.stringify({ host: `10.1.0.${i % 250}`, port: i === 240 ? 'x' : 80, country: 'us', provider: 'luna' })).join(',\n') +
+    '\n]';
   const result = await importIps(fakeAdmin(), json, 'ips.json');
   expect(result.rejected).toEqual([{ line: 242, reason: "port 'x' is not an integer" }]);
   const csv = await importIps(fakeAdmin(), '# ips\nhost,port,country\n' + '1.1.1.1,80,us\n'.repeat(300), 'ips.csv');

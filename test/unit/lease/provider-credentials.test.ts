@@ -1,12 +1,7 @@
 import { inspect } from 'node:util';
 import { ProviderCredentialsError } from '../../../lambdas/lease/errors';
 import type { Lease } from '../../../lambdas/lease/lease-pool';
-import {
-  createProviderCredentials,
-  proxyUrl,
-  redactProxyUrl,
-  type SecretSource,
-} from '../../../lambdas/shared/provider-credentials';
+import { createProviderCredentials, proxyUrl, redactProxyUrl, type SecretSource } from '../../../lambdas/shared/provider-credentials';
 
 // Secrets Manager has no local endpoint: the module depends on a one-method port, faked here.
 function source(secrets: Record<string, string>) {
@@ -21,8 +16,16 @@ function source(secrets: Record<string, string>) {
 }
 
 const lease: Lease = {
-  ipId: 'luna-1', host: 'pr.example.net', port: 7000, provider: 'luna', country: 'us',
-  traceId: 'tr-9', leaseId: 'l-1', fence: 4, expiresAt: 0, startsAt: 0,
+  ipId: 'luna-1',
+  host: 'pr.example.net',
+  port: 7000,
+  provider: 'luna',
+  country: 'us',
+  traceId: 'tr-9',
+  leaseId: 'l-1',
+  fence: 4,
+  expiresAt: 0,
+  startsAt: 0,
 };
 const SECRET = JSON.stringify({ username: 'cust', password: 'p@ss:w/rd', sessionTemplate: '{username}-country-{country}-session-{traceId}' });
 

@@ -55,7 +55,10 @@ describe('definitionFromTemplate', () => {
     });
     expect(states.AcquireLease).toMatchObject({
       Resource: LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
-      Parameters: { FunctionName: expect.stringMatching(/^arn:aws:lambda:us-east-1:000000000000:function:AcquireFn/), Payload: { 'taskToken.$': '$$.Task.Token', 'state.$': '$' } },
+      Parameters: {
+        FunctionName: expect.stringMatching(/^arn:aws:lambda:us-east-1:000000000000:function:AcquireFn/),
+        Payload: { 'taskToken.$': '$$.Task.Token', 'state.$': '$' },
+      },
       TimeoutSeconds: 60,
       ResultPath: '$.lease',
     });

@@ -80,7 +80,10 @@ function machine(options: MachineOptions = {}): LocalDefinition {
   };
 }
 
-function harness(definition: LocalDefinition = machine(), invoke: (def: FunctionDef, input: unknown, sfn: LocalStepFunctions) => Promise<unknown> = async () => ({ accepted: true })) {
+function harness(
+  definition: LocalDefinition = machine(),
+  invoke: (def: FunctionDef, input: unknown, sfn: LocalStepFunctions) => Promise<unknown> = async () => ({ accepted: true }),
+) {
   const calls = new Invocations();
   const sfn: LocalStepFunctions = new LocalStepFunctions(definition, {
     retryIntervalOverrides: { AcquireLease: 0 },
@@ -94,7 +97,8 @@ function harness(definition: LocalDefinition = machine(), invoke: (def: Function
     sfn,
     calls,
     succeed: (taskToken: unknown, output: unknown) => rpc['AWSStepFunctions.SendTaskSuccess']!({ taskToken, output }),
-    fail: (taskToken: unknown, error?: string, cause?: string) => rpc['AWSStepFunctions.SendTaskFailure']!({ taskToken, ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) }),
+    fail: (taskToken: unknown, error?: string, cause?: string) =>
+      rpc['AWSStepFunctions.SendTaskFailure']!({ taskToken, ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) }),
     heartbeat: (taskToken: unknown) => rpc['AWSStepFunctions.SendTaskHeartbeat']!({ taskToken }),
     describe: (e: LocalExecution) => rpc['AWSStepFunctions.DescribeExecution']!({ executionArn: e.executionArn }) as Promise<Record<string, unknown>>,
   };
@@ -197,7 +201,10 @@ describe('waitForTaskToken: the task waits for its token', () => {
     const e2 = byPath.sfn.start(name(), { leaseTimeout: 1 });
     const [c1, c2] = await Promise.all([fixed.calls.nth(0), byPath.calls.nth(0)]);
     await Promise.all([e1.done, e2.done]);
-    for (const [e, h, call] of [[e1, fixed, c1], [e2, byPath, c2]] as const) {
+    for (const [e, h, call] of [
+      [e1, fixed, c1],
+      [e2, byPath, c2],
+    ] as const) {
       expect(e.status).toBe('SUCCEEDED');
       expect(outputOf(e).error).toEqual({ Error: 'States.Timeout', Cause: 'States.Timeout' });
       expect(h.sfn.pendingTaskTokens).toBe(0);

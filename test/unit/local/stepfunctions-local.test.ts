@@ -109,7 +109,11 @@ describe('the local runner enforces the 256 KiB state quota', () => {
     expect(calls).toEqual([]);
     const handlers = sfn.handlers();
     await expect(
-      handlers['AWSStepFunctions.StartExecution']!({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:tracepool-local-trace', name: 'too-big-rpc', input: JSON.stringify({ p: '€'.repeat(90_000) }) }),
+      handlers['AWSStepFunctions.StartExecution']!({
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:tracepool-local-trace',
+        name: 'too-big-rpc',
+        input: JSON.stringify({ p: '€'.repeat(90_000) }),
+      }),
     ).rejects.toMatchObject({ type: 'ValidationException' });
   });
 
@@ -117,5 +121,4 @@ describe('the local runner enforces the 256 KiB state quota', () => {
     const error = new DataLimitExceeded('x');
     expect(error).toMatchObject({ name: 'States.DataLimitExceeded', isRetryable: false, isCatchable: false });
   });
-
 });

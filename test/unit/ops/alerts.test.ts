@@ -52,7 +52,14 @@ function memoryStore() {
   return { store, open, resolved };
 }
 
-const w = (type: HealthWarning['type'], severity: HealthWarning['severity'] = 'warning'): HealthWarning => ({ type, severity, message: type, recommendation: 'fix', value: 30, threshold: 20 });
+const w = (type: HealthWarning['type'], severity: HealthWarning['severity'] = 'warning'): HealthWarning => ({
+  type,
+  severity,
+  message: type,
+  recommendation: 'fix',
+  value: 30,
+  threshold: 20,
+});
 const T0 = Date.UTC(2026, 10, 23, 12);
 
 function publisher() {

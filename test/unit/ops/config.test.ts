@@ -34,12 +34,20 @@ describe('operations configuration, read once from the environment', () => {
   });
 
   it('the health check, status page, redrive and cleanup each read their own variables with documented defaults', () => {
-    expect(readHealthCheckConfig({ ...env, EVENT_BUS_NAME: 'bus', TRACEPOOL_STAGE: 'dev' })).toMatchObject({ eventBusName: 'bus', stage: 'dev', snapshotRetentionDays: 7, alertRetentionDays: 30 });
+    expect(readHealthCheckConfig({ ...env, EVENT_BUS_NAME: 'bus', TRACEPOOL_STAGE: 'dev' })).toMatchObject({
+      eventBusName: 'bus',
+      stage: 'dev',
+      snapshotRetentionDays: 7,
+      alertRetentionDays: 30,
+    });
     expect(readStatusConfig(env)).toEqual({ ipPoolTable: 'ip-pool', opsTable: 'ops', tracesTable: 'traces', stage: undefined });
     expect(readRedriveConfig(env)).toEqual({
       trace: { queueUrl: 'http://q/trace', dlqUrl: 'http://q/trace-dlq' },
       events: { queueUrl: 'http://q/events', dlqUrl: 'http://q/events-dlq' },
     });
-    expect(readCleanupConfig({ TABLE_OPS: 'ops', OPS_WEBHOOK_LOG_RETENTION_DAYS: '3' })).toEqual({ opsTable: 'ops', retention: { snapshots: 7, alerts: 30, webhookLogs: 3 } });
+    expect(readCleanupConfig({ TABLE_OPS: 'ops', OPS_WEBHOOK_LOG_RETENTION_DAYS: '3' })).toEqual({
+      opsTable: 'ops',
+      retention: { snapshots: 7, alerts: 30, webhookLogs: 3 },
+    });
   });
 });

@@ -50,27 +50,78 @@ describe('tracepool health', () => {
     ['critical', 2],
   ] as const)('exits for %s with %d', async (health, code) => {
     const c = capture();
-    const w = health === 'healthy' ? [] : [{ type: 'queue_depth' as const, severity: health === 'critical' ? ('critical' as const) : ('warning' as const), message: 'deep', recommendation: 'drain it', value: 30, threshold: 20 }];
-    expect(await runHealth(fakeClient(() => ({ status: 200, body: doc(health, w) })), {}, c.print, c.printErr)).toBe(code);
+    const w =
+      health === 'healthy'
+        ? []
+        : [
+            {
+              type: 'queue_depth' as const,
+              severity: health === 'critical' ? ('critical' as const) : ('warning' as const),
+              message: 'deep',
+              recommendation: 'drain it',
+              value: 30,
+              threshold: 20,
+            },
+          ];
+    expect(
+      await runHealth(
+        fakeClient(() => ({ status: 200, body: doc(health, w) })),
+        {},
+        c.print,
+        c.printErr,
+      ),
+    ).toBe(code);
     expect(c.out.join('\n')).toContain(`Health: ${health.toUpperCase()}`);
   });
 
   it('exits 2 when the API is unreachable or answers an error', async () => {
     const c = capture();
-    expect(await runHealth(fakeClient(() => Promise.reject(new TypeError('fetch failed'))), {}, c.print, c.printErr)).toBe(2);
+    expect(
+      await runHealth(
+        fakeClient(() => Promise.reject(new TypeError('fetch failed'))),
+        {},
+        c.print,
+        c.printErr,
+      ),
+    ).toBe(2);
     expect(c.err[0]).toMatch(/unreachable: fetch failed — is the local stack running/);
-    expect(await runHealth(fakeClient(() => ({ status: 500, body: { message: 'Internal error' } })), {}, c.print, c.printErr)).toBe(2);
-    expect(await runHealth(fakeClient(() => ({ status: 403, body: 'Forbidden' })), {}, c.print, c.printErr)).toBe(2);
+    expect(
+      await runHealth(
+        fakeClient(() => ({ status: 500, body: { message: 'Internal error' } })),
+        {},
+        c.print,
+        c.printErr,
+      ),
+    ).toBe(2);
+    expect(
+      await runHealth(
+        fakeClient(() => ({ status: 403, body: 'Forbidden' })),
+        {},
+        c.print,
+        c.printErr,
+      ),
+    ).toBe(2);
   });
 
   it('--json prints the document as is, same exit code', async () => {
     const c = capture();
-    expect(await runHealth(fakeClient(() => ({ status: 200, body: doc('degraded') })), { json: true }, c.print, c.printErr)).toBe(1);
+    expect(
+      await runHealth(
+        fakeClient(() => ({ status: 200, body: doc('degraded') })),
+        { json: true },
+        c.print,
+        c.printErr,
+      ),
+    ).toBe(1);
     expect(JSON.parse(c.out[0]!)).toMatchObject({ health: 'degraded', pool_summary: { total: 4 } });
   });
 
   it('the table shows countries, queues, unavailable sections and each warning with its recommendation', () => {
-    const text = formatHealth(doc('degraded', [{ type: 'dlq_not_empty', severity: 'warning', message: 'Dead-letter queue not empty: trace 3', recommendation: 'tracepool dlq redrive', value: 3, threshold: 0 }]));
+    const text = formatHealth(
+      doc('degraded', [
+        { type: 'dlq_not_empty', severity: 'warning', message: 'Dead-letter queue not empty: trace 3', recommendation: 'tracepool dlq redrive', value: 3, threshold: 0 },
+      ]),
+    );
     expect(text).toMatch(/CC\s+TOTAL\s+AVAIL/);
     expect(text).toMatch(/us\s+4\s+2\s+1/);
     expect(text).toContain('Traces:  unavailable');
@@ -97,10 +148,22 @@ describe('tracepool dlq redrive', () => {
 
   it('says when there is nothing to move, and when a move already runs', async () => {
     const c = capture();
-    expect(await runRedrive(fakeClient(() => ({ status: 200, body: { status: 'nothing_to_move', queue: 'events', approximateMessages: 0 } })), { queue: 'events' }, c.print, c.printErr)).toBe(0);
+    expect(
+      await runRedrive(
+        fakeClient(() => ({ status: 200, body: { status: 'nothing_to_move', queue: 'events', approximateMessages: 0 } })),
+        { queue: 'events' },
+        c.print,
+        c.printErr,
+      ),
+    ).toBe(0);
     expect(c.out).toEqual(['The events DLQ is empty: nothing to move.']);
     expect(
-      await runRedrive(fakeClient(() => ({ status: 409, body: { error: 'conflict', message: 'running', details: { task: { status: 'RUNNING', moved: 2, toMove: 9 } } } })), { queue: 'trace' }, c.print, c.printErr),
+      await runRedrive(
+        fakeClient(() => ({ status: 409, body: { error: 'conflict', message: 'running', details: { task: { status: 'RUNNING', moved: 2, toMove: 9 } } } })),
+        { queue: 'trace' },
+        c.print,
+        c.printErr,
+      ),
     ).toBe(1);
     expect(c.err).toEqual(['A redrive of the trace DLQ is already running: 2 of 9 moved so far.']);
   });

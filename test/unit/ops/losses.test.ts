@@ -22,7 +22,12 @@ describe('loss warnings', () => {
 
   it('warn on a single loss of any kind, critical for lost clicks and failed Trackier updates', () => {
     const e = evaluateHealth({
-      losses: { clicksLost: 1, eventsLost: 3, tracesDeadLettered: { count: 1, traceIds: ['t1'] }, trackierUpdatesFailed: { count: 2, pairs: ['shoes pair 1', 'hats pair 3'] } },
+      losses: {
+        clicksLost: 1,
+        eventsLost: 3,
+        tracesDeadLettered: { count: 1, traceIds: ['t1'] },
+        trackierUpdatesFailed: { count: 2, pairs: ['shoes pair 1', 'hats pair 3'] },
+      },
     });
     expect(e.warnings.map((w) => `${w.type}:${w.severity}:${w.value}`).sort()).toEqual(
       ['clicks_lost:critical:1', 'events_lost:warning:3', 'traces_dead_lettered:warning:1', 'trackier_updates_failed:critical:2'].sort(),
@@ -33,7 +38,9 @@ describe('loss warnings', () => {
   });
 
   it('are checked (so their alerts resolve) when the window holds none, and left alone when unknown', () => {
-    const none = evaluateHealth({ losses: { clicksLost: 0, eventsLost: 0, tracesDeadLettered: { count: 0, traceIds: [] }, trackierUpdatesFailed: { count: 0, pairs: [] } } });
+    const none = evaluateHealth({
+      losses: { clicksLost: 0, eventsLost: 0, tracesDeadLettered: { count: 0, traceIds: [] }, trackierUpdatesFailed: { count: 0, pairs: [] } },
+    });
     expect(none.warnings).toEqual([]);
     expect(none.checked.sort()).toEqual(['clicks_lost', 'events_lost', 'trackier_updates_failed', 'traces_dead_lettered'].sort());
     const unknown = evaluateHealth({ losses: { tracesDeadLettered: { count: 0, traceIds: [] } } });
@@ -42,7 +49,14 @@ describe('loss warnings', () => {
 });
 
 describe('the monitor reads the losses of the window', () => {
-  const stats: PoolStats = { total: 1, healthy: 1, byState: { available: 1, leased: 0, cooldown: 0, unhealthy: 0, disabled: 0 }, utilization: 0, expiredLeases: 0, byCountry: {} } as unknown as PoolStats;
+  const stats: PoolStats = {
+    total: 1,
+    healthy: 1,
+    byState: { available: 1, leased: 0, cooldown: 0, unhealthy: 0, disabled: 0 },
+    utilization: 0,
+    expiredLeases: 0,
+    byCountry: {},
+  } as unknown as PoolStats;
   const base = (over: Partial<MonitorDeps> = {}): MonitorDeps => ({
     pool: { poolStats: async () => stats },
     queues: { traceQueue: async () => ({ visible: 0, inFlight: 0, delayed: 0 }), dlqs: async () => ({ trace: 0 }) },

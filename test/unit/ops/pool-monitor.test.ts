@@ -64,12 +64,24 @@ describe('computePerformance', () => {
   });
 
   it('reports nulls, not zeros or NaN, without traffic', () => {
-    expect(computePerformance([], NOW)).toMatchObject({ success_rate_5m_pct: null, mean_trace_ms: null, p95_trace_ms: null, http_only_pct: null, proxy_bytes_per_trace: null, traces_per_minute: 0 });
+    expect(computePerformance([], NOW)).toMatchObject({
+      success_rate_5m_pct: null,
+      mean_trace_ms: null,
+      p95_trace_ms: null,
+      http_only_pct: null,
+      proxy_bytes_per_trace: null,
+      traces_per_minute: 0,
+    });
   });
 
   it('percentile is nearest-rank', () => {
     expect(percentile([5, 1, 4, 2, 3], 95)).toBe(5);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 95)).toBe(95);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        95,
+      ),
+    ).toBe(95);
     expect(percentile([], 95)).toBeNull();
   });
 
@@ -87,7 +99,9 @@ describe('computePerformance', () => {
 describe('buildPoolMonitor', () => {
   it('builds the documented keys', async () => {
     const r = await buildPoolMonitor(deps(), NOW);
-    expect(Object.keys(r.document).sort()).toEqual(['active_requests', 'checked_at', 'health', 'losses', 'performance', 'pool_summary', 'queue_depth', 'unavailable', 'warnings'].sort());
+    expect(Object.keys(r.document).sort()).toEqual(
+      ['active_requests', 'checked_at', 'health', 'losses', 'performance', 'pool_summary', 'queue_depth', 'unavailable', 'warnings'].sort(),
+    );
     expect(r.document).toMatchObject({
       health: 'healthy',
       pool_summary: { total: 10, healthy: 10, leased: 3, utilization_pct: 30, by_country: { us: { total: 10, available: 6 } } },
@@ -112,10 +126,8 @@ describe('buildPoolMonitor', () => {
 
   it('a failing source leaves its section null and reports it, the rest still works', async () => {
     const errors: string[] = [];
-    const r = await buildPoolMonitor(
-      deps({ queues: { traceQueue: async () => Promise.reject(new Error('denied')), dlqs: async () => ({ trace: 0 }) } }),
-      NOW,
-      (source) => errors.push(source),
+    const r = await buildPoolMonitor(deps({ queues: { traceQueue: async () => Promise.reject(new Error('denied')), dlqs: async () => ({ trace: 0 }) } }), NOW, (source) =>
+      errors.push(source),
     );
     expect(r.document.queue_depth.trace_queue).toBeNull();
     expect(r.document.pool_summary).not.toBeNull();

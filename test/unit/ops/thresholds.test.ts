@@ -21,7 +21,15 @@ const only = (s: HealthSnapshot) => evaluateHealth(s).warnings.map((w) => `${w.t
 
 describe('thresholds', () => {
   it('has the issue defaults', () => {
-    expect(DEFAULT_THRESHOLDS).toMatchObject({ poolUtilizationPct: 80, queueDepth: 20, successRatePct: 90, unhealthyIpPct: 5, expiredLeases: 0, dlqMessages: 0, traceDrift: true });
+    expect(DEFAULT_THRESHOLDS).toMatchObject({
+      poolUtilizationPct: 80,
+      queueDepth: 20,
+      successRatePct: 90,
+      unhealthyIpPct: 5,
+      expiredLeases: 0,
+      dlqMessages: 0,
+      traceDrift: true,
+    });
   });
 
   it('parses overrides from JSON, keeping the other defaults', () => {
@@ -63,7 +71,10 @@ describe('evaluateHealth', () => {
   });
 
   it('success rate: < 90 % warning, < 50 % critical; 5-minute window first, 1 h fallback, not judged on few samples', () => {
-    const rate = (f5: number, c5: number, f1: number, c1: number) => ({ ...calm, successRate: { last5m: { finished: f5, completed: c5 }, last1h: { finished: f1, completed: c1 } } });
+    const rate = (f5: number, c5: number, f1: number, c1: number) => ({
+      ...calm,
+      successRate: { last5m: { finished: f5, completed: c5 }, last1h: { finished: f1, completed: c1 } },
+    });
     expect(only(rate(10, 9, 100, 100))).toEqual([]);
     expect(only(rate(10, 8, 100, 100))).toEqual(['success_rate:warning']);
     expect(only(rate(10, 4, 100, 100))).toEqual(['success_rate:critical']);

@@ -1,7 +1,13 @@
 import { diff, fingerprint, stepDrift, type DriftState, type LatestTrace } from '../../../lambdas/ops/trace-drift';
 
 const policy = { adoptAfterTraces: 3, adoptAfterMs: 60_000 };
-const trace = (traceId: string, finalUrl: string, statusAt: number, params?: Record<string, string>): LatestTrace => ({ offerId: 'o1', traceId, finalUrl, statusAt, params });
+const trace = (traceId: string, finalUrl: string, statusAt: number, params?: Record<string, string>): LatestTrace => ({
+  offerId: 'o1',
+  traceId,
+  finalUrl,
+  statusAt,
+  params,
+});
 
 /** Feeds traces through stepDrift as the store would, returning the findings per step. */
 function run(traces: LatestTrace[], start?: DriftState) {

@@ -2,12 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError } from '../../../lambdas/shared/config';
 import { DEFAULT_BACKOFF_MS } from '../../../lambdas/pipeline/retry-policy';
-import {
-  readAcquireLeaseConfig,
-  readMaintenanceConfig,
-  readRecordFailureConfig,
-  readStoreResultConfig,
-} from '../../../lambdas/pipeline/config';
+import { readAcquireLeaseConfig, readMaintenanceConfig, readRecordFailureConfig, readStoreResultConfig } from '../../../lambdas/pipeline/config';
 import * as acquireLease from '../../../lambdas/pipeline/acquire-lease.handler';
 
 const env = {

@@ -29,7 +29,15 @@ import type { TraceRequest } from '../../../lambdas/traces/trace-request';
 /** Keys of clicks made an hour before the settle margin, 10 ms apart. */
 const T0 = Date.now() - PARKED_SETTLE_MS - 3_600_000;
 const request = (i: number, params: Record<string, string> = {}): TraceRequest => ({
-  v: 1, traceId: uuidv7({ msecs: T0 + i * 10 }), offerId: 'o', source: 'click', params, clickedAt: 1, country: 'us', device: 'desktop', attempt: 1,
+  v: 1,
+  traceId: uuidv7({ msecs: T0 + i * 10 }),
+  offerId: 'o',
+  source: 'click',
+  params,
+  clickedAt: 1,
+  country: 'us',
+  device: 'desktop',
+  attempt: 1,
 });
 const parked = (n: number): ParkedRequest[] =>
   Array.from({ length: n }, (_, i) => {
@@ -103,7 +111,7 @@ describe('the settle margin', () => {
     expect(PARKED_SETTLE_MS).toBe(settleMarginMs(FUNCTIONS));
   });
 
-  it('grows with a parking function\'s timeout', () => {
+  it("grows with a parking function's timeout", () => {
     const longer = FUNCTIONS.map((f) => (f.id === 'TrackierWebhook' ? { ...f, timeoutSeconds: 900 } : f));
     expect(settleMarginMs(longer)).toBe(900_000 + SIGNATURE_VALIDITY_MS + CLOCK_SKEW_MS);
   });
@@ -185,7 +193,13 @@ describe('drainParked', () => {
   it('reports a complete drain of an empty partition', async () => {
     const { store } = memoryStore([]);
     expect(await drainParked({ store, queue: { sendBatch: async () => [] }, clock: Date.now, stopAt: Date.now() + 1000 })).toEqual({
-      sent: 0, reparked: 0, failed: 0, unrecorded: 0, pages: 1, busy: false, complete: true,
+      sent: 0,
+      reparked: 0,
+      failed: 0,
+      unrecorded: 0,
+      pages: 1,
+      busy: false,
+      complete: true,
     });
   });
 });

@@ -96,7 +96,7 @@ describe('clickIdOf and tokenBucket', () => {
 describe("the click's country, resolved by the starter", () => {
   const geo = async () => countryGeoLookup();
 
-  it("gives a click the country of its address, and drops the address", async () => {
+  it('gives a click the country of its address, and drops the address', async () => {
     const resolved = await withClickCountry(request({ country: 'any', clientIp: '81.2.69.142' }), geo);
     expect(resolved.country).toBe('gb');
     expect(resolved).not.toHaveProperty('clientIp');

@@ -31,7 +31,16 @@ const offer = (over: Partial<Offer> = {}): Offer => ({
   ...over,
 });
 const lease: Lease = {
-  ipId: 'ip-1', host: '127.0.0.1', port: 3101, provider: 'local', country: 'us', traceId: 't1', leaseId: 'l1', fence: 7, expiresAt: NOW + 60_000, startsAt: NOW,
+  ipId: 'ip-1',
+  host: '127.0.0.1',
+  port: 3101,
+  provider: 'local',
+  country: 'us',
+  traceId: 't1',
+  leaseId: 'l1',
+  fence: 7,
+  expiresAt: NOW + 60_000,
+  startsAt: NOW,
 };
 const state = (over: Partial<PipelineState> = {}): PipelineState => ({
   request: { v: 1, traceId: 't1', offerId: 'shoes', source: 'click', params: { gclid: 'g-1' }, clickedAt: NOW - 500, country: 'us', device: 'mobile', attempt: 1 },
@@ -136,7 +145,11 @@ describe('the tracing tasks read their target from the state', () => {
     config: { allowPrivate: true, httpDeadlineMs: 1_000, browserDeadlineMs: 1_000 },
   };
   const target = (over: Partial<TraceTarget> = {}): TraceTarget => ({
-    trackingUrl: 'https://aff.example/click?o=1', clickIdParams: ['gclid'], mode: 'auto', offerVersion: 42, ...over,
+    trackingUrl: 'https://aff.example/click?o=1',
+    clickIdParams: ['gclid'],
+    mode: 'auto',
+    offerVersion: 42,
+    ...over,
   });
 
   it('goes straight to the browser for a browser-learned auto offer, from the tracking URL with the click parameters', async () => {
@@ -164,8 +177,15 @@ describe('the tracing tasks read their target from the state', () => {
 
 describe('StoreResult records what resolved the offer', () => {
   const result: TraceResult = {
-    outcome: 'resolved', finalUrl: 'https://shop.example/landing?a=1', params: { a: '1' }, mode: 'browser', hops: [],
-    adsCompatibility: { ok: true, reasons: [] }, clickIds: { tracked: [], perHop: [], survived: [], lost: [] }, proxyBytes: 1, ms: 5,
+    outcome: 'resolved',
+    finalUrl: 'https://shop.example/landing?a=1',
+    params: { a: '1' },
+    mode: 'browser',
+    hops: [],
+    adsCompatibility: { ok: true, reasons: [] },
+    clickIds: { tracked: [], perHop: [], survived: [], lost: [] },
+    proxyBytes: 1,
+    ms: 5,
   };
   const deps = (memory: TracerMemory) => ({
     clock: () => NOW,
@@ -182,7 +202,7 @@ describe('StoreResult records what resolved the offer', () => {
     expect(recorded).toEqual([['shoes', { mode: 'browser', offerVersion: 42 }, NOW]]);
   });
 
-  it('stores an older execution\'s result without learning from it', async () => {
+  it("stores an older execution's result without learning from it", async () => {
     const { memory, recorded } = memoryFake();
     await expect(storeResult(deps(memory), stored({ ...lease, acquiredAt: NOW }))).resolves.toMatchObject({ status: 'completed' });
     expect(recorded).toEqual([]);

@@ -50,7 +50,9 @@ it('an HTTP handler counts its cold start once, with the function name', async (
         service: 'tracepool',
         function_name: 'tracepool-click',
         _aws: expect.objectContaining({
-          CloudWatchMetrics: [expect.objectContaining({ Namespace: 'Tracepool', Dimensions: [['service', 'function_name']], Metrics: [{ Name: 'ColdStart', Unit: 'Count' }] })],
+          CloudWatchMetrics: [
+            expect.objectContaining({ Namespace: 'Tracepool', Dimensions: [['service', 'function_name']], Metrics: [{ Name: 'ColdStart', Unit: 'Count' }] }),
+          ],
         }),
       }),
     ]);

@@ -1,11 +1,5 @@
 import { normalizePublicIp } from '../../../lambdas/geo/geo-lookup';
-import {
-  classifyAddress,
-  embeddedIpv4,
-  isReservedAddress,
-  parseIpv6,
-  RESERVED_RANGES,
-} from '../../../lambdas/shared/reserved-ranges';
+import { classifyAddress, embeddedIpv4, isReservedAddress, parseIpv6, RESERVED_RANGES } from '../../../lambdas/shared/reserved-ranges';
 import { checkAddress, classifyAddress as guardClassify } from '../../../lambdas/tracer/ssrf-guard';
 import { ALL_CASES, IPV4_CASES, IPV6_CASES, MALFORMED_CASES } from './reserved-ranges.cases';
 

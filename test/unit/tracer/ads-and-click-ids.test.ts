@@ -6,11 +6,19 @@ const hop = (url: string, kind: Hop['kind'], status = 302): Hop => ({ url, kind,
 
 describe('Google Ads parallel tracking compatibility', () => {
   test('all HTTPS server redirects is compatible', () => {
-    expect(adsCompatibility([hop('https://t.example/c', 'start'), hop('https://n.example/r', 'http'), hop('https://shop.example/', 'http', 200)])).toEqual({ ok: true, reasons: [] });
+    expect(adsCompatibility([hop('https://t.example/c', 'start'), hop('https://n.example/r', 'http'), hop('https://shop.example/', 'http', 200)])).toEqual({
+      ok: true,
+      reasons: [],
+    });
   });
 
   test('a plain-HTTP hop and a client-side hop are each named', () => {
-    const r = adsCompatibility([hop('https://t.example/c', 'start'), hop('http://n.example/r', 'http'), hop('https://m.example/', 'meta-refresh', 200), hop('https://j.example/', 'js', 200)]);
+    const r = adsCompatibility([
+      hop('https://t.example/c', 'start'),
+      hop('http://n.example/r', 'http'),
+      hop('https://m.example/', 'meta-refresh', 200),
+      hop('https://j.example/', 'js', 200),
+    ]);
     expect(r.ok).toBe(false);
     expect(r.reasons).toEqual([
       'hop 1 (http://n.example/r) is not HTTPS',

@@ -5,7 +5,13 @@ import { chromiumArgs, REMOVED_FLAGS } from '../../../lambdas/tracer/chromium-la
 const args = chromiumArgs(chromium.args);
 
 test('permissive flags a tracer does not need are gone', () => {
-  for (const flag of ['--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials', '--single-process', '--enable-features=SharedArrayBuffer']) {
+  for (const flag of [
+    '--disable-web-security',
+    '--allow-running-insecure-content',
+    '--disable-site-isolation-trials',
+    '--single-process',
+    '--enable-features=SharedArrayBuffer',
+  ]) {
     expect(args).not.toContain(flag);
   }
   // Each removed flag is one the package really sets, so the list says something.

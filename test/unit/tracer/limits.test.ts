@@ -18,7 +18,10 @@ const input = (over: Partial<ResultInput>): ResultInput => ({
   outcome: 'resolved',
   finalUrl: 'https://shop.example/landing?a=1',
   mode: 'http',
-  hops: [{ url: 'https://t.example/c', status: 302, kind: 'start', ms: 3 }, { url: 'https://shop.example/landing?a=1', status: 200, kind: 'http', ms: 4 }],
+  hops: [
+    { url: 'https://t.example/c', status: 302, kind: 'start', ms: 3 },
+    { url: 'https://shop.example/landing?a=1', status: 200, kind: 'http', ms: 4 },
+  ],
   proxyBytes: 100,
   ms: 7,
   ...over,
@@ -50,7 +53,15 @@ describe('clip', () => {
 describe('the trace result stays bounded and says what was cut', () => {
   test('a 300 KB landing URL: cut, marked, and an offer failure that says why', () => {
     const url = hugeUrl(300_000);
-    const r = buildResult(input({ finalUrl: url, hops: [{ url: 'https://t.example/c', status: 200, kind: 'start', ms: 1 }, { url, status: 200, kind: 'meta-refresh', ms: 1 }] }));
+    const r = buildResult(
+      input({
+        finalUrl: url,
+        hops: [
+          { url: 'https://t.example/c', status: 200, kind: 'start', ms: 1 },
+          { url, status: 200, kind: 'meta-refresh', ms: 1 },
+        ],
+      }),
+    );
     expect(r.outcome).toBe('error');
     expect(r.error).toEqual({ class: 'offer', message: `landing URL too long: ${url.length} bytes (the limit is ${LIMITS.finalUrlBytes})` });
     expect(jsonStringBytes(r.finalUrl)).toBeLessThanOrEqual(LIMITS.finalUrlBytes);
@@ -131,7 +142,14 @@ describe('the trace result stays bounded and says what was cut', () => {
   });
 
   test('1,000 cookies: the browser gets the first ones that fit, the rest are counted', () => {
-    const cookies: BrowserCookie[] = Array.from({ length: 1000 }, (_, i) => ({ name: `c${i}`, value: 'v'.repeat(i % 2 ? 4000 : 20), domain: 'aff.example', path: '/', secure: false, httpOnly: true }));
+    const cookies: BrowserCookie[] = Array.from({ length: 1000 }, (_, i) => ({
+      name: `c${i}`,
+      value: 'v'.repeat(i % 2 ? 4000 : 20),
+      domain: 'aff.example',
+      path: '/',
+      secure: false,
+      httpOnly: true,
+    }));
     const bounded = boundCookies(cookies);
     expect(bounded.cookies.length).toBeLessThanOrEqual(LIMITS.cookies);
     expect(jsonBytes(bounded.cookies)).toBeLessThanOrEqual(LIMITS.cookiesTotalBytes);
@@ -142,9 +160,26 @@ describe('the trace result stays bounded and says what was cut', () => {
   test('a merged HTTP + browser result keeps the counts of both parts without counting twice', () => {
     const hops: Hop[] = Array.from({ length: 30 }, (_, i) => ({ url: `https://h${i}.example/`, status: 302, kind: i ? 'http' : 'start', ms: 1 }));
     const http = { ...buildResult(input({ hops, finalUrl: 'https://h29.example/' })), truncated: { hops: 5, cookies: 7 } };
-    const browser = buildResult(input({ mode: 'browser', hops: [{ url: 'https://h29.example/', status: 200, kind: 'start', ms: 1 }, { url: manyParams(150), status: 200, kind: 'browser', ms: 1 }], finalUrl: manyParams(150) }));
+    const browser = buildResult(
+      input({
+        mode: 'browser',
+        hops: [
+          { url: 'https://h29.example/', status: 200, kind: 'start', ms: 1 },
+          { url: manyParams(150), status: 200, kind: 'browser', ms: 1 },
+        ],
+        finalUrl: manyParams(150),
+      }),
+    );
     expect(browser.truncated).toEqual({ params: 50 });
-    const merged = buildResult(input({ mode: 'browser', hops: [...http.hops, ...browser.hops.slice(1)], finalUrl: browser.finalUrl, params: browser.params, truncated: carriedTruncation(http, browser) }));
+    const merged = buildResult(
+      input({
+        mode: 'browser',
+        hops: [...http.hops, ...browser.hops.slice(1)],
+        finalUrl: browser.finalUrl,
+        params: browser.params,
+        truncated: carriedTruncation(http, browser),
+      }),
+    );
     expect(merged.truncated).toEqual({ hops: 5 + 1, cookies: 7, params: 50 });
     expect(merged.params).toEqual(browser.params);
     expect(merged.outcome).toBe('resolved');
@@ -177,9 +212,25 @@ describe('the worst case, every field at its cap', () => {
   const trackedOf = (len: number) => Array.from({ length: 50 }, (_, i) => `${i}`.padStart(len, 'n').slice(-len) + (len < 2 ? String.fromCharCode(97 + (i % 26)) : ''));
   const worstResult = (tracked: string[]) => {
     const names = tracked.join('&');
-    const hops: Hop[] = Array.from({ length: 30 }, (_, i) => ({ url: `https://h${i}.example/?${names}&${'z'.repeat(20_000)}`, status: 599, kind: i ? 'refresh-header' : 'start', ms: 25_000 }));
+    const hops: Hop[] = Array.from({ length: 30 }, (_, i) => ({
+      url: `https://h${i}.example/?${names}&${'z'.repeat(20_000)}`,
+      status: 599,
+      kind: i ? 'refresh-header' : 'start',
+      ms: 25_000,
+    }));
     const landing = `https://shop.example/?${tracked.slice(0, 25).join('&')}&${Array.from({ length: 300 }, (_, i) => `${'k'.repeat(120)}${i}=${'%00'.repeat(700)}`).join('&')}`;
-    return buildResult(input({ outcome: 'timeout', finalUrl: landing, hops, clickIdParams: tracked, error: { class: 'network', message: '\u0000'.repeat(10_000) }, proxyBytes: 1e12, ms: 1e9, truncated: { cookies: 1000 } }));
+    return buildResult(
+      input({
+        outcome: 'timeout',
+        finalUrl: landing,
+        hops,
+        clickIdParams: tracked,
+        error: { class: 'network', message: '\u0000'.repeat(10_000) },
+        proxyBytes: 1e12,
+        ms: 1e9,
+        truncated: { cookies: 1000 },
+      }),
+    );
   };
   const results = [1, 4, 8, 16, 32, 64].map((len) => worstResult(trackedOf(len)));
   const result = results.reduce((a, b) => (jsonBytes(b) > jsonBytes(a) ? b : a));
@@ -189,7 +240,16 @@ describe('the worst case, every field at its cap', () => {
   });
 
   test('a pipeline state stays far under 256 KiB; what pages control of it under 64 KiB', () => {
-    const cookies = boundCookies(Array.from({ length: 1000 }, (_, i): BrowserCookie => ({ name: `c${i}`, value: 'v'.repeat(4000), domain: 'd'.repeat(200), path: '/'.repeat(200), secure: true, httpOnly: true }))).cookies;
+    const cookies = boundCookies(
+      Array.from({ length: 1000 }, (_, i): BrowserCookie => ({
+        name: `c${i}`,
+        value: 'v'.repeat(4000),
+        domain: 'd'.repeat(200),
+        path: '/'.repeat(200),
+        secure: true,
+        httpOnly: true,
+      })),
+    ).cookies;
     const startUrl = `https://shop.example/?${'x'.repeat(LIMITS.finalUrlBytes - 30)}`;
     const request = {
       v: 1 as const,
@@ -210,7 +270,15 @@ describe('the worst case, every field at its cap', () => {
       executionName: `${request.traceId}-a6`,
       startedAt: 1,
       lease: {
-        ipId: 'i'.repeat(100), fence: 1e9, leaseId: 'l'.repeat(36), provider: 'p'.repeat(64), country: 'us', host: 'h'.repeat(253), port: 65535, expiresAt: 1e13, acquiredAt: 1e13,
+        ipId: 'i'.repeat(100),
+        fence: 1e9,
+        leaseId: 'l'.repeat(36),
+        provider: 'p'.repeat(64),
+        country: 'us',
+        host: 'h'.repeat(253),
+        port: 65535,
+        expiresAt: 1e13,
+        acquiredAt: 1e13,
         target: { trackingUrl: `https://t.example/${'t'.repeat(2030)}`, clickIdParams: trackedOf(64), mode: 'auto', learnedMode: 'browser', offerVersion: 1e13 },
       },
       trace: { needsBrowser: true, browserStartUrl: startUrl, cookies, result, traceMs: 1e6 },
@@ -225,6 +293,8 @@ describe('the worst case, every field at its cap', () => {
     expect(Math.max(handOff, afterStore)).toBeLessThan(64 * KiB);
     expect(total).toBeLessThan(STATE_LIMIT / 2);
     // The figures the comment in limits.ts quotes.
-    process.stdout.write(`worst result ${jsonBytes(result)} B; page-controlled state ${handOff} B (hand-off) / ${afterStore} B (stored); whole state, every part at once ${total} B\n`);
+    process.stdout.write(
+      `worst result ${jsonBytes(result)} B; page-controlled state ${handOff} B (hand-off) / ${afterStore} B (stored); whole state, every part at once ${total} B\n`,
+    );
   });
 });

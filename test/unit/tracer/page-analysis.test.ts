@@ -18,7 +18,10 @@ const meta = (content: string): string => `<meta http-equiv="refresh" content="$
 
 describe('page analysis: refreshes as Chromium schedules them', () => {
   test('refresh values, <base>, character references', () => {
-    expect(page(doc('<META HTTP-EQUIV="Refresh" CONTENT="0;URL=\'/a\'">'))).toEqual({ kind: 'navigate', next: { url: 'https://t.example/a', kind: 'meta-refresh', delaySeconds: 0 } });
+    expect(page(doc('<META HTTP-EQUIV="Refresh" CONTENT="0;URL=\'/a\'">'))).toEqual({
+      kind: 'navigate',
+      next: { url: 'https://t.example/a', kind: 'meta-refresh', delaySeconds: 0 },
+    });
     expect(next(doc('<meta http-equiv=refresh content=0;url=b?x=1&amp;y=2&num=3&sect;>'))).toBe('https://t.example/dir/b?x=1&y=2&num=3%C2%A7');
     expect(next(doc(`<base href="https://cdn.example/base/">${meta('0;url=c')}`))).toBe('https://cdn.example/base/c');
     expect(next(doc(`${meta('0;url=c')}<base href="https://cdn.example/base/">`))).toBe('https://t.example/dir/c');
@@ -99,7 +102,9 @@ describe('page analysis: refreshes as Chromium schedules them', () => {
   });
 
   test('the scanner reports events in parse order, with what runs', () => {
-    const s = scanHtml('<head><base href="/b/"><meta http-equiv="refresh" content="0;url=x"><script src="/e.js" async></script><script type="module">1</script></head><body onload="go()"><a href=x>1</a><a>no</a>Hello &amp; welcome</body>');
+    const s = scanHtml(
+      '<head><base href="/b/"><meta http-equiv="refresh" content="0;url=x"><script src="/e.js" async></script><script type="module">1</script></head><body onload="go()"><a href=x>1</a><a>no</a>Hello &amp; welcome</body>',
+    );
     expect(s.events.map((e) => e.kind)).toEqual(['base', 'meta-refresh', 'script', 'script', 'handler']);
     expect(s.events[2]).toMatchObject({ src: '/e.js', async: true, runs: 'classic' });
     expect(s.events[3]).toMatchObject({ text: '1', runs: 'module', complete: true });
@@ -114,7 +119,11 @@ describe('bounded body reading', () => {
     expect((await readBodyText(Readable.from([cyr]), { contentType: 'text/html; charset=windows-1251', maxBytes: 1000 })).text).toBe('<p>Привет');
     const gz = await readBody(Readable.from([zlib.gzipSync('<meta charset="utf-8"><p>ok')]), { contentEncoding: 'gzip', maxBytes: 1000 });
     expect(gz.bytes.toString()).toBe('<meta charset="utf-8"><p>ok');
-    const big = Readable.from((function* () { for (let i = 0; i < 1000; i++) yield Buffer.alloc(16 * 1024, 0x61); })());
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 1000; i++) yield Buffer.alloc(16 * 1024, 0x61);
+      })(),
+    );
     const r = await readBody(big, { maxBytes: 100_000 });
     expect(r).toMatchObject({ truncated: true, stopped: false });
     expect(r.bytes.length).toBe(100_000);

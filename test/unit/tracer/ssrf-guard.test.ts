@@ -84,9 +84,14 @@ describe('SSRF guard', () => {
 
   test('names are refused when any address they resolve to is forbidden', async () => {
     const fake: Resolver = async (host) =>
-      host === 'evil.example' ? [{ address: '93.184.215.14', family: 4 }, { address: '127.0.0.1', family: 4 }]
-      : host === 'v6.example' ? [{ address: '::ffff:10.0.0.1', family: 6 }]
-      : [{ address: '93.184.215.14', family: 4 }];
+      host === 'evil.example'
+        ? [
+            { address: '93.184.215.14', family: 4 },
+            { address: '127.0.0.1', family: 4 },
+          ]
+        : host === 'v6.example'
+          ? [{ address: '::ffff:10.0.0.1', family: 6 }]
+          : [{ address: '93.184.215.14', family: 4 }];
     await expect(assertHostResolvesAllowed('evil.example', {}, fake)).rejects.toThrow(/resolves to 127\.0\.0\.1/);
     await expect(assertHostResolvesAllowed('v6.example', {}, fake)).rejects.toThrow(SsrfBlockedError);
     await expect(assertHostResolvesAllowed('good.example', {}, fake)).resolves.toBeUndefined();

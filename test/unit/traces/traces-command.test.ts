@@ -28,14 +28,29 @@ async function run(args: string[], response: AdminResponse) {
 
 const HINT = "3 clicks on offer demo since 13:00 UTC were redirected but not traced: … curl -A 'Mozilla/5.0 …' …";
 
-it('lists an offer\'s traces as a table', async () => {
+it("lists an offer's traces as a table", async () => {
   const { requests, out, err } = await run(['traces', 'list', '--offer', 'demo', '--limit', '5'], {
     status: 200,
     body: {
       count: 2,
       traces: [
-        { traceId: '019a0000-0000-7000-8000-000000000001', offerId: 'demo', status: 'completed', attempts: 1, mode: 'http', createdAt: Date.parse('2026-11-23T14:05:00Z'), finalUrl: 'http://127.0.0.1:3000/demo/landing?gclid=g' },
-        { traceId: '019a0000-0000-7000-8000-000000000002', offerId: 'demo', status: 'retry_scheduled', attempts: 1, createdAt: Date.parse('2026-11-23T14:04:00Z'), error: { class: 'proxy', message: 'proxy refused' } },
+        {
+          traceId: '019a0000-0000-7000-8000-000000000001',
+          offerId: 'demo',
+          status: 'completed',
+          attempts: 1,
+          mode: 'http',
+          createdAt: Date.parse('2026-11-23T14:05:00Z'),
+          finalUrl: 'http://127.0.0.1:3000/demo/landing?gclid=g',
+        },
+        {
+          traceId: '019a0000-0000-7000-8000-000000000002',
+          offerId: 'demo',
+          status: 'retry_scheduled',
+          attempts: 1,
+          createdAt: Date.parse('2026-11-23T14:04:00Z'),
+          error: { class: 'proxy', message: 'proxy refused' },
+        },
       ],
     },
   });
@@ -48,7 +63,7 @@ it('lists an offer\'s traces as a table', async () => {
   expect(err).toBe('');
 });
 
-it('prints the API\'s bot-skip hint under an empty list', async () => {
+it("prints the API's bot-skip hint under an empty list", async () => {
   const { out, err } = await run(['traces', 'list', '--offer', 'demo'], {
     status: 200,
     body: { traces: [], count: 0, botSkipped: { count: 3, since: '2026-11-23T13:00:00.000Z' }, hint: HINT },

@@ -29,13 +29,25 @@ async function run(args: string[], responses: AdminResponse[]) {
   }
 }
 
-const pair = { pairNumber: 1, name: 'o #1', enabled: true, url1CampaignId: '11', url2CampaignId: '12', webhookUrl: 'https://x/webhooks/trackier?token=T', webhook_count: 0, update_count: 0 };
+const pair = {
+  pairNumber: 1,
+  name: 'o #1',
+  enabled: true,
+  url1CampaignId: '11',
+  url2CampaignId: '12',
+  webhookUrl: 'https://x/webhooks/trackier?token=T',
+  webhook_count: 0,
+  update_count: 0,
+};
 
 it('create repeats while in progress, then prints the pairs', async () => {
-  const { requests, out } = await run(['trackier', 'create', '--offer', 'o', '--pairs', '3', '--advertiser', '7'], [
-    { status: 202, body: { status: 'in_progress', pairCount: 3, created: 4, reused: 0, pairs: [] } },
-    { status: 201, body: { status: 'ready', pairCount: 3, created: 2, reused: 4, pairs: [pair] } },
-  ]);
+  const { requests, out } = await run(
+    ['trackier', 'create', '--offer', 'o', '--pairs', '3', '--advertiser', '7'],
+    [
+      { status: 202, body: { status: 'in_progress', pairCount: 3, created: 4, reused: 0, pairs: [] } },
+      { status: 201, body: { status: 'ready', pairCount: 3, created: 2, reused: 4, pairs: [pair] } },
+    ],
+  );
   expect(requests).toHaveLength(2);
   expect(requests[0]).toEqual({ method: 'POST', path: '/admin/trackier/offers', body: { offerId: 'o', pairs: 3, advertiserId: '7', publisherId: '1' } });
   expect(out).toContain('3 pair(s) ready (6 campaign(s) created');
@@ -43,23 +55,35 @@ it('create repeats while in progress, then prints the pairs', async () => {
 });
 
 it('create stops on an error and says how to resume', async () => {
-  const { out, exitCode } = await run(['trackier', 'create', '--offer', 'o', '--pairs', '2', '--advertiser', '7'], [
-    { status: 400, body: { error: 'bad_request', message: 'advertiser 7 not found' } },
-  ]);
+  const { out, exitCode } = await run(
+    ['trackier', 'create', '--offer', 'o', '--pairs', '2', '--advertiser', '7'],
+    [{ status: 400, body: { error: 'bad_request', message: 'advertiser 7 not found' } }],
+  );
   expect(out).toContain('run the same command again to resume');
   expect(exitCode).toBe(1);
   // Trackier down (a 5xx) is no rejected input: exit 2, with the same way to resume.
-  const down = await run(['trackier', 'create', '--offer', 'o', '--pairs', '2', '--advertiser', '7'], [
-    { status: 502, body: { error: 'trackier_unavailable' } },
-  ]);
+  const down = await run(['trackier', 'create', '--offer', 'o', '--pairs', '2', '--advertiser', '7'], [{ status: 502, body: { error: 'trackier_unavailable' } }]);
   expect(down.out).toContain('run the same command again to resume');
   expect(down.exitCode).toBe(2);
 });
 
 it('stats and pairs --csv', async () => {
-  const stats = await run(['trackier', 'stats', 'o'], [
-    { status: 200, body: { total_pairs: 2, enabled_pairs: 2, total_webhook_count: 5, total_update_count: 3, latest_webhook: { iso: '2026-11-23T10:00:00.000Z', pairNumber: 2 }, pairs: [] } },
-  ]);
+  const stats = await run(
+    ['trackier', 'stats', 'o'],
+    [
+      {
+        status: 200,
+        body: {
+          total_pairs: 2,
+          enabled_pairs: 2,
+          total_webhook_count: 5,
+          total_update_count: 3,
+          latest_webhook: { iso: '2026-11-23T10:00:00.000Z', pairNumber: 2 },
+          pairs: [],
+        },
+      },
+    ],
+  );
   expect(stats.requests[0]!.path).toBe('/admin/trackier/offers/o/stats');
   expect(stats.out).toContain('5 webhook(s), 3 update(s)');
   expect(stats.out).toContain('2026-11-23T10:00:00.000Z (pair 2)');

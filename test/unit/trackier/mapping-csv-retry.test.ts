@@ -41,7 +41,16 @@ describe('sub-id mapping', () => {
 });
 
 describe('CSV', () => {
-  const base = { offerId: 'o', enabled: true, webhookToken: '-startsWithDash_xxxxxx', webhookUrl: 'https://x/?a=1,2', webhook_count: 1, update_count: 0, createdAt: 0, updatedAt: 0 };
+  const base = {
+    offerId: 'o',
+    enabled: true,
+    webhookToken: '-startsWithDash_xxxxxx',
+    webhookUrl: 'https://x/?a=1,2',
+    webhook_count: 1,
+    update_count: 0,
+    createdAt: 0,
+    updatedAt: 0,
+  };
   it('escapes quotes, commas and line breaks, and round-trips through an RFC 4180 reader', () => {
     const csv = pairsCsv([
       { ...base, pairNumber: 1, name: 'a "quoted", name\r\nnext', sub_id_values: { sub1: 'x,y' } },
@@ -66,8 +75,19 @@ describe('CSV', () => {
 
 describe('stats', () => {
   it('totals and the latest webhook across pairs', () => {
-    const p = (n: number, hooks: number, updates: number, at?: number) =>
-      ({ offerId: 'o', pairNumber: n, name: `p${n}`, enabled: n !== 3, webhookToken: 't', webhookUrl: 'u', webhook_count: hooks, update_count: updates, last_webhook_at: at, createdAt: 0, updatedAt: 0 });
+    const p = (n: number, hooks: number, updates: number, at?: number) => ({
+      offerId: 'o',
+      pairNumber: n,
+      name: `p${n}`,
+      enabled: n !== 3,
+      webhookToken: 't',
+      webhookUrl: 'u',
+      webhook_count: hooks,
+      update_count: updates,
+      last_webhook_at: at,
+      createdAt: 0,
+      updatedAt: 0,
+    });
     const stats = computeStats('o', [p(1, 2, 1, 100), p(2, 5, 4, 300), p(3, 0, 0)]);
     expect(stats).toMatchObject({ total_pairs: 3, enabled_pairs: 2, total_webhook_count: 7, total_update_count: 5, latest_webhook: { at: 300, pairNumber: 2 } });
     expect(computeStats('o', [p(1, 0, 0)]).latest_webhook).toBeNull();
@@ -118,9 +138,8 @@ describe('retry rules', () => {
 });
 
 describe('Trackier secret', () => {
-  const { trackierCredentialsFromSecret, TrackierConfigError } = jest.requireActual<typeof import('../../../lambdas/trackier/trackier-api')>(
-    '../../../lambdas/trackier/trackier-api',
-  );
+  const { trackierCredentialsFromSecret, TrackierConfigError } =
+    jest.requireActual<typeof import('../../../lambdas/trackier/trackier-api')>('../../../lambdas/trackier/trackier-api');
   const source = (value: string | undefined) => {
     const calls: string[] = [];
     return { calls, getSecretString: async (name: string) => (calls.push(name), value) };

@@ -122,6 +122,15 @@ describe('tokens', () => {
 
   it('pair numbers are 1-20 in plain digits', () => {
     expect(['1', '20', '07'].map(parsePairNumber)).toEqual([1, 20, 7]);
-    expect(['0', '21', '-1', '1.5', 'x', '', undefined, '001'].map(parsePairNumber)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(['0', '21', '-1', '1.5', 'x', '', undefined, '001'].map(parsePairNumber)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

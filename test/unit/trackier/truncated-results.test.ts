@@ -54,7 +54,13 @@ describe('Trackier URL2 updates from cut results', () => {
 
   test('a cut final URL is never a destination', async () => {
     const { deps, sent } = fakeDeps();
-    const cut = { traceId: 't2', pair: { offerId: 'o', pairNumber: 1 }, finalUrl: 'https://shop.example/?q=xx…', params: { q: 'xx…' }, truncated: { finalUrl: 300_000, urls: 1 } };
+    const cut = {
+      traceId: 't2',
+      pair: { offerId: 'o', pairNumber: 1 },
+      finalUrl: 'https://shop.example/?q=xx…',
+      params: { q: 'xx…' },
+      truncated: { finalUrl: 300_000, urls: 1 },
+    };
     expect(await updatePairCampaign(deps, cut)).toEqual({ updated: false, reason: 'final_url_truncated' });
     expect(sent).toEqual([]);
   });

@@ -17,5 +17,11 @@ it('the task takes the receive time from the trace request (clickedAt), kept acr
     request: { traceId: 't1', clickedAt: 1_700_000_000_123, attempt: 3, pair: { offerId: 'o', pairNumber: 2 } },
     stored: { status: 'completed', finalUrl: 'https://x.example/?a=1', params: { a: '1' } },
   };
-  expect(normalizeInput(state as never)).toEqual({ traceId: 't1', pair: { offerId: 'o', pairNumber: 2 }, finalUrl: 'https://x.example/?a=1', params: { a: '1' }, receivedAt: 1_700_000_000_123 });
+  expect(normalizeInput(state as never)).toEqual({
+    traceId: 't1',
+    pair: { offerId: 'o', pairNumber: 2 },
+    finalUrl: 'https://x.example/?a=1',
+    params: { a: '1' },
+    receivedAt: 1_700_000_000_123,
+  });
 });

@@ -138,7 +138,13 @@ describe('routes', () => {
     ]);
     expect(misses.map((m) => m.kind)).toEqual(Array(7).fill('not_found'));
     expect(misses.map((m) => (m as { reason: string }).reason)).toEqual([
-      'no_route', 'route_off', 'no_route', 'disabled', 'offer_missing', 'signature_missing', 'signature_invalid',
+      'no_route',
+      'route_off',
+      'no_route',
+      'disabled',
+      'offer_missing',
+      'signature_missing',
+      'signature_invalid',
     ]);
     expect(w.writes).toEqual([]);
   });
@@ -176,7 +182,7 @@ describe('signed postbacks', () => {
   });
 
   it('the signature covers every parameter but sig, in name order, and is compared in constant time', () => {
-    expect(canonicalPayload({ b: '2', a: 'x y', sig: 'ignored', c: undefined, 'é': '&' })).toBe('a=x%20y&b=2&%C3%A9=%26');
+    expect(canonicalPayload({ b: '2', a: 'x y', sig: 'ignored', c: undefined, é: '&' })).toBe('a=x%20y&b=2&%C3%A9=%26');
     const crypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
     const spy = jest.spyOn(crypto, 'timingSafeEqual');
     expect(verifySignature(key, { ts: String(NOW / 1000), sig: 'short' }, NOW)).toBe('invalid');
@@ -228,7 +234,10 @@ describe('caller parameters', () => {
     await hook(w, { token: plain.webhookToken, params });
     // Pair 1 maps gclid and utm_term only; pair 2 follows the default mapping (click ids in sub1,
     // network ids in sub2… of which the offer's passthrough lets the ad click ids through).
-    expect(w.submitted.map((r) => r.params)).toEqual([{ gclid: 'G1', utm_term: 'T' }, { gclid: 'G1', fbclid: 'F' }]);
+    expect(w.submitted.map((r) => r.params)).toEqual([
+      { gclid: 'G1', utm_term: 'T' },
+      { gclid: 'G1', fbclid: 'F' },
+    ]);
   });
 });
 
