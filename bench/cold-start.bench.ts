@@ -19,11 +19,6 @@ import { HELLO_WORLD, ROOT, kb, withBundleDir } from './cold-process';
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
 const FUNCTION_IDS = ['EventIngest', 'TrackierWebhook'] as const;
 const TARGET_RATIO = 1.5;
-/**
- * Also timed without --enable-source-maps (the same bundle), for the record: what the manifest's
- * sourceMapsAtRuntime: false would give them (EventIngest already runs so).
- */
-const ALSO_WITHOUT_SOURCE_MAPS = ['TrackierWebhook'] as const;
 
 /** The environment the manifest gives a deployed function, with placeholder resource names. */
 function deployedEnv(def: FunctionDef): NodeJS.ProcessEnv {
@@ -51,10 +46,7 @@ export async function runColdStartBench(): Promise<boolean> {
       const def = functionById(id);
       const out = `${id}.mjs`;
       const size = await bundle({ file: path.join(ROOT, def.entry) }, out);
-      fns.push({ id, out, def, size, env: deployedEnv(def), opts: nodeOptions(def), samples: [] as number[], informational: false });
-      if ((ALSO_WITHOUT_SOURCE_MAPS as readonly string[]).includes(id) && nodeOptions(def)) {
-        fns.push({ id: `${id} without source maps`, out, def, size, env: deployedEnv(def), opts: '', samples: [] as number[], informational: true });
-      }
+      fns.push({ id, out, def, size, env: deployedEnv(def), opts: nodeOptions(def), samples: [] as number[] });
     }
     const hello: number[] = [];
     // One untimed run each warms the file cache; then the processes alternate, so drift hits all alike.
@@ -67,7 +59,7 @@ export async function runColdStartBench(): Promise<boolean> {
     return {
       helloSize,
       hello: summarize(hello),
-      fns: fns.map((f) => ({ id: f.id, size: f.size, opts: f.opts, cold: summarize(f.samples), informational: f.informational })),
+      fns: fns.map((f) => ({ id: f.id, size: f.size, opts: f.opts, cold: summarize(f.samples) })),
     };
   });
   const rows: Row[] = [
@@ -76,10 +68,6 @@ export async function runColdStartBench(): Promise<boolean> {
   ];
   for (const f of result.fns) {
     const ratio = f.cold.p50 / result.hello.p50;
-    if (f.informational) {
-      rows.push({ figure: `cold start ratio ${f.id} / hello-world (for the record)`, value: `${ratio.toFixed(2)}x` });
-      continue;
-    }
     rows.push(
       { figure: `bundle size (${f.id})`, value: kb(f.size) },
       { figure: `cold process+import p50 (${f.id}${f.opts ? `, ${f.opts}` : ''})`, value: ms(f.cold.p50) },

@@ -358,6 +358,8 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     queues: { TraceRequests: 'send' },
     // The master of the pairs' signing keys lives in the Trackier secret (webhookSigningKey).
     trackierSecret: true,
+    // A postback waits on the cold start, and parsing the source map is most of what is left of it.
+    sourceMapsAtRuntime: false,
   },
   {
     id: 'UpdateTrackierCampaign',
