@@ -27,6 +27,9 @@
  * the run; the clicks accepted past the failed one are recorded with the cursor (`above`), so the
  * next run sends only what was not accepted. A click SQS refuses is parked again under a fresh key
  * before the cursor passes it, so one bad message never holds up the others.
+ *
+ * Kept whole (a little over 400 lines): the argument above is about how its read-ahead, senders
+ * and cursor writes interleave, and it is easier to check with all three on one screen.
  */
 import type { TraceRequest } from '../traces/trace-request';
 import { FUNCTIONS, type FunctionDef } from '../../contracts/manifest/functions';

@@ -3,6 +3,8 @@
 // (proxy bytes cost money). Every request the browser makes leaves through the trace's egress
 // (browser-egress.ts), which holds the proxy's credentials and applies the SSRF guard: the
 // browser itself has neither credentials to give away nor a way around the guard.
+// Over 400 lines on purpose: one trace's event handlers share its hop list, timers and settle
+// state in a single closure; split apart, each piece would need all of them passed in.
 import type { CDPSession, HTTPRequest, HTTPResponse } from 'puppeteer-core';
 import { acceptLanguage, USER_AGENTS } from './browser-headers';
 import { sharedBrowser, type BrowserProvider, type PreparedPage } from './chromium-launcher';
