@@ -5,7 +5,7 @@
  * unknown offer, restore; pause (redirects, queues nothing, counted); trace now; bad input.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { ENV, queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
@@ -19,6 +19,7 @@ import * as offersHandler from '../../../lambdas/admin/offers.handler';
 import { offerKey } from '../../../lambdas/offers/offer-item';
 import { parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import { readPausedSkips, readTraceSkips, traceSkipHint } from '../../../lambdas/traces/bot-skip-hint';
+import { PARKED_PK } from '../../../lambdas/traces/trace-sink';
 import type { TableNames } from '../../../local/provision';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
@@ -44,6 +45,7 @@ let tables: TableNames;
 let queueUrl: string;
 let admin: Http;
 let clickEnv: NodeJS.ProcessEnv;
+let functionEnv: NodeJS.ProcessEnv;
 
 function adminEvent(routeKey: string, opts: { offerId?: string; body?: string; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
   const [method, path] = routeKey.split(' ') as [string, string];
@@ -101,7 +103,7 @@ beforeAll(async () => {
   const queues = await freshQueues('offer-admin');
   tables = await freshTables('offer-admin');
   queueUrl = queues.queues.TraceRequests;
-  const functionEnv = {
+  functionEnv = {
     [tableEnv('Catalog')]: tables.Catalog,
     [tableEnv('Traces')]: tables.Traces,
     [tableEnv('Ops')]: tables.Ops,
@@ -336,6 +338,19 @@ describe('POST /admin/offers/{id}/trace', () => {
     // No country asked on an `auto` offer: any country's IP.
     await call('POST /admin/offers/{offerId}/trace', { offerId: 'now-paused', body: '' });
     expect(await drain()).toMatchObject([{ country: 'any', device: 'desktop' }]);
+  });
+
+  it('parks the request in Ops when the queue refuses it, as the click does', async () => {
+    expect((await putOffer('now-parked')).status).toBe(201);
+    const noQueue = { ...functionEnv, [queueUrlEnv('TraceRequests')]: `${queueUrl}-missing` };
+    const refused = offersHandler.makeHandler(offersHandler.makeDeps(readAdminOffersConfig(noQueue), { doc, sqs })) as unknown as Http;
+    const res = await refused(adminEvent('POST /admin/offers/{offerId}/trace', { offerId: 'now-parked' }), context);
+    expect(res.statusCode).toBe(202);
+    const { traceId, handOff } = JSON.parse(String(res.body)) as { traceId: string; handOff: string };
+    expect(handOff).toBe('parked');
+    const parked = await doc.send(new QueryCommand({ TableName: tables.Ops, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARKED_PK } }));
+    const bodies = (parked.Items ?? []).map((i) => JSON.parse(String(i.body)) as TraceRequest).filter((r) => r.offerId === 'now-parked');
+    expect(bodies).toEqual([expect.objectContaining({ traceId, offerId: 'now-parked', source: 'manual', attempt: 1 })]);
   });
 
   it('answers 404 for an unknown offer and queues nothing', async () => {
