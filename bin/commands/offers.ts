@@ -104,7 +104,7 @@ const STATE_COMMANDS: readonly { name: string; method: 'DELETE' | 'POST'; suffix
     method: 'POST',
     suffix: '/pause',
     done: (id) => `offer ${id} paused: clicks still redirect, none is traced`,
-    description: "pause tracing: clicks still redirect but queue no trace (counted in the traces list's hint)",
+    description: 'pause tracing: clicks still redirect but queue no trace (each skip is counted)',
   },
   { name: 'resume', method: 'POST', suffix: '/resume', done: (id) => `offer ${id} resumed: clicks are traced again`, description: 'resume tracing a paused offer' },
 ];

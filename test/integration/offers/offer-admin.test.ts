@@ -17,6 +17,7 @@ import * as clickWiring from '../../../lambdas/click/wiring';
 import { readAdminOffersConfig } from '../../../lambdas/admin/config';
 import * as offersHandler from '../../../lambdas/admin/offers.handler';
 import { offerKey } from '../../../lambdas/offers/offer-item';
+import { DynamoOfferRepository } from '../../../lambdas/offers/offer-repository';
 import { parseTraceRequest, type TraceRequest } from '../../../lambdas/traces/trace-request';
 import { readPausedSkips, readTraceSkips, traceSkipHint } from '../../../lambdas/traces/bot-skip-hint';
 import { PARKED_PK } from '../../../lambdas/traces/trace-sink';
@@ -233,6 +234,10 @@ describe('soft delete and restore', () => {
     expect((await click('gone')).headers?.location).toBe(FALLBACK);
     expect(await drain()).toEqual([]);
 
+    // The pipeline and the webhooks read through the same repository: no such offer for them either.
+    const repository = new DynamoOfferRepository(doc, tables.Catalog);
+    expect(await repository.get('gone')).toBeUndefined();
+    expect(await repository.read('gone')).toMatchObject({ offerId: 'gone', deletedAt: deleted.body.deletedAt });
     // Kept, visible to GET, hidden from the list unless asked for.
     expect(await raw('gone')).toMatchObject({ redirectUrl: before!.redirectUrl, createdAt: before!.createdAt, deletedAt: deleted.body.deletedAt });
     expect((await call('GET /admin/offers/{offerId}', { offerId: 'gone' })).body).toMatchObject({ offerId: 'gone', deletedAt: expect.any(Number) });
