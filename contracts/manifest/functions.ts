@@ -118,9 +118,27 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'AdminOffers',
     entry: 'lambdas/admin/offers.handler.ts',
-    description: 'Create, replace and read offers',
-    routes: [route('GET', '/admin/offers/{offerId}', 'admin'), route('PUT', '/admin/offers/{offerId}', 'admin')],
-    tables: { Catalog: ['GetItem', 'UpdateItem'] }, // PUT is one UpdateItem: what else the item holds stays
+    description: 'Create, replace, read and list offers; soft delete, pause tracing, trace now',
+    // The list reads each offer's recent traces (a few at a time): seconds on a large page.
+    timeoutSeconds: 29,
+    routes: [
+      route('GET', '/admin/offers', 'admin'),
+      route('GET', '/admin/offers/{offerId}', 'admin'),
+      route('PUT', '/admin/offers/{offerId}', 'admin'),
+      route('DELETE', '/admin/offers/{offerId}', 'admin'),
+      route('POST', '/admin/offers/{offerId}/restore', 'admin'),
+      route('POST', '/admin/offers/{offerId}/pause', 'admin'),
+      route('POST', '/admin/offers/{offerId}/resume', 'admin'),
+      route('POST', '/admin/offers/{offerId}/trace', 'admin'),
+    ],
+    tables: {
+      // PUT and the state changes are each one UpdateItem: what else the item holds stays. Scan: the list
+      // (the Catalog has no index of offers).
+      Catalog: ['GetItem', 'UpdateItem', 'Scan'],
+      Traces: ['Query:byOffer'], // the list's resolutions and success rates
+      Ops: ['PutItem'], // "trace now" parks its request when the queue fails, as the click does
+    },
+    queues: { TraceRequests: 'send' },
   },
   {
     id: 'AdminIps',

@@ -4,15 +4,25 @@
  * Each reads only what its own function is given: its tables (bindTable) and the shared settings.
  */
 import { numberEnv, optionalEnv, requireEnv } from '../shared/config';
-import { ENV, ENV_DEFAULTS, tableEnv } from '../../contracts/manifest/env';
+import { ENV, ENV_DEFAULTS, queueUrlEnv, tableEnv } from '../../contracts/manifest/env';
 
-/** PUT|GET /admin/offers/{offerId}. */
+/** /admin/offers: PUT|GET|DELETE one, the list, restore, pause, resume, trace now. */
 export interface AdminOffersConfig {
   readonly catalogTable: string;
+  /** The list's resolutions and success rates (the byOffer index). */
+  readonly tracesTable: string;
+  /** Where "trace now" parks its request when the queue fails, as the click does. */
+  readonly opsTable: string;
+  readonly queueUrl: string;
 }
 
 export function readAdminOffersConfig(env: NodeJS.ProcessEnv = process.env): AdminOffersConfig {
-  return { catalogTable: requireEnv(tableEnv('Catalog'), env) };
+  return {
+    catalogTable: requireEnv(tableEnv('Catalog'), env),
+    tracesTable: requireEnv(tableEnv('Traces'), env),
+    opsTable: requireEnv(tableEnv('Ops'), env),
+    queueUrl: requireEnv(queueUrlEnv('TraceRequests'), env),
+  };
 }
 
 /** POST|GET /admin/ips, POST /admin/ips/reset-health. */

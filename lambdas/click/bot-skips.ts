@@ -20,6 +20,12 @@
 
 /** Ops item: pk `botskips#<hour>`, sk `<offerId>#<instanceId>`, `skipped` the running count, `expiresAt` (TTL). */
 export const BOT_SKIPS_PK_PREFIX = 'botskips#';
+/**
+ * The same count, items and writes for clicks on an offer whose tracing an operator paused
+ * (`pausedskips#<hour>`): the click has only PutItem on Ops, and a paused offer's clicks queue
+ * nothing for the starter to count.
+ */
+export const PAUSED_SKIPS_PK_PREFIX = 'pausedskips#';
 /** Kept two days: the trace list only ever looks at the last two hours. */
 export const BOT_SKIPS_RETENTION_SECONDS = 2 * 86_400;
 /** @default of BotSkipCounterOptions.flushIntervalMs */
@@ -31,7 +37,10 @@ const HOUR_MS = 3_600_000;
 export const hourBucket = (ms: number): string => new Date(ms).toISOString().slice(0, 13);
 
 /** One environment's item for an offer and hour. Offer ids never contain `#`, so `<offerId>#` prefixes exactly one offer's items. */
-export const botSkipsKey = (hour: string, offerId: string, instanceId: string) => ({ pk: `${BOT_SKIPS_PK_PREFIX}${hour}`, sk: `${offerId}#${instanceId}` });
+export const botSkipsKey = (hour: string, offerId: string, instanceId: string, pkPrefix = BOT_SKIPS_PK_PREFIX) => ({
+  pk: `${pkPrefix}${hour}`,
+  sk: `${offerId}#${instanceId}`,
+});
 
 export interface BotSkipCount {
   readonly offerId: string;

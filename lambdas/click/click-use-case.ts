@@ -46,7 +46,8 @@ export interface ClickDeps {
 }
 
 /** `pending`: the hand-off had not finished by the deadline (see `handOff`). */
-export type TraceDecision = SubmitOutcome | 'pending' | 'skipped_bot' | 'skipped_policy';
+/** `skipped_paused`: an operator paused the offer's tracing (POST /admin/offers/{id}/pause). */
+export type TraceDecision = SubmitOutcome | 'pending' | 'skipped_bot' | 'skipped_paused' | 'skipped_policy';
 
 export type ClickOutcome =
   | {
@@ -79,6 +80,7 @@ export async function handleClick(deps: ClickDeps, input: ClickInput): Promise<C
   const base = { kind: 'redirect' as const, location, offerId: offer.offerId, dropped, ...(found.stale ? { stale: found.stale } : {}) };
 
   if (isAutomatedClick(input.method, input.userAgent)) return { ...base, trace: 'skipped_bot' };
+  if (offer.pausedAt !== undefined) return { ...base, trace: 'skipped_paused' };
   if (!offer.tracePolicy.enabled) return { ...base, trace: 'skipped_policy' };
 
   const auto = offer.country === 'auto';

@@ -9,8 +9,9 @@ import { makeDeps, makeHandler } from './wiring';
 
 const deps = makeDeps(readClickConfig());
 
-/** This environment's offer cache (bench:click empties it between runs) and bot-skip counter. */
+/** This environment's offer cache (bench:click empties it between runs) and skip counters. */
 export const offerCache = deps.offers;
 export const botSkips = deps.botSkips;
+export const pausedSkips = deps.pausedSkips;
 
 export const handler = makeHandler(deps);

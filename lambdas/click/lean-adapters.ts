@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SigningWindowPassed, type AwsJsonClient } from '../shared/aws-json-client';
-import { offerKey, toOffer, type OfferStore } from '../offers/offer-item';
+import { liveOffer, offerKey, type OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
 import { newTraceId, type TraceRequest } from '../traces/trace-request';
 import { PARK_SIGN_WINDOW_MS, parkKeyTime, parkedItem, traceRequestMessage, type TraceParking, type TraceQueue } from '../traces/trace-sink';
-import { botSkipsKey, type BotSkipCount, type BotSkipStore } from './bot-skips';
+import { BOT_SKIPS_PK_PREFIX, botSkipsKey, type BotSkipCount, type BotSkipStore } from './bot-skips';
 
 const MARSHALL = { removeUndefinedValues: true } as const;
 
@@ -26,7 +26,7 @@ export class LeanOfferStore implements OfferStore {
       TableName: this.tableName,
       Key: marshall(offerKey(offerId)),
     });
-    return Item ? toOffer(unmarshall(Item)) : undefined;
+    return liveOffer(Item ? unmarshall(Item) : undefined);
   }
 }
 
@@ -77,13 +77,15 @@ export class LeanBotSkipStore implements BotSkipStore {
   constructor(
     private readonly dynamodb: AwsJsonClient,
     private readonly tableName: string,
+    /** Whose count: the bot skips, or the clicks on paused offers (PAUSED_SKIPS_PK_PREFIX). */
+    private readonly pkPrefix: string = BOT_SKIPS_PK_PREFIX,
   ) {}
 
   async put(count: BotSkipCount): Promise<void> {
     // A PutItem of this environment's own running total: the click's only write verb on Ops.
     await this.dynamodb.call('PutItem', {
       TableName: this.tableName,
-      Item: marshall({ ...botSkipsKey(count.hour, count.offerId, count.instanceId), skipped: count.skipped, expiresAt: count.expiresAt }),
+      Item: marshall({ ...botSkipsKey(count.hour, count.offerId, count.instanceId, this.pkPrefix), skipped: count.skipped, expiresAt: count.expiresAt }),
     });
   }
 }

@@ -13,7 +13,7 @@ import { FAST_QUEUE } from '../shared/fast-queue';
 import { CachedOfferStore } from '../offers/offer-cache';
 import { DurableTraceSink, type SubmitOutcome, type TraceRequestSink } from '../traces/trace-sink';
 import { LeanBotSkipStore, LeanOfferStore, LeanParkingTable, LeanTraceQueue } from './lean-adapters';
-import { BotSkipCounter } from './bot-skips';
+import { BotSkipCounter, PAUSED_SKIPS_PK_PREFIX } from './bot-skips';
 import { newTraceId, type TraceRequest } from '../traces/trace-request';
 import { handleClick, type ClickOutcome } from './click-use-case';
 import { trustedCountry } from './click-context';
@@ -38,6 +38,8 @@ export interface ClickDeps {
   readonly offers: CachedOfferStore;
   readonly sink: TraceRequestSink;
   readonly botSkips: BotSkipCounter;
+  /** Clicks on offers whose tracing is paused, counted the same way. */
+  readonly pausedSkips: BotSkipCounter;
   readonly clock: () => number;
   readonly config: ClickConfig;
 }
@@ -60,11 +62,16 @@ export function makeDeps(config: ClickConfig, clients: ClickClients = clickClien
   });
   // Clicks skipped as automated, counted per offer and hour for the trace list's hint; written after
   // the response, never failing or slowing the click (see bot-skips.ts).
+  const instanceId = randomBytes(6).toString('hex');
   const botSkips = new BotSkipCounter(new LeanBotSkipStore(clients.dynamodb, config.opsTable), {
-    instanceId: randomBytes(6).toString('hex'),
+    instanceId,
     onError: (error) => logger.warn('bot-skip count not written (the next write carries it)', { error: error as Error }),
   });
-  return { offers, sink, botSkips, clock: Date.now, config };
+  const pausedSkips = new BotSkipCounter(new LeanBotSkipStore(clients.dynamodb, config.opsTable, PAUSED_SKIPS_PK_PREFIX), {
+    instanceId,
+    onError: (error) => logger.warn('paused-skip count not written (the next write carries it)', { error: error as Error }),
+  });
+  return { offers, sink, botSkips, pausedSkips, clock: Date.now, config };
 }
 
 const NOT_FOUND_PAGE = (offerId: string) =>
@@ -121,6 +128,10 @@ export function makeHandler(deps: ClickDeps) {
     if (outcome.trace === 'skipped_bot') {
       metrics.addMetric('ClickSkippedBot', MetricUnit.Count, 1);
       deps.botSkips.record(outcome.offerId, deps.clock());
+    }
+    if (outcome.trace === 'skipped_paused') {
+      metrics.addMetric('ClickSkippedPaused', MetricUnit.Count, 1);
+      deps.pausedSkips.record(outcome.offerId, deps.clock());
     }
     if (outcome.pending) settleLate(outcome.pending.request, outcome.pending.handOff);
     if (outcome.dropped.length) logger.info('parameters dropped', { offerId: outcome.offerId, dropped: outcome.dropped });

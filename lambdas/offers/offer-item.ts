@@ -13,3 +13,12 @@ export function toOffer(item: Record<string, unknown>): Offer {
   const { pk: _pk, sk: _sk, type: _type, learnedMode: _m, learnedAt: _a, httpResolved: _h, browserResolved: _b, ...rest } = item;
   return rest as unknown as Offer;
 }
+
+/**
+ * The offer as the click, the pipeline and the webhooks see it: a soft-deleted one is no offer at
+ * all, so each answers it exactly as an id that never existed (and the offer cache remembers it so).
+ */
+export function liveOffer(item: Record<string, unknown> | undefined): Offer | undefined {
+  if (!item || item.deletedAt !== undefined) return undefined;
+  return toOffer(item);
+}

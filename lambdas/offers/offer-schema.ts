@@ -98,9 +98,19 @@ export interface Offer {
    * Absent on offers stored before it existed (their updatedAt stands in).
    */
   readonly traceVersion?: number;
+  /**
+   * Soft-deleted (epoch ms): the click, the pipeline and the webhooks see no such offer; the item
+   * is kept so that `POST /admin/offers/{id}/restore` brings it back as it was.
+   */
+  readonly deletedAt?: number;
+  /** Tracing paused (epoch ms): clicks still redirect but queue no trace. Survives a PUT. */
+  readonly pausedAt?: number;
 }
 
-export type OfferValidation = { ok: true; offer: Omit<Offer, 'createdAt' | 'updatedAt' | 'traceVersion'> } | { ok: false; issues: { path: string; message: string }[] };
+/** The fields an operator writes with PUT; the rest is the item's own bookkeeping. */
+export type OfferFields = Omit<Offer, 'createdAt' | 'updatedAt' | 'traceVersion' | 'deletedAt' | 'pausedAt'>;
+
+export type OfferValidation = { ok: true; offer: OfferFields } | { ok: false; issues: { path: string; message: string }[] };
 
 export function validateOffer(offerId: string, input: unknown): OfferValidation {
   if (!isValidOfferId(offerId)) {
@@ -143,4 +153,30 @@ export function validateOffer(offerId: string, input: unknown): OfferValidation 
 export function traceVersionOf(offer: Pick<Offer, 'trackingUrl' | 'device' | 'country' | 'tracePolicy'>): number {
   const settings = JSON.stringify([offer.trackingUrl, offer.device, offer.country, offer.tracePolicy.mode]);
   return parseInt(createHash('sha256').update(settings).digest('hex').slice(0, 12), 16);
+}
+
+/** `POST /admin/offers/{id}/trace`'s optional body: trace as a clicker from this country, on this device. */
+export const traceNowSchema = z
+  .object({
+    country: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+      .transform((c) => c.toLowerCase())
+      .optional(),
+    device: z.enum(['desktop', 'mobile']).optional(),
+  })
+  .strict();
+
+export type TraceNowInput = z.output<typeof traceNowSchema>;
+
+export function validateTraceNow(input: unknown): { ok: true; value: TraceNowInput } | { ok: false; issues: { path: string; message: string }[] } {
+  const parsed = traceNowSchema.safeParse(input ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    issues: parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : ''),
+      message: issue.message,
+    })),
+  };
 }

@@ -4,7 +4,7 @@
  * the current and the previous UTC hour, and a hint naming the cause and the way round it.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BOT_SKIPS_PK_PREFIX, hourBucket } from '../click/bot-skips';
+import { BOT_SKIPS_PK_PREFIX, PAUSED_SKIPS_PK_PREFIX, hourBucket } from '../click/bot-skips';
 import { queryItems } from '../shared/dynamo-query';
 import { TRACE_SKIPS_PK_PREFIX } from '../pipeline/admission-table';
 
@@ -22,6 +22,15 @@ const HOUR_MS = 3_600_000;
  * is the sum of its items: one Query per hour.
  */
 export async function readBotSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, opsTable: string, now: number, offerId?: string): Promise<BotSkips> {
+  return readClickSkips(doc, opsTable, now, offerId, BOT_SKIPS_PK_PREFIX);
+}
+
+/** Clicks on offers an operator paused (counted by the click as it counts bots), since the start of the previous UTC hour. */
+export async function readPausedSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, opsTable: string, now: number, offerId?: string): Promise<BotSkips> {
+  return readClickSkips(doc, opsTable, now, offerId, PAUSED_SKIPS_PK_PREFIX);
+}
+
+async function readClickSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, opsTable: string, now: number, offerId: string | undefined, pkPrefix: string): Promise<BotSkips> {
   const hours = [hourBucket(now - HOUR_MS), hourBucket(now)];
   const since = `${hours[0]}:00:00.000Z`;
   let count = 0;
@@ -32,7 +41,7 @@ export async function readBotSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, op
       {
         TableName: opsTable,
         KeyConditionExpression: offerId ? 'pk = :pk AND begins_with(sk, :offer)' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `${BOT_SKIPS_PK_PREFIX}${hour}`, ...(offerId ? { ':offer': offerId } : {}) },
+        ExpressionAttributeValues: { ':pk': `${pkPrefix}${hour}`, ...(offerId ? { ':offer': offerId } : {}) },
         ProjectionExpression: 'sk, skipped',
       },
       { limit: 1000 },
@@ -49,6 +58,8 @@ export interface TraceSkips {
   readonly budget: number;
   /** A click id already traced on the offer within the last 10 minutes. */
   readonly duplicate: number;
+  /** On an offer whose tracing an operator paused (counted by the click, which queued nothing). */
+  readonly paused: number;
   readonly since: string;
 }
 
@@ -73,7 +84,8 @@ export async function readTraceSkips(doc: Pick<DynamoDBDocumentClient, 'send'>, 
       duplicate += Number(item.skipped_duplicate ?? 0);
     }
   }
-  return { budget, duplicate, since: `${hours[0]}:00:00.000Z` };
+  const paused = (await readPausedSkips(doc, opsTable, now, offerId)).count;
+  return { budget, duplicate, paused, since: `${hours[0]}:00:00.000Z` };
 }
 
 export function traceSkipHint(skips: TraceSkips, offerId?: string): string {
@@ -81,6 +93,7 @@ export function traceSkipHint(skips: TraceSkips, offerId?: string): string {
   const parts = [
     ...(skips.budget ? [`${skips.budget} beyond the offer's trace budget (tracePolicy.maxTracesPerMinute, default 60)`] : []),
     ...(skips.duplicate ? [`${skips.duplicate} repeating a click id traced in the last 10 minutes`] : []),
+    ...(skips.paused ? [`${skips.paused} on an offer whose tracing is paused (tracepool offers resume <id>)`] : []),
   ];
   return `Clicks${where} since ${skips.since.slice(11, 16)} UTC redirected but not traced: ${parts.join('; ')}.`;
 }

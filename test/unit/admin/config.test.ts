@@ -1,9 +1,15 @@
 import { ConfigError } from '../../../lambdas/shared/config';
+import { queueUrlEnv } from '../../../contracts/manifest/env';
 import { readAdminIpsConfig, readAdminOffersConfig, readAdminTracesConfig } from '../../../lambdas/admin/config';
 
 describe('admin configuration, read once from the environment', () => {
   it('each admin function reads its own tables', () => {
-    expect(readAdminOffersConfig({ TABLE_CATALOG: 'catalog' })).toEqual({ catalogTable: 'catalog' });
+    expect(readAdminOffersConfig({ TABLE_CATALOG: 'catalog', TABLE_TRACES: 'traces', TABLE_OPS: 'ops', [queueUrlEnv('TraceRequests')]: 'https://sqs/q' })).toEqual({
+      catalogTable: 'catalog',
+      tracesTable: 'traces',
+      opsTable: 'ops',
+      queueUrl: 'https://sqs/q',
+    });
     expect(readAdminIpsConfig({ TABLE_IPPOOL: 'ip-pool', TABLE_OPS: 'ops', PROXY_PROVIDERS: ' a, b ,' })).toEqual({
       ipPoolTable: 'ip-pool',
       opsTable: 'ops',
@@ -18,6 +24,7 @@ describe('admin configuration, read once from the environment', () => {
 
   it('fails on a missing variable', () => {
     expect(() => readAdminOffersConfig({})).toThrow(ConfigError);
+    expect(() => readAdminOffersConfig({ TABLE_CATALOG: 'catalog', TABLE_TRACES: 'traces', TABLE_OPS: 'ops' })).toThrow(ConfigError);
     expect(() => readAdminIpsConfig({ TABLE_IPPOOL: 'ip-pool', TABLE_OPS: 'ops' })).toThrow(ConfigError);
     expect(() => readAdminTracesConfig({ TABLE_OPS: 'ops' })).toThrow(ConfigError);
   });

@@ -123,6 +123,16 @@ describe('handleClick', () => {
     expect(d.sink.requests).toHaveLength(0);
   });
 
+  it('redirects but does not trace an offer whose tracing an operator paused', async () => {
+    const d = deps([{ ...offer({}), pausedAt: 1 }]);
+    expect(await handleClick(d, click('shoes', { gclid: 'x' }))).toMatchObject({
+      kind: 'redirect',
+      trace: 'skipped_paused',
+      location: 'https://shop.example/landing?gclid=x',
+    });
+    expect(d.sink.requests).toHaveLength(0);
+  });
+
   it.each([
     [undefined, 'invalid_id'],
     ['', 'invalid_id'],
