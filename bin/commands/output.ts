@@ -13,12 +13,17 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export interface Io {
   stdout(chunk: string): void;
   stderr(chunk: string): void;
+  /** stderr is a terminal: progress is redrawn in place there. Absent: it is not. */
+  readonly stderrIsTty?: boolean;
 }
 
 // Looked up at each write, so a stream replaced later (a test's spy) is the one written to.
 export const processIo: Io = {
   stdout: (chunk) => void process.stdout.write(chunk),
   stderr: (chunk) => void process.stderr.write(chunk),
+  get stderrIsTty() {
+    return process.stderr.isTTY === true;
+  },
 };
 
 /** A failure the CLI reports: one line, the exit code it means, and the API's error body if any. */
@@ -117,6 +122,21 @@ export class Output {
   /** A remark for the operator (a hint, progress): stderr, so piped output stays the result. */
   note(text: string): void {
     if (!this.json) this.io.stderr(`${text}\n`);
+  }
+
+  /**
+   * Progress of a long command, on stderr: redrawn in place on a terminal, one plain line per
+   * update otherwise (a log keeps them readable), nothing with --json (stdout's JSON is all).
+   */
+  progress(text: string): void {
+    if (this.json) return;
+    if (this.io.stderrIsTty) this.io.stderr(`\r\x1b[2K${text}`);
+    else this.io.stderr(`${text}\n`);
+  }
+
+  /** Ends progress drawn in place, so what follows starts on a line of its own. */
+  progressDone(): void {
+    if (!this.json && this.io.stderrIsTty) this.io.stderr('\n');
   }
 
   /** Prints the error in the one style and returns its exit code. */

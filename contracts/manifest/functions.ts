@@ -152,9 +152,11 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'AdminTraces',
     entry: 'lambdas/admin/traces.handler.ts',
-    description: 'Read trace records',
-    routes: [route('GET', '/admin/traces/{traceId}', 'admin'), route('GET', '/admin/traces', 'admin')],
-    tables: { Traces: ['GetItem', 'Query:byOffer', 'Query:byStatus'], Ops: ['Query'] }, // Ops: the bot-skip counts behind the list's hint
+    description: 'Read trace records; requeue failed ones',
+    routes: [route('GET', '/admin/traces/{traceId}', 'admin'), route('GET', '/admin/traces', 'admin'), route('POST', '/admin/traces/requeue', 'admin')],
+    // Traces UpdateItem: the requeue, a conditional move to retry_scheduled (the retry schedule sends it, so no queue grant).
+    // Ops: the bot-skip counts behind the list's hint.
+    tables: { Traces: ['GetItem', 'UpdateItem', 'Query:byOffer', 'Query:byStatus'], Ops: ['Query'] },
   },
   // The trace pipeline (lib/constructs/trace-pipeline.ts wires the tasks into the state machine).
   {

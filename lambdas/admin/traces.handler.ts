@@ -3,9 +3,17 @@
  * asked for, with no status filter, also says how many clicks were skipped as bots in the last
  * hour or two (`botSkipped`) and why (`hint`): the usual reason a newcomer's click left no trace;
  * and how many the starter did not trace (`traceSkipped`: over the offer's budget, repeated click ids).
+ *
+ * POST /admin/traces/requeue: failed, dead-lettered or timed-out traces back into the pipeline, a
+ * bounded page per call (trace-requeue.ts). The requeue is a conditional move of the record to
+ * retry_scheduled, due now, which the retry schedule sends like any retry: no queue access here and
+ * no crash window, and a trace requeued twice runs once. Its attempt budget is extended, not
+ * reset: the attempt number keeps growing (it names the execution), and the retry policy counts
+ * from the attempts made before the requeue, so the trace gets the whole backoff again.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '../shared/middleware';
+import { parseJsonBody } from '../shared/json-body';
 import { json } from '../shared/http';
 import { BadRequestError, NotFoundError } from '../shared/errors';
 import { isTraceId } from '../traces/trace-request';
@@ -17,6 +25,7 @@ import { builtOnFirstCall } from '../shared/built-on-first-call';
 import { logger } from '../shared/powertools';
 import { botSkipHint, readBotSkips, readTraceSkips, traceSkipHint, type BotSkips, type TraceSkips } from '../traces/bot-skip-hint';
 import { readAdminTracesConfig, type AdminTracesConfig } from './config';
+import { parseRequeueBody, requeueTraces, type RequeueOutcome } from './trace-requeue';
 
 export interface AdminTracesDeps {
   readonly traces: TraceRepository;
@@ -56,9 +65,21 @@ async function traceSkipsFor({ doc, opsTable, clock }: AdminTracesDeps, offerId:
   }
 }
 
+/** Each trace not requeued, with its reason: the operator's answer only counts them. */
+function logOutcome(outcome: RequeueOutcome): void {
+  if (outcome.result === 'skipped') logger.info('trace requeue skipped', { traceId: outcome.traceId, reason: outcome.reason, status: outcome.status });
+  else if (outcome.result === 'failed') logger.warn('trace requeue failed', { traceId: outcome.traceId, reason: outcome.reason, error: outcome.error });
+}
+
 export function makeHandler(deps: AdminTracesDeps) {
   return httpHandler(async (event) => {
     const { traces } = deps;
+    if (event.requestContext?.http?.method === 'POST') {
+      const selection = parseRequeueBody(parseJsonBody(event), deps.clock());
+      const summary = await requeueTraces({ traces, clock: deps.clock, onOutcome: logOutcome }, selection);
+      logger.info('traces requeued', { selection: selection.kind, ...summary });
+      return json(200, summary);
+    }
     const traceId = event.pathParameters?.traceId;
     if (traceId !== undefined) {
       if (!isTraceId(traceId)) throw new BadRequestError('traceId must be a trace id (UUIDv7)');
@@ -90,14 +111,14 @@ export function makeHandler(deps: AdminTracesDeps) {
     const [skips, admission] = explain ? await Promise.all([botSkipsFor(deps, q.offerId), traceSkipsFor(deps, q.offerId)]) : [undefined, undefined];
     const hints = [
       ...(skips && skips.count > 0 ? [botSkipHint(skips, q.offerId)] : []),
-      ...(admission && (admission.budget || admission.duplicate) ? [traceSkipHint(admission, q.offerId)] : []),
+      ...(admission && (admission.budget || admission.duplicate || admission.paused) ? [traceSkipHint(admission, q.offerId)] : []),
     ];
     return json(200, {
       traces: items,
       count: items.length,
       ...(skips && skips.count > 0 ? { botSkipped: skips } : {}),
-      // Clicks the starter did not trace: beyond the offer's budget, or a repeated click id.
-      ...(admission && (admission.budget || admission.duplicate) ? { traceSkipped: admission } : {}),
+      // Clicks not traced: beyond the offer's budget, a repeated click id, or the offer paused.
+      ...(admission && (admission.budget || admission.duplicate || admission.paused) ? { traceSkipped: admission } : {}),
       ...(hints.length ? { hint: hints.join(' ') } : {}),
     });
   });

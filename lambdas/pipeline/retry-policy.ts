@@ -5,6 +5,7 @@
 import type { ReleaseOutcome } from '../lease/ip-item';
 import type { TraceResult } from '../tracer/types';
 import type { FailureClass, TraceStatus } from '../traces/trace-record';
+import type { TraceRequest } from '../traces/trace-request';
 
 /** Delays before attempts 2..6 (5, 10, 20, 40, 80 minutes: the schedule operators already expect). */
 export const DEFAULT_BACKOFF_MS = [5, 10, 20, 40, 80].map((m) => m * 60_000);
@@ -47,6 +48,14 @@ export function judgeResult(result: TraceResult, attempt: number, now: number, b
     now,
     backoffMs,
   );
+}
+
+/**
+ * The attempt's place in the retry budget: its number, counted from the operator's last requeue
+ * (trace-request.ts), so a requeued trace gets the whole backoff again. At least 1.
+ */
+export function budgetAttempt(request: Pick<TraceRequest, 'attempt' | 'attemptsBeforeRequeue'>, attempt = request.attempt): number {
+  return Math.max(1, attempt - (request.attemptsBeforeRequeue ?? 0));
 }
 
 /** Only proxy failures punish the IP; offer, network and our own failures never do. */

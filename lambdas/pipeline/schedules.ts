@@ -13,7 +13,7 @@ import type { TraceRepository } from '../traces/trace-repository';
 import type { TraceRecord } from '../traces/trace-record';
 import type { TraceRequest } from '../traces/trace-request';
 import type { TraceQueue } from '../traces/trace-sink';
-import { afterFailure } from './retry-policy';
+import { afterFailure, budgetAttempt } from './retry-policy';
 
 export interface RetryDeps {
   readonly traces: TraceRepository;
@@ -83,7 +83,8 @@ export async function sweepTimeouts(deps: MaintenanceDeps): Promise<{ timedOut: 
   let timedOut = 0;
   let deadLettered = 0;
   for (const record of stuck) {
-    const attempt = Math.max(1, record.attempts);
+    // Counted from the operator's last requeue, as the tasks count it (retry-policy.ts).
+    const attempt = budgetAttempt(record.request, record.attempts);
     const verdict = afterFailure(
       attempt,
       { class: 'timeout', message: `no result ${Math.round((now - record.statusAt) / 1000)} s after ${record.status}` },

@@ -10,7 +10,7 @@ import type { OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
 import type { TraceRepository } from '../traces/trace-repository';
 import type { TracerMemory } from './tracer-memory';
-import { afterFailure, classifyTaskError, judgeResult, releaseOutcomeFor } from './retry-policy';
+import { afterFailure, budgetAttempt, classifyTaskError, judgeResult, releaseOutcomeFor } from './retry-policy';
 import { causeMessage, type LeaseState, type PipelineState, type ReleaseState, type StoredState, type TraceTarget } from './pipeline-state';
 
 /** The trace already moved on (a newer attempt, or it finished): this execution just stops. */
@@ -200,7 +200,7 @@ export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'mem
     // Another trace may have used the same IP while this one was still on it: its result claims
     // a lease period that was not its alone, so it is not kept. The attempt counts as a failure
     // of class lease_lost and is retried with a fresh lease.
-    const lost = afterFailure(state.request.attempt, { class: 'lease_lost', message: held.why! }, now, deps.config.backoffMs);
+    const lost = afterFailure(budgetAttempt(state.request), { class: 'lease_lost', message: held.why! }, now, deps.config.backoffMs);
     if (lost.status === 'completed') throw new Error('a lost lease cannot complete');
     const recorded = await deps.traces.recordFailure(
       state.request.traceId,
@@ -210,7 +210,7 @@ export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'mem
     );
     return recorded ? { status: lost.status, leaseLost: true } : { status: 'superseded' };
   }
-  const verdict = judgeResult(result, state.request.attempt, now, deps.config.backoffMs);
+  const verdict = judgeResult(result, budgetAttempt(state.request), now, deps.config.backoffMs);
   const stored = await deps.traces.storeResult(
     state.request.traceId,
     { executionName: state.executionName, fence: lease.fence },
@@ -270,7 +270,12 @@ export async function recordFailure(deps: Pick<TaskDeps, 'clock' | 'traces' | 'c
   const now = deps.clock();
   const errorName = state.error?.Error;
   const cls = errorName === 'OfferGone' ? 'offer' : classifyTaskError(errorName);
-  const verdict = afterFailure(state.request.attempt, { class: cls, message: causeMessage(state.error), permanent: errorName === 'OfferGone' }, now, deps.config.backoffMs);
+  const verdict = afterFailure(
+    budgetAttempt(state.request),
+    { class: cls, message: causeMessage(state.error), permanent: errorName === 'OfferGone' },
+    now,
+    deps.config.backoffMs,
+  );
   if (verdict.status === 'completed') throw new Error('a failure cannot complete');
   const recorded = await deps.traces.recordFailure(
     state.request.traceId,

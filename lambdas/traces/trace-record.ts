@@ -37,6 +37,9 @@ export interface TraceRecord {
   statusAt: number;
   /** Attempts started so far (1 after the first execution starts). */
   attempts: number;
+  /** When an operator last requeued the trace, and how many times they have. */
+  requeuedAt?: number;
+  requeues?: number;
   country: string;
   device: TraceRequest['device'];
   /** The request as queued, so a retry can re-enqueue it unchanged. */
@@ -68,3 +71,10 @@ export interface TraceRecord {
 
 /** Statuses a trace can still leave on its own; the others are final until an operator acts. */
 export const ACTIVE_STATUSES: readonly TraceStatus[] = ['queued', 'running', 'retry_scheduled'];
+
+/**
+ * Statuses an operator may requeue: the final failures, and timeouts (which the retry schedule
+ * would retry later anyway; a requeue makes it now). Never an active or completed trace.
+ */
+export const REQUEUEABLE_STATUSES = ['failed', 'dead_lettered', 'timeout'] as const satisfies readonly TraceStatus[];
+export type RequeueableStatus = (typeof REQUEUEABLE_STATUSES)[number];

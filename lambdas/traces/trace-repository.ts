@@ -237,6 +237,70 @@ export class TraceRepository {
     return written.ok;
   }
 
+  /**
+   * An operator's requeue: a trace in one of `from` → retry_scheduled, due now, so the retry
+   * schedule sends it as it sends any retry (marked queued first, crash-safe). One conditional
+   * write: of two requeues of the same trace at once, only one moves it. Its retry budget starts
+   * afresh from the attempts made so far (`request.attemptsBeforeRequeue`, see budgetAttempt);
+   * `attempts` itself is kept, so the next execution gets a name never used before.
+   * Not requeued: the status it was in instead (`missing` when there is no such trace).
+   */
+  async requeueFinal(traceId: string, from: readonly TraceStatus[], now: number): Promise<{ requeued: true } | { requeued: false; status: TraceStatus | 'missing' }> {
+    const values: Record<string, unknown> = { ':retry': 'retry_scheduled', ':now': now, ':zero': 0, ':one': 1 };
+    const allowed = from.map((s, i) => ((values[`:from${i}`] = s), `#s = :from${i}`)).join(' OR ');
+    const written = await conditionalWrite(() =>
+      this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { traceId },
+          UpdateExpression:
+            'SET #s = :retry, statusAt = :now, updatedAt = :now, requeuedAt = :now, requeues = if_not_exists(requeues, :zero) + :one, ' +
+            '#req.attemptsBeforeRequeue = attempts',
+          ConditionExpression: `(${allowed})`,
+          ExpressionAttributeNames: { '#s': 'status', '#req': 'request' },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    if (written.ok) return { requeued: true };
+    return { requeued: false, status: (written.old?.status as TraceStatus | undefined) ?? 'missing' };
+  }
+
+  /**
+   * One page of the traces in `status` since `after` (statusAt), oldest first, optionally of one
+   * offer only (a filter: DynamoDB reads the other offers' items too, so the reads are bounded by
+   * `maxQueries` and the page may come back short with a `nextKey`). `nextKey` continues the
+   * reading exactly after the last item read; absent when there is nothing more.
+   */
+  async pageByStatus(
+    status: TraceStatus,
+    options: { after: number; offerId?: string; limit: number; startKey?: Record<string, unknown>; maxQueries: number },
+  ): Promise<{ items: TraceRecord[]; nextKey?: Record<string, unknown> }> {
+    const items: TraceRecord[] = [];
+    let startKey = options.startKey;
+    let queries = 0;
+    do {
+      const page = await this.deps.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byStatus',
+          KeyConditionExpression: '#s = :status AND statusAt >= :after',
+          ...(options.offerId ? { FilterExpression: 'offerId = :offer' } : {}),
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':after': options.after, ...(options.offerId ? { ':offer': options.offerId } : {}) },
+          // Never more read than still wanted: the key where the reading stops is then exact.
+          Limit: options.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((page.Items ?? []) as TraceRecord[]));
+      startKey = page.LastEvaluatedKey;
+      queries++;
+    } while (startKey && items.length < options.limit && queries < options.maxQueries);
+    return { items, ...(startKey ? { nextKey: startKey } : {}) };
+  }
+
   /** Traces in `status` whose statusAt is at most `before`, oldest first (GSI byStatus). */
   async byStatus(status: TraceStatus, options: { before?: number; after?: number; limit: number; newestFirst?: boolean }): Promise<TraceRecord[]> {
     const range =

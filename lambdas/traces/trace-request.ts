@@ -21,6 +21,12 @@ export interface TraceRequest {
   readonly device: DeviceClass;
   /** 1 for the first attempt; the retry schedule increments it. */
   readonly attempt: number;
+  /**
+   * Attempts made before an operator requeued the trace (POST /admin/traces/requeue): the retry
+   * policy counts this attempt's place in its backoff from there, so a requeued trace has its
+   * retries again, while `attempt` keeps growing and every execution keeps a name of its own.
+   */
+  readonly attemptsBeforeRequeue?: number;
   /** Set for Trackier webhooks: which pair's outbound campaign to update. */
   readonly pair?: { readonly offerId: string; readonly pairNumber: number };
   /**

@@ -85,6 +85,9 @@ describe('the shipped grants', () => {
     await call('ips reset', admin('/admin/ips/reset-health', { method: 'POST', body: JSON.stringify({ ids: ['nope'] }) }));
     await call('trace get', admin(`/admin/traces/${trace!.traceId}`));
     await call('traces by status', admin('/admin/traces?status=completed'));
+    // A completed trace is not requeued, but the conditional write that says so is made.
+    await call('traces requeue', admin('/admin/traces/requeue', { method: 'POST', body: JSON.stringify({ traceIds: [trace!.traceId] }) }));
+    expect(answers['traces requeue']).toBe(200);
     await call('metrics', admin('/admin/metrics/hourly?campaign_id=6f1c7e0e-9a2b-4c1d-8e3f-0a1b2c3d4e5f'));
     await call('pool', admin('/admin/pool'));
     await call('status', admin('/admin/status'));

@@ -101,3 +101,22 @@ test("a deleted offer's click is answered as an unknown offer's; restore brings 
   // "No such offer" is remembered for the cache's negative TTL (5 s).
   await until('the click to redirect again', async () => ((await click('deleted-e2e')).status === 302 ? true : undefined), 15_000);
 }, 60_000);
+
+test('a paused offer still redirects, queues no trace, and the trace list says why there is none', async () => {
+  await putOffer('paused-e2e');
+  expect((await tracepool('offers', 'pause', 'paused-e2e')).status).toBe(0);
+  // Paused once the click's offer cache (1 s here) has the new version.
+  const listed = await until(
+    'a paused click to be counted',
+    async () => {
+      const res = await click('paused-e2e');
+      expect(res.status).toBe(302);
+      const body = (await (await admin('/admin/traces?offerId=paused-e2e')).json()) as { traces: TraceRecord[]; traceSkipped?: { paused: number }; hint?: string };
+      return body.traceSkipped?.paused ? body : undefined;
+    },
+    15_000,
+  );
+  // Only the clicks made before the pause reached the cache may have been traced.
+  expect(listed.traceSkipped!.paused).toBeGreaterThanOrEqual(1);
+  expect(listed.hint).toMatch(/paused/i);
+}, 60_000);

@@ -212,6 +212,17 @@ describe.each(FUNCTIONS.map((f) => f.id))("%s's role", (fn) => {
   });
 });
 
+describe('the trace requeue (AdminTraces)', () => {
+  it('updates trace records and neither sends to a queue nor starts an execution: the retry schedule does', () => {
+    expect(dynamoGrants('AdminTraces').Traces).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(
+      statementsOf('AdminTraces')
+        .flatMap(actionsOf)
+        .filter((a) => /^(sqs|states):/.test(a)),
+    ).toEqual([]);
+  });
+});
+
 describe('the click, on the public edge', () => {
   it('may send to the trace queue and nothing else of SQS', () => {
     const sqs = statementsOf('Click').filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));

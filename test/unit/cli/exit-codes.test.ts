@@ -22,6 +22,8 @@ const families: Record<string, string[]> = {
   'ips reset-health': ['ips', 'reset-health', 'ip-1'],
   'traces list': ['traces', 'list'],
   'traces get': ['traces', 'get', 't-1'],
+  'traces show': ['traces', 'show', 't-1'],
+  'traces requeue': ['traces', 'requeue', '--all', '--status', 'failed'],
   'metrics hourly': ['metrics', 'hourly', '--campaign', 'c1'],
   'dlq redrive': ['dlq', 'redrive'],
   'trackier create': ['trackier', 'create', '--offer', 'o', '--pairs', '1', '--advertiser', '7'],

@@ -21,24 +21,26 @@ export interface CliRun {
 
 const everyCommand = (c: Command): Command[] => [c, ...c.commands.flatMap(everyCommand)];
 
-export async function runCli(args: string[], reply: (url: string) => Reply, deps: Omit<ProgramDeps, 'io'> = {}): Promise<CliRun> {
+/** `stderrIsTty`: the CLI is told its stderr is a terminal (progress drawn in place). */
+export async function runCli(
+  args: string[],
+  reply: (url: string, body?: string) => Reply,
+  deps: Omit<ProgramDeps, 'io'> = {},
+  opts: { stderrIsTty?: boolean } = {},
+): Promise<CliRun> {
   let out = '';
   let err = '';
   const requests: CliRun['requests'] = [];
   const fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const url = String(input);
-    requests.push({
-      method: init?.method ?? 'GET',
-      url,
-      headers: { ...(init?.headers as Record<string, string>) },
-      ...(init?.body !== undefined && init.body !== null ? { body: String(init.body) } : {}),
-    });
-    const r = reply(url);
+    const body = typeof init?.body === 'string' ? init.body : undefined;
+    requests.push({ method: init?.method ?? 'GET', url, headers: { ...(init?.headers as Record<string, string>) }, ...(body !== undefined ? { body } : {}) });
+    const r = reply(url, body);
     if (!('status' in r)) throw r;
     const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? {});
     return new Response(text, { status: r.status, headers: { 'content-type': typeof r.body === 'string' ? 'text/plain' : 'application/json' } });
   });
-  const program = buildProgram({ ...deps, io: { stdout: (c) => void (out += c), stderr: (c) => void (err += c) } });
+  const program = buildProgram({ ...deps, io: { stdout: (c) => void (out += c), stderr: (c) => void (err += c), stderrIsTty: opts.stderrIsTty === true } });
   for (const c of everyCommand(program)) c.exitOverride();
   const before = process.exitCode;
   process.exitCode = 0;

@@ -1,4 +1,4 @@
-import { afterFailure, classifyTaskError, DEFAULT_BACKOFF_MS, judgeResult, releaseOutcomeFor } from '../../../lambdas/pipeline/retry-policy';
+import { afterFailure, budgetAttempt, classifyTaskError, DEFAULT_BACKOFF_MS, judgeResult, releaseOutcomeFor } from '../../../lambdas/pipeline/retry-policy';
 import { causeMessage, executionNameFor } from '../../../lambdas/pipeline/pipeline-state';
 import type { TraceResult } from '../../../lambdas/tracer/types';
 
@@ -58,4 +58,17 @@ describe('retry policy', () => {
     expect(causeMessage({ Error: 'TypeError', Cause: JSON.stringify({ errorMessage: 'boom' }) })).toBe('TypeError: boom');
     expect(causeMessage({ Error: 'States.Timeout' })).toBe('States.Timeout');
   });
+});
+
+test("a requeued trace's attempts count from the requeue: its whole backoff again, then the dead letter", () => {
+  expect(budgetAttempt({ attempt: 3 })).toBe(3);
+  expect(budgetAttempt({ attempt: 7, attemptsBeforeRequeue: 6 })).toBe(1);
+  expect(budgetAttempt({ attempt: 12, attemptsBeforeRequeue: 6 })).toBe(6);
+  // A sweep of a requeued trace still queued (its attempts not yet counted up) is its first attempt.
+  expect(budgetAttempt({ attempt: 1, attemptsBeforeRequeue: 6 }, 6)).toBe(1);
+  expect(afterFailure(budgetAttempt({ attempt: 7, attemptsBeforeRequeue: 6 }), { class: 'offer', message: '500' }, 0)).toMatchObject({
+    status: 'retry_scheduled',
+    retryAt: DEFAULT_BACKOFF_MS[0],
+  });
+  expect(afterFailure(budgetAttempt({ attempt: 12, attemptsBeforeRequeue: 6 }), { class: 'offer', message: '500' }, 0)).toMatchObject({ status: 'dead_lettered' });
 });
