@@ -279,6 +279,18 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     routes: [route('GET', '/admin/metrics/hourly', 'admin')],
     tables: { Analytics: ['Query'] },
   },
+  {
+    id: 'AdminAnalyticsCampaigns',
+    entry: 'lambdas/analytics/campaigns.handler.ts',
+    description: 'Campaign to account mappings the event aggregator files events under',
+    routes: [
+      route('GET', '/admin/analytics/campaigns', 'admin'),
+      route('GET', '/admin/analytics/campaigns/{campaignId}', 'admin'),
+      route('PUT', '/admin/analytics/campaigns/{campaignId}', 'admin'),
+    ],
+    // PUT: the mapping and its list entry (two PutItems); GET one: GetItem; the list: one Query.
+    tables: { Catalog: ['GetItem', 'PutItem', 'Query'] },
+  },
   // Operations.
   {
     id: 'AdminPool',

@@ -16,7 +16,7 @@ export interface CliRun {
   readonly exitCode: number;
   readonly out: string;
   readonly err: string;
-  readonly requests: { method: string; url: string; headers: Record<string, string> }[];
+  readonly requests: { method: string; url: string; headers: Record<string, string>; body?: string }[];
 }
 
 const everyCommand = (c: Command): Command[] => [c, ...c.commands.flatMap(everyCommand)];
@@ -27,7 +27,12 @@ export async function runCli(args: string[], reply: (url: string) => Reply, deps
   const requests: CliRun['requests'] = [];
   const fetch = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const url = String(input);
-    requests.push({ method: init?.method ?? 'GET', url, headers: { ...(init?.headers as Record<string, string>) } });
+    requests.push({
+      method: init?.method ?? 'GET',
+      url,
+      headers: { ...(init?.headers as Record<string, string>) },
+      ...(typeof init?.body === 'string' ? { body: init.body } : {}),
+    });
     const r = reply(url);
     if (!('status' in r)) throw r;
     const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? {});
