@@ -58,7 +58,7 @@ export function manifestEnvironment(def: FunctionDef, local: LocalResources): Re
   for (const id of Object.keys(def.tables ?? {}) as TableId[]) env[tableEnv(id)] = local.tables[id];
   for (const [id, access] of Object.entries(def.queues ?? {}) as [QueueId, string][]) {
     if (access !== 'monitorDlq') env[queueUrlEnv(id)] = local.queues.queues[id];
-    if (access !== 'send') env[dlqUrlEnv(id)] = local.queues.dlqs[id];
+    if (access !== 'send' && access !== 'probe') env[dlqUrlEnv(id)] = local.queues.dlqs[id];
   }
   if (def.trackierSecret) env[ENV.trackierSecretArn] = local.trackierSecretId;
   if (def.startsExecutions) env[ENV.stateMachineArn] = local.stateMachineArn;

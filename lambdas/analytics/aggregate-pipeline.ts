@@ -137,6 +137,10 @@ export class AggregationPipeline {
       country: geo?.country,
       region: geo?.region,
       city: geo?.city,
+      postalCode: geo?.postalCode,
+      // The country comes from the offline database or not at all (no viewer-country header is read).
+      geoSource: geo ? 'mmdb' : 'none',
+      revenueCents: e.revenueCents,
       aggPk: w.aggPk,
       aggSk: w.aggSk,
       claim: token,
@@ -210,6 +214,8 @@ export class AggregationPipeline {
   private async addToAggregate(key: string, members: Work[], token: string, now: number): Promise<void> {
     const first = members[0]!;
     const impressions = members.filter((m) => m.event.type === 'impression').length;
+    // Summed in the same conditional ADD as the counts, so revenue is exactly-once with them.
+    const revenueCents = members.reduce((n, m) => n + (m.event.type === 'click' ? (m.event.revenueCents ?? 0) : 0), 0);
     const removals = this.deps.cleanup.removalsFor(key);
     await this.deps.store.addToAggregate({
       pk: first.aggPk!,
@@ -217,6 +223,8 @@ export class AggregationPipeline {
       token,
       impressions,
       clicks: members.length - impressions,
+      requests: members.length,
+      revenueCents,
       now,
       accountId: first.accountId!,
       campaignId: first.event.campaignId,

@@ -74,7 +74,7 @@ export class DynamoAggregateStore implements AggregateStore {
   }
 
   async addToAggregate(u: AggregateUpdate): Promise<void> {
-    const names: Record<string, string> = { '#tok': tokenAttr(u.token) };
+    const names: Record<string, string> = { '#tok': tokenAttr(u.token), '#req': 'requests', '#rev': 'revenue_cents' };
     u.removals.forEach((attr, i) => (names[`#r${i}`] = attr));
     const remove = u.removals.length ? ` REMOVE ${u.removals.map((_, i) => `#r${i}`).join(', ')}` : '';
     try {
@@ -82,12 +82,14 @@ export class DynamoAggregateStore implements AggregateStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: u.pk, sk: u.sk },
-          UpdateExpression: 'ADD impressions :i, clicks :c SET #tok = :now, accountId = :a, campaignId = :cid, adUnitId = :u, updatedAt = :now' + remove,
+          UpdateExpression: 'ADD impressions :i, clicks :c, #req :r, #rev :rv SET #tok = :now, accountId = :a, campaignId = :cid, adUnitId = :u, updatedAt = :now' + remove,
           ConditionExpression: 'attribute_not_exists(#tok)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
             ':i': u.impressions,
             ':c': u.clicks,
+            ':r': u.requests,
+            ':rv': u.revenueCents,
             ':now': u.now,
             ':a': u.accountId,
             ':cid': u.campaignId,

@@ -13,7 +13,7 @@
  *     `inFlightGraceMs`, which must be ≥ the function timeout); a fresher claim is reported as a
  *     batch item failure and looked at again on the next delivery.
  *  2. writes the raw items with claim = T (the raw event and the claim are one write).
- *  3. per aggregate item: ONE UpdateItem `ADD impressions, clicks SET tok_T` with condition
+ *  3. per aggregate item: ONE UpdateItem `ADD impressions, clicks, requests, revenue_cents SET tok_T` with condition
  *     `attribute_not_exists(tok_T)`. The counts and the proof that T was added land atomically in
  *     the same item, so "was T′ counted?" always has a true answer; the condition makes the SDK's
  *     own retries of an ambiguous failure harmless (a failed condition = already applied).
@@ -81,6 +81,10 @@ export interface AggregateUpdate {
   readonly token: string;
   readonly impressions: number;
   readonly clicks: number;
+  /** Every event of the batch in this aggregate, whatever its type. */
+  readonly requests: number;
+  /** The clicks' revenue_cents, summed. */
+  readonly revenueCents: number;
   readonly now: number;
   readonly accountId: string;
   readonly campaignId: string;

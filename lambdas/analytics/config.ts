@@ -50,3 +50,12 @@ export interface MetricsConfig {
 export function readMetricsConfig(env: NodeJS.ProcessEnv = process.env): MetricsConfig {
   return { analyticsTable: requireEnv(tableEnv('Analytics'), env) };
 }
+
+/** /admin/analytics/campaigns: the campaign → account mappings in the Catalog. */
+export interface CampaignsConfig {
+  readonly catalogTable: string;
+}
+
+export function readCampaignsConfig(env: NodeJS.ProcessEnv = process.env): CampaignsConfig {
+  return { catalogTable: requireEnv(tableEnv('Catalog'), env) };
+}

@@ -19,7 +19,15 @@ export const LIMITS = {
   maxFutureMs: 5 * 60 * 1000,
   /** Longer user agents are cut, not refused: the event itself is fine. */
   userAgentMaxLength: 512,
+  /** revenue_cents above this (US$ 10,000 for one click) is taken for a typo or abuse and dropped. */
+  revenueCentsMax: 1_000_000,
 } as const;
+
+/**
+ * Why a click's revenue_cents was dropped. The event itself is kept: a bad revenue value must
+ * never lose the click it rides on.
+ */
+export type RevenueDropReason = 'revenue_not_integer' | 'revenue_negative' | 'revenue_too_large' | 'revenue_on_impression';
 
 /** What the handler hands over: the path type, the query parameters and the request context. */
 export interface RawEventInput {
@@ -43,6 +51,8 @@ export interface AnalyticsEvent {
   readonly receivedAt: number;
   readonly clientIp?: string;
   readonly userAgent?: string;
+  /** Clicks only: what the click earned, in cents. */
+  readonly revenueCents?: number;
 }
 
 /** The Events queue message body. `eventId` (UUIDv7, set at ingest) is the dedup key downstream. */
@@ -51,7 +61,7 @@ export interface QueuedEvent extends AnalyticsEvent {
   readonly eventId: string;
 }
 
-export type ParseResult = { ok: true; event: AnalyticsEvent } | { ok: false; reason: InvalidReason };
+export type ParseResult = { ok: true; event: AnalyticsEvent; revenueDropped?: RevenueDropReason } | { ok: false; reason: InvalidReason };
 
 // Zod issues carry the reason code as their message; the first issue in field order wins.
 // zod/mini, not zod: the same validators without the method-chaining API, ~400 KB less in the
@@ -99,6 +109,17 @@ export function isEventType(value: unknown): value is EventType {
   return value === 'impression' || value === 'click';
 }
 
+/** revenue_cents as given (blank: absent), or why it cannot be kept. Hand-parsed: digits only. */
+export function parseRevenueCents(raw: string | undefined): { value?: number; dropped?: RevenueDropReason } {
+  const text = raw?.trim();
+  if (!text) return {};
+  if (/^-\d+$/.test(text)) return { dropped: 'revenue_negative' };
+  // Digits only: "1e3", "12.5", "0x10" and " 7abc" are not integers a client meant.
+  if (!/^\d+$/.test(text)) return { dropped: 'revenue_not_integer' };
+  const value = text.length > 16 ? Infinity : Number(text);
+  return value > LIMITS.revenueCentsMax ? { dropped: 'revenue_too_large' } : { value };
+}
+
 /** Validates an incoming event. Never throws. Unknown parameters (cache-busters…) are ignored. */
 export function parseEvent(input: RawEventInput): ParseResult {
   const type = input.type?.toLowerCase();
@@ -115,8 +136,12 @@ export function parseEvent(input: RawEventInput): ParseResult {
   }
   const userAgent = input.userAgent?.slice(0, LIMITS.userAgentMaxLength) || undefined;
   const clientIp = input.clientIp?.trim().slice(0, 64) || undefined;
+  const revenue = parseRevenueCents(input.params.revenue_cents);
+  const revenueDropped = revenue.dropped ?? (type !== 'click' && revenue.value !== undefined ? 'revenue_on_impression' : undefined);
+  const revenueCents = type === 'click' ? revenue.value : undefined;
   return {
     ok: true,
+    ...(revenueDropped ? { revenueDropped } : {}),
     event: {
       type,
       adUnitId: p.ad_unit_id.toLowerCase(),
@@ -128,6 +153,7 @@ export function parseEvent(input: RawEventInput): ParseResult {
       receivedAt: input.receivedAt,
       ...(clientIp ? { clientIp } : {}),
       ...(userAgent ? { userAgent } : {}),
+      ...(revenueCents !== undefined ? { revenueCents } : {}),
     },
   };
 }
@@ -151,6 +177,7 @@ export const queuedEventSchema = z.object({
   receivedAt: count(),
   clientIp: z.optional(z.string().check(z.maxLength(64))),
   userAgent: z.optional(z.string().check(z.maxLength(LIMITS.userAgentMaxLength))),
+  revenueCents: z.optional(count().check(z.maximum(LIMITS.revenueCentsMax))),
 });
 
 export function parseQueuedEvent(body: string): QueuedEvent | undefined {

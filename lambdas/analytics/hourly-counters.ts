@@ -29,13 +29,21 @@ export class DynamoHourlyCounters implements HourlyCounters {
         ':to': hourSk(toHour),
       },
       // Only the counters: aggregate items also carry tok_* bookkeeping attributes.
-      ProjectionExpression: 'sk, impressions, clicks',
+      ProjectionExpression: 'sk, impressions, clicks, #req, revenue_cents',
+      ExpressionAttributeNames: { '#req': 'requests' },
     });
-    return items.map((i) => ({
-      hour: String(i.sk).slice(hourSk('').length),
-      impressions: Number(i.impressions ?? 0),
-      clicks: Number(i.clicks ?? 0),
-    }));
+    return items.map((i) => {
+      const impressions = Number(i.impressions ?? 0);
+      const clicks = Number(i.clicks ?? 0);
+      return {
+        hour: String(i.sk).slice(hourSk('').length),
+        impressions,
+        clicks,
+        // Items aggregated before `requests` existed: every event then was an impression or a click.
+        requests: i.requests === undefined ? impressions + clicks : Number(i.requests),
+        revenueCents: Number(i.revenue_cents ?? 0),
+      };
+    });
   }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>) {

@@ -1,9 +1,11 @@
 /**
- * `GET /admin/metrics/hourly?campaign_id=&from=&to=` — hourly impressions / clicks per ad unit.
+ * `GET /admin/metrics/hourly?campaign_id=&from=&to=` — hourly impressions / clicks / requests /
+ * revenue per ad unit.
  *
  * Reads the campaign index (one Query) and then each (ad unit, account) aggregate partition over
  * the hour range (one ranged Query each, in parallel). Rows of the same hour and ad unit filed under
- * two accounts (a campaign moved between accounts) are summed.
+ * two accounts (a campaign moved between accounts) are summed; `accounts` lists the accounts a
+ * row's counts were filed under.
  */
 import { hourOf } from './keys';
 
@@ -38,6 +40,11 @@ export interface HourlyRow {
   readonly impressions: number;
   readonly clicks: number;
   readonly ctr: number;
+  /** Every event received (impressions and clicks). */
+  readonly requests: number;
+  readonly revenue_cents: number;
+  /** The accounts the counts were filed under ('unknown' before the campaign was mapped). */
+  readonly accounts: string[];
 }
 
 export interface HourlyMetricsResponse {
@@ -45,7 +52,7 @@ export interface HourlyMetricsResponse {
   readonly from: string;
   readonly to: string;
   readonly hours: HourlyRow[];
-  readonly totals: { readonly impressions: number; readonly clicks: number; readonly ctr: number };
+  readonly totals: { readonly impressions: number; readonly clicks: number; readonly ctr: number; readonly requests: number; readonly revenue_cents: number };
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -104,6 +111,8 @@ export interface HourlyCounter {
   readonly hour: string;
   readonly impressions: number;
   readonly clicks: number;
+  readonly requests: number;
+  readonly revenueCents: number;
 }
 
 /** The reads the metrics query needs (DynamoHourlyCounters in hourly-counters.ts reads the table). */
@@ -121,14 +130,17 @@ export async function getHourlyMetrics(counters: HourlyCounters, query: HourlyMe
   const partitions = await counters.partitions(query.campaignId);
   const [fromHour, toHour] = [hourOf(query.fromMs), hourOf(query.toMs)];
 
-  const rows = new Map<string, { hour: string; adUnitId: string; impressions: number; clicks: number }>();
+  const rows = new Map<string, { hour: string; adUnitId: string; impressions: number; clicks: number; requests: number; revenueCents: number; accounts: Set<string> }>();
   await Promise.all(
     partitions.map(async (p) => {
       for (const item of await counters.hours(query.campaignId, p, fromHour, toHour)) {
         const key = `${item.hour}|${p.adUnitId}`;
-        const row = rows.get(key) ?? { hour: item.hour, adUnitId: p.adUnitId, impressions: 0, clicks: 0 };
+        const row = rows.get(key) ?? { hour: item.hour, adUnitId: p.adUnitId, impressions: 0, clicks: 0, requests: 0, revenueCents: 0, accounts: new Set<string>() };
         row.impressions += item.impressions;
         row.clicks += item.clicks;
+        row.requests += item.requests;
+        row.revenueCents += item.revenueCents;
+        row.accounts.add(p.accountId);
         rows.set(key, row);
       }
     }),
@@ -142,14 +154,19 @@ export async function getHourlyMetrics(counters: HourlyCounters, query: HourlyMe
       impressions: r.impressions,
       clicks: r.clicks,
       ctr: ctr(r.clicks, r.impressions),
+      requests: r.requests,
+      revenue_cents: r.revenueCents,
+      accounts: [...r.accounts].sort(),
     }));
   const impressions = hours.reduce((n, r) => n + r.impressions, 0);
   const clicks = hours.reduce((n, r) => n + r.clicks, 0);
+  const requests = hours.reduce((n, r) => n + r.requests, 0);
+  const revenueCents = hours.reduce((n, r) => n + r.revenue_cents, 0);
   return {
     campaign_id: query.campaignId,
     from: isoHour(query.fromMs),
     to: isoHour(query.toMs),
     hours,
-    totals: { impressions, clicks, ctr: ctr(clicks, impressions) },
+    totals: { impressions, clicks, ctr: ctr(clicks, impressions), requests, revenue_cents: revenueCents },
   };
 }

@@ -73,6 +73,8 @@ export function createIngest(deps: IngestDeps): (req: IngestRequest) => Promise<
       receivedAt,
     });
     if (!parsed.ok) return { status: isStrict(req) ? 400 : 204, outcome: 'invalid', reason: parsed.reason };
+    // The click is kept without its revenue: a reason code to count, never the raw value (client input).
+    if (parsed.revenueDropped) log.warn('analytics.revenue.dropped', { reason: parsed.revenueDropped, type: parsed.event.type, campaignId: parsed.event.campaignId });
 
     const message: QueuedEvent = { v: 1, eventId: newEventId(receivedAt), ...parsed.event };
     const body = JSON.stringify(message);

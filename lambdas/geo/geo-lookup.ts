@@ -25,6 +25,11 @@ export interface GeoLocation {
   /** First-level subdivision name as DB-IP spells it (`California`). */
   readonly region?: string;
   readonly city?: string;
+  /**
+   * Postal code, when the database has one. The bundled DB-IP Lite city files carry a `postcode`
+   * field but leave it empty for every address, so with them this is always absent.
+   */
+  readonly postalCode?: string;
 }
 
 export interface GeoLookup {
@@ -71,9 +76,19 @@ export function normalizePublicIp(raw: string | undefined | null): { ip: string;
   return inner ? { ip: inner.ipv4, family: 4 } : { ip, family: 6 };
 }
 
-type MmdbRecord = Record<string, unknown>;
+export type MmdbRecord = Record<string, unknown>;
 
 const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/** A DB-IP record as a GeoLocation; undefined without a usable country. Empty fields are left out. */
+export function locationOf(rec: MmdbRecord | null | undefined): GeoLocation | undefined {
+  const cc = nonEmpty(rec?.country_code);
+  if (!rec || !cc || !/^[A-Za-z]{2}$/.test(cc)) return undefined;
+  const region = nonEmpty(rec.state1);
+  const city = nonEmpty(rec.city);
+  const postalCode = nonEmpty(rec.postcode);
+  return { country: cc.toLowerCase(), ...(region ? { region } : {}), ...(city ? { city } : {}), ...(postalCode ? { postalCode } : {}) };
+}
 
 /** mmdb-backed lookup; each file is loaded on first use and cached for the life of the process. */
 export class MmdbGeoLookup implements GeoLookup {
@@ -97,12 +112,7 @@ export class MmdbGeoLookup implements GeoLookup {
       if (!reader) return undefined;
       // A per-family file must only be asked about its family: an IPv4 tree answers IPv6 input with garbage.
       if (reader.metadata.ipVersion === 4 && addr.family === 6) return undefined;
-      const rec = reader.get(addr.ip) as MmdbRecord | null;
-      const cc = nonEmpty(rec?.country_code);
-      if (!rec || !cc || !/^[A-Za-z]{2}$/.test(cc)) return undefined;
-      const region = nonEmpty(rec.state1);
-      const city = nonEmpty(rec.city);
-      return { country: cc.toLowerCase(), ...(region ? { region } : {}), ...(city ? { city } : {}) };
+      return locationOf(reader.get(addr.ip) as MmdbRecord | null);
     } catch (error) {
       this.onError(error instanceof Error ? error : new Error(String(error)));
       return undefined;

@@ -126,7 +126,8 @@ export class ServiceFunction extends NodejsFunction {
       this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [queue.queueArn, dlq.queueArn] }));
     }
     if (access === 'monitorDlq') this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [dlq.queueArn] }));
-    if (access !== 'send') this.addEnvironment(dlqUrlEnv(queueId), dlq.queueUrl);
+    if (access === 'probe') this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [queue.queueArn] }));
+    if (access !== 'send' && access !== 'probe') this.addEnvironment(dlqUrlEnv(queueId), dlq.queueUrl);
     if (access !== 'monitorDlq') this.addEnvironment(queueUrlEnv(queueId), queue.queueUrl);
     return this;
   }

@@ -53,3 +53,40 @@ test('the metrics query validates its input', async () => {
   const res = await fetch(`${stack.url}/admin/metrics/hourly?campaign_id=x`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
   expect(res.status).toBe(400);
 });
+
+test('a mapped campaign: click revenue summed into the hourly row under its account, with every request counted', async () => {
+  const mapped = randomUUID();
+  const unit = randomUUID();
+  const admin = { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' };
+  const put = await fetch(`${stack.url}/admin/analytics/campaigns/${mapped}`, { method: 'PUT', headers: admin, body: JSON.stringify({ accountId: 'acct-e2e' }) });
+  expect(put.status).toBe(200);
+  const got = await fetch(`${stack.url}/admin/analytics/campaigns/${mapped}`, { headers: admin });
+  expect(await got.json()).toMatchObject({ campaign_id: mapped, account_id: 'acct-e2e' });
+  const list = await fetch(`${stack.url}/admin/analytics/campaigns?limit=500`, { headers: admin });
+  expect(((await list.json()) as { items: { campaign_id: string }[] }).items.map((i) => i.campaign_id)).toContain(mapped);
+
+  const q = (extra: string) => `ad_unit_id=${unit}&campaign_id=${mapped}&creative_id=${creative}&page_url=${encodeURIComponent('https://news.example/b')}${extra}`;
+  const sent = await Promise.all([
+    fetch(`${stack.url}/event/click?${q('&revenue_cents=250')}`),
+    fetch(`${stack.url}/event/click?${q('&revenue_cents=1000')}`, { method: 'POST' }),
+    fetch(`${stack.url}/event/click?${q('&revenue_cents=-7')}`), // dropped revenue, kept click
+    fetch(`${stack.url}/event/impression?${q('')}`),
+    fetch(`${stack.url}/event/impression?${q('')}`),
+  ]);
+  expect(sent.map((r) => r.status)).toEqual(Array(5).fill(204));
+
+  type Body = {
+    hours: { ad_unit_id: string; requests: number; clicks: number; revenue_cents: number; accounts: string[] }[];
+    totals: { requests: number; revenue_cents: number };
+  };
+  const deadline = Date.now() + 30_000;
+  let body: Body | undefined;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${stack.url}/admin/metrics/hourly?campaign_id=${mapped}`, { headers: admin });
+    body = (await res.json()) as Body;
+    if (body.totals?.requests === 5) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(body?.hours).toEqual([expect.objectContaining({ ad_unit_id: unit, requests: 5, clicks: 3, revenue_cents: 1250, accounts: ['acct-e2e'] })]);
+  expect(body?.totals).toMatchObject({ requests: 5, revenue_cents: 1250 });
+});

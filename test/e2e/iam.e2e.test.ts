@@ -89,6 +89,10 @@ describe('the shipped grants', () => {
     await call('traces requeue', admin('/admin/traces/requeue', { method: 'POST', body: JSON.stringify({ traceIds: [trace!.traceId] }) }));
     expect(answers['traces requeue']).toBe(200);
     await call('metrics', admin('/admin/metrics/hourly?campaign_id=6f1c7e0e-9a2b-4c1d-8e3f-0a1b2c3d4e5f'));
+    await call('campaign put', admin('/admin/analytics/campaigns/6f1c7e0e-9a2b-4c1d-8e3f-0a1b2c3d4e5f', { method: 'PUT', body: JSON.stringify({ accountId: 'acct-iam' }) }));
+    await call('campaign get', admin('/admin/analytics/campaigns/6f1c7e0e-9a2b-4c1d-8e3f-0a1b2c3d4e5f'));
+    await call('campaigns', admin('/admin/analytics/campaigns'));
+    expect([answers['campaign put'], answers['campaign get'], answers.campaigns, answers.health]).toEqual([200, 200, 200, 200]);
     await call('pool', admin('/admin/pool'));
     await call('status', admin('/admin/status'));
     await call('dlq status', admin('/admin/dlq/redrive'));

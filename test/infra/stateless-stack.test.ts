@@ -59,6 +59,24 @@ describe('stateless stack', () => {
     expect(actions([catalogStatement!])).not.toContain('dynamodb:PutItem');
   });
 
+  it('gives Health one call: GetQueueAttributes on the Events queue itself (not its DLQ), and no table', () => {
+    const statements = policyStatementsOf('Health');
+    const sqs = statements.filter((s) => actions([s]).some((a) => a.startsWith('sqs:')));
+    expect(sqs.flatMap((s) => actions([s]))).toEqual(['sqs:GetQueueAttributes']);
+    expect(sqs.flatMap((s) => [s.Resource].flat())).toHaveLength(1);
+    expect(JSON.stringify(sqs)).toMatch(/QueuesEvents(?!Dlq)/);
+    expect(JSON.stringify(sqs)).not.toMatch(/Dlq/i);
+    expect(actions(statements).some((a) => a.startsWith('dynamodb:'))).toBe(false);
+  });
+
+  it('gives AdminAnalyticsCampaigns GetItem, PutItem and Query on the Catalog, and nothing on Analytics', () => {
+    const statements = policyStatementsOf('AdminAnalyticsCampaigns');
+    const dynamo = statements.filter((s) => actions([s]).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(JSON.stringify(dynamo[0]!.Resource)).toContain('TablesCatalog');
+    expect(actions(dynamo).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+  });
+
   it('never grants a table wildcard index', () => {
     const all = JSON.stringify(stateless.findResources('AWS::IAM::Policy'));
     expect(all).not.toMatch(/index\/\*/);

@@ -87,6 +87,33 @@ test('invalid events are dropped with 204 (400 in strict mode) and nothing is en
   expect(await drain(queues.Events)).toEqual([]);
 });
 
+test('revenue_cents: a valid value rides on the queued click; a bad one is dropped with a logged reason and the click still queued', async () => {
+  const { queues } = await freshQueues('ingest-revenue');
+  const logged: { message: string; extra?: Record<string, unknown> }[] = [];
+  const ingest = createIngest({
+    queue: eventQueue(queues.Events),
+    now: () => NOW,
+    log: { warn: (message, extra) => logged.push({ message, extra }), error: (message, extra) => logged.push({ message, extra }) },
+  });
+  const click = (revenue: string) => ingest(request({ type: 'click', params: { ...request().params, revenue_cents: revenue } }));
+  expect(await click('1999')).toMatchObject({ status: 204, outcome: 'queued' });
+  expect(await click('-3')).toMatchObject({ status: 204, outcome: 'queued' });
+  expect(await click('abc')).toMatchObject({ status: 204, outcome: 'queued' });
+  // Strict mode is about invalid events; a dropped revenue does not make the click invalid.
+  expect(await ingest(request({ type: 'click', params: { ...request().params, revenue_cents: '9'.repeat(12), strict: '1' } }))).toMatchObject({
+    status: 204,
+    outcome: 'queued',
+  });
+  const bodies = (await drain(queues.Events)).map((m) => JSON.parse(m.body) as QueuedEvent);
+  expect(bodies).toHaveLength(4);
+  expect(bodies.map((b) => b.revenueCents ?? null).sort()).toEqual([1999, null, null, null]);
+  expect(logged).toEqual([
+    { message: 'analytics.revenue.dropped', extra: { reason: 'revenue_negative', type: 'click', campaignId: ids.campaign_id } },
+    { message: 'analytics.revenue.dropped', extra: { reason: 'revenue_not_integer', type: 'click', campaignId: ids.campaign_id } },
+    { message: 'analytics.revenue.dropped', extra: { reason: 'revenue_too_large', type: 'click', campaignId: ids.campaign_id } },
+  ]);
+});
+
 test('an unreachable queue still answers 204: the event is reported lost and logged', async () => {
   const logged: string[] = [];
   const ingest = createIngest({
@@ -133,8 +160,17 @@ test('pixel → queue → aggregator → hourly metrics, end to end on the local
     hours: [...units].sort().map((u) => {
       const clicks = u === units[0] ? 3 : 2; // i % 5 === 0 at i = 0, 10, 20 (unit 0) and 5, 15 (unit 1)
       const impressions = 12 + (u === units[0] ? 1 : 0) - clicks;
-      return { hour: '2026-11-23T12:00:00Z', ad_unit_id: u, impressions, clicks, ctr: Math.round((clicks / impressions) * 1e6) / 1e6 };
+      return {
+        hour: '2026-11-23T12:00:00Z',
+        ad_unit_id: u,
+        impressions,
+        clicks,
+        ctr: Math.round((clicks / impressions) * 1e6) / 1e6,
+        requests: impressions + clicks,
+        revenue_cents: 0,
+        accounts: ['acct-e2e'],
+      };
     }),
-    totals: { impressions: 20, clicks: 5, ctr: 0.25 },
+    totals: { impressions: 20, clicks: 5, ctr: 0.25, requests: 25, revenue_cents: 0 },
   });
 });

@@ -118,3 +118,56 @@ describe('queue message', () => {
     ['string timestamp', JSON.stringify({ ...message, timestamp: String(NOW) })],
   ])('rejects %s', (_label, body) => expect(parseQueuedEvent(body)).toBeUndefined());
 });
+
+describe('revenue_cents on clicks', () => {
+  test('a non-negative integer up to the cap rides on the click', () => {
+    expect(parse({ ...valid, revenue_cents: '1250' }, 'click')).toMatchObject({ ok: true, event: { type: 'click', revenueCents: 1250 } });
+    expect(parse({ ...valid, revenue_cents: '0' }, 'click')).toMatchObject({ ok: true, event: { revenueCents: 0 } });
+    expect(parse({ ...valid, revenue_cents: String(LIMITS.revenueCentsMax) }, 'click')).toMatchObject({ ok: true, event: { revenueCents: LIMITS.revenueCentsMax } });
+  });
+
+  test('absent or blank: no revenue, nothing dropped', () => {
+    for (const revenue_cents of [undefined, '', '  ']) {
+      const r = parse({ ...valid, revenue_cents }, 'click');
+      expect(r.ok && r.event).not.toHaveProperty('revenueCents');
+      expect(r).not.toHaveProperty('revenueDropped');
+    }
+  });
+
+  test.each([
+    ['-5', 'revenue_negative'],
+    ['12.5', 'revenue_not_integer'],
+    ['1e3', 'revenue_not_integer'],
+    ['0x10', 'revenue_not_integer'],
+    ['ten', 'revenue_not_integer'],
+    [String(LIMITS.revenueCentsMax + 1), 'revenue_too_large'],
+    ['99999999999999999999999', 'revenue_too_large'],
+  ])('%s is dropped (%s) and the click is kept', (revenue_cents, reason) => {
+    const r = parse({ ...valid, revenue_cents }, 'click');
+    expect(r).toMatchObject({ ok: true, revenueDropped: reason, event: { type: 'click' } });
+    expect(r.ok && r.event).not.toHaveProperty('revenueCents');
+  });
+
+  test('on an impression it is dropped, the impression kept', () => {
+    const r = parse({ ...valid, revenue_cents: '100' }, 'impression');
+    expect(r).toMatchObject({ ok: true, revenueDropped: 'revenue_on_impression' });
+    expect(r.ok && r.event).not.toHaveProperty('revenueCents');
+  });
+
+  test('the queue message schema checks it again', () => {
+    const base = {
+      v: 1,
+      eventId: '019a8b7c-1d2e-7f30-8a4b-5c6d7e8f9a0b',
+      type: 'click',
+      adUnitId: valid.ad_unit_id,
+      campaignId: valid.campaign_id,
+      creativeId: valid.ad_unit_id,
+      pageUrl: valid.page_url,
+      timestamp: NOW,
+      receivedAt: NOW,
+    };
+    expect(parseQueuedEvent(JSON.stringify({ ...base, revenueCents: 99 }))).toMatchObject({ revenueCents: 99 });
+    expect(parseQueuedEvent(JSON.stringify({ ...base, revenueCents: -1 }))).toBeUndefined();
+    expect(parseQueuedEvent(JSON.stringify({ ...base, revenueCents: 1.5 }))).toBeUndefined();
+  });
+});

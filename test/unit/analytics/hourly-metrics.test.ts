@@ -55,28 +55,28 @@ describe('getHourlyMetrics over the HourlyCounters port', () => {
     ],
     hours: async (_campaign, p, from, to) => {
       expect([from, to]).toEqual(['2026-11-23T10', '2026-11-23T11']);
-      if (p.adUnitId === 'u2') return [{ hour: '2026-11-23T10', impressions: 4, clicks: 0 }];
+      if (p.adUnitId === 'u2') return [{ hour: '2026-11-23T10', impressions: 4, clicks: 0, requests: 4, revenueCents: 0 }];
       return p.accountId === 'acct-a'
         ? [
-            { hour: '2026-11-23T11', impressions: 3, clicks: 1 },
-            { hour: '2026-11-23T10', impressions: 2, clicks: 0 },
+            { hour: '2026-11-23T11', impressions: 3, clicks: 1, requests: 4, revenueCents: 250 },
+            { hour: '2026-11-23T10', impressions: 2, clicks: 0, requests: 2, revenueCents: 0 },
           ]
-        : [{ hour: '2026-11-23T11', impressions: 1, clicks: 1 }];
+        : [{ hour: '2026-11-23T11', impressions: 1, clicks: 1, requests: 2, revenueCents: 99 }];
     },
   };
 
-  it('sums rows of the same hour and ad unit across accounts, sorted by hour then ad unit, with totals', async () => {
+  it('sums rows of the same hour and ad unit across accounts (listing them), sorted by hour then ad unit, with totals', async () => {
     const out = await getHourlyMetrics(counters, { campaignId, fromMs: Date.UTC(2026, 10, 23, 10), toMs: Date.UTC(2026, 10, 23, 11) });
     expect(out).toEqual({
       campaign_id: campaignId,
       from: '2026-11-23T10:00:00Z',
       to: '2026-11-23T11:00:00Z',
       hours: [
-        { hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u1', impressions: 2, clicks: 0, ctr: 0 },
-        { hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u2', impressions: 4, clicks: 0, ctr: 0 },
-        { hour: '2026-11-23T11:00:00Z', ad_unit_id: 'u1', impressions: 4, clicks: 2, ctr: 0.5 },
+        { hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u1', impressions: 2, clicks: 0, ctr: 0, requests: 2, revenue_cents: 0, accounts: ['acct-a'] },
+        { hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u2', impressions: 4, clicks: 0, ctr: 0, requests: 4, revenue_cents: 0, accounts: ['acct-a'] },
+        { hour: '2026-11-23T11:00:00Z', ad_unit_id: 'u1', impressions: 4, clicks: 2, ctr: 0.5, requests: 6, revenue_cents: 349, accounts: ['acct-a', 'acct-b'] },
       ],
-      totals: { impressions: 10, clicks: 2, ctr: 0.2 },
+      totals: { impressions: 10, clicks: 2, ctr: 0.2, requests: 12, revenue_cents: 349 },
     });
   });
 });

@@ -6,8 +6,8 @@ const body = {
   campaign_id: 'c1',
   from: '2026-11-23T00:00:00Z',
   to: '2026-11-23T23:00:00Z',
-  hours: [{ hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u1', impressions: 200, clicks: 5, ctr: 0.025 }],
-  totals: { impressions: 200, clicks: 5, ctr: 0.025 },
+  hours: [{ hour: '2026-11-23T10:00:00Z', ad_unit_id: 'u1', impressions: 200, clicks: 5, ctr: 0.025, requests: 205, revenue_cents: 1234, accounts: ['acct-1'] }],
+  totals: { impressions: 200, clicks: 5, ctr: 0.025, requests: 205, revenue_cents: 1234 },
 };
 
 /** A recording AdminClient (the CLI's own port, not an SDK). */
@@ -48,8 +48,8 @@ test('calls GET /admin/metrics/hourly with the options and prints a table', asyn
   const r = await run(['metrics', 'hourly', '--campaign', 'c1', '--from', '2026-11-23', '--to', '2026-11-23T23'], { status: 200, body });
   expect(r.calls).toEqual(['GET /admin/metrics/hourly?campaign_id=c1&from=2026-11-23&to=2026-11-23T23']);
   expect(r.out).toContain('2026-11-23T10:00:00Z');
-  expect(r.out).toMatch(/u1\s+200\s+5\s+2\.50%/);
-  expect(r.out).toMatch(/TOTAL\s+200\s+5\s+2\.50%/);
+  expect(r.out).toMatch(/u1\s+acct-1\s+205\s+200\s+5\s+2\.50%\s+12\.34/);
+  expect(r.out).toMatch(/TOTAL\s+205\s+200\s+5\s+2\.50%\s+12\.34/);
 });
 
 test('--json prints the API body', async () => {

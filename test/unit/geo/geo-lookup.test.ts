@@ -6,6 +6,7 @@ import {
   defaultCityDbPaths,
   defaultCountryDbPaths,
   geoLookupFromFiles,
+  locationOf,
   normalizePublicIp,
 } from '../../../lambdas/geo/geo-lookup';
 
@@ -110,4 +111,19 @@ test('attribution names DB-IP and the licence', () => {
   expect(GEO_ATTRIBUTION).toMatch(/DB-IP/);
   expect(GEO_ATTRIBUTION).toMatch(/https:\/\/db-ip\.com/);
   expect(GEO_ATTRIBUTION).toMatch(/CC BY 4\.0/);
+});
+
+test('postal codes: mapped when a record has one; the bundled DB-IP Lite city data has none, so the field stays absent', () => {
+  expect(locationOf({ country_code: 'US', city: 'Mountain View', state1: 'California', postcode: '94043' })).toEqual({
+    country: 'us',
+    region: 'California',
+    city: 'Mountain View',
+    postalCode: '94043',
+  });
+  expect(locationOf({ country_code: 'US', postcode: '' })).toEqual({ country: 'us' });
+  for (const ip of ['8.8.8.8', '81.2.69.142', '1.1.1.1', '2a00:1450:4001:800::200e']) {
+    const found = city.lookup(ip);
+    expect(found?.country).toMatch(/^[a-z]{2}$/);
+    expect(found).not.toHaveProperty('postalCode');
+  }
 });

@@ -10,7 +10,8 @@ import type { TableId } from '../../../contracts/manifest/tables';
 import type { QueueId } from '../../../contracts/manifest/queues';
 import { readClickConfig } from '../../../lambdas/click/config';
 import { readAdminIpsConfig, readAdminOffersConfig, readAdminTracesConfig } from '../../../lambdas/admin/config';
-import { readAggregatorConfig, readIngestConfig, readMetricsConfig } from '../../../lambdas/analytics/config';
+import { readAggregatorConfig, readCampaignsConfig, readIngestConfig, readMetricsConfig } from '../../../lambdas/analytics/config';
+import { readHealthConfig } from '../../../lambdas/health/health.handler';
 
 function lambdaEnv(functionId: string): NodeJS.ProcessEnv {
   const def = functionById(functionId);
@@ -36,10 +37,15 @@ it.each<[string, (env: NodeJS.ProcessEnv) => unknown]>([
   ['EventIngest', readIngestConfig],
   ['EventAggregator', readAggregatorConfig],
   ['AdminMetrics', readMetricsConfig],
+  ['AdminAnalyticsCampaigns', readCampaignsConfig],
 ])('%s reads its config from its own environment only', (functionId, read) => {
   expect(() => read(lambdaEnv(functionId))).not.toThrow();
 });
 
 it('gives the trace list its hint: AdminTraces is granted the Ops table', () => {
   expect(readAdminTracesConfig(lambdaEnv('AdminTraces')).opsTable).toBe('Tracepool-Ops');
+});
+
+it('Health is given the Events queue it checks and the directory its geo database ships in', () => {
+  expect(readHealthConfig(lambdaEnv('Health'))).toEqual({ eventsQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/Events', geoDbDir: '/var/task' });
 });
