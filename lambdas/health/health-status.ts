@@ -1,10 +1,10 @@
 /**
- * What GET /health reports: uptime and the analytics dependencies — the Events queue reachable,
- * the geo database present and well-formed. A probe may hit /health every few seconds, so each
- * dependency check is cached (one GetQueueAttributes per container per `ttlMs`, not per request)
- * and the geo check reads only the database's metadata tail, never the 60 MB file.
+ * What GET /health reports: uptime and the ingest path's dependency — the Events queue reachable.
+ * A probe may hit /health every few seconds, so the check is cached (one GetQueueAttributes per
+ * container per `ttlMs`, not per request). The geo database is not checked here: it ships inside
+ * the aggregator's package, and a copy in this function's would say nothing about that one (the
+ * infra test test/infra/asset-architecture.test.ts opens the aggregator's asset instead).
  */
-import { open, stat } from 'node:fs/promises';
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -49,34 +49,8 @@ export function queueCheck(sqs: QueueAttributesClient, queueUrl: string): () => 
   };
 }
 
-// An mmdb file ends with its metadata, introduced by this marker within the last 128 KiB.
-const MMDB_MARKER = Buffer.from('\xab\xcd\xefMaxMind.com', 'latin1');
-const MMDB_TAIL = 128 * 1024;
-
-/** Each file present and carrying the mmdb metadata marker: what the aggregator's reader needs to load it. */
-export function geoDbCheck(files: readonly string[]): () => Promise<CheckResult> {
-  return async () => {
-    const sizes: Record<string, number> = {};
-    for (const file of files) {
-      const { size } = await stat(file);
-      const handle = await open(file, 'r');
-      try {
-        const length = Math.min(size, MMDB_TAIL);
-        const tail = Buffer.alloc(length);
-        await handle.read(tail, 0, length, size - length);
-        if (tail.lastIndexOf(MMDB_MARKER) < 0) return { ok: false, error: `${file}: not an mmdb database` };
-      } finally {
-        await handle.close();
-      }
-      sizes[file.slice(file.lastIndexOf('/') + 1)] = Math.round(size / 1e6);
-    }
-    return { ok: true, details: { files_mb: sizes } };
-  };
-}
-
 export interface HealthDeps {
   readonly queue?: CachedCheck;
-  readonly geo?: CachedCheck;
   /** Seconds since the process started. */
   readonly uptimeSeconds?: () => number;
   readonly now?: () => number;
@@ -91,9 +65,7 @@ export interface HealthReport {
 }
 
 export async function healthReport(deps: HealthDeps): Promise<HealthReport> {
-  const entries = await Promise.all(
-    Object.entries({ events_queue: deps.queue, geo_database: deps.geo }).flatMap(([name, check]) => (check ? [check.get().then((r) => [name, r] as const)] : [])),
-  );
+  const entries = await Promise.all(Object.entries({ events_queue: deps.queue }).flatMap(([name, check]) => (check ? [check.get().then((r) => [name, r] as const)] : [])));
   const dependencies = Object.fromEntries(entries);
   return {
     status: entries.every(([, r]) => r.ok) ? 'ok' : 'degraded',

@@ -1,10 +1,7 @@
 /** GET /health against local SQS: dependencies reported, checks cached, a dead queue → 503 degraded. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { makeDeps, makeHandler } from '../../../lambdas/health/health.handler';
-import { CachedCheck, geoDbCheck, queueCheck, type QueueAttributesClient } from '../../../lambdas/health/health-status';
+import { CachedCheck, queueCheck, type QueueAttributesClient } from '../../../lambdas/health/health-status';
 import { AwsJsonClient, SQS } from '../../../lambdas/shared/aws-json-client';
 import { freshQueues, localSqs } from '../../support/local-endpoints';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
@@ -41,7 +38,7 @@ async function get(deps: ReturnType<typeof makeDeps>) {
   return { status: res.statusCode, body: JSON.parse(res.body) as { status: string; dependencies: Record<string, unknown> } };
 }
 
-test('reports the queue reachable, the geo database loaded and the uptime; one queue call however many requests', async () => {
+test('reports the queue reachable and the uptime; one queue call however many requests', async () => {
   const { queues } = await freshQueues('health');
   const sqs = countingSqs();
   const deps = makeDeps({ eventsQueueUrl: queues.Events }, { sqs });
@@ -51,7 +48,7 @@ test('reports the queue reachable, the geo database loaded and the uptime; one q
     status: 'ok',
     service: 'tracepool',
     uptime_s: expect.any(Number),
-    dependencies: { events_queue: { ok: true, details: { depth: 0 } }, geo_database: { ok: true } },
+    dependencies: { events_queue: { ok: true, details: { depth: 0 } } },
   });
   await Promise.all(Array.from({ length: 20 }, () => get(deps)));
   expect(sqs.calls).toBe(1);
@@ -83,16 +80,6 @@ test('the check is run again once the cache period has passed', async () => {
   now = 30_000;
   await check.get();
   expect(runs).toBe(2);
-});
-
-test('the geo check fails on a missing file and on a file that is not an mmdb database', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'health-geo-'));
-  const bogus = path.join(dir, 'bogus.mmdb');
-  writeFileSync(bogus, 'not a database');
-  await expect(geoDbCheck([path.join(dir, 'missing.mmdb')])()).rejects.toThrow(/ENOENT/);
-  expect(await geoDbCheck([bogus])()).toMatchObject({ ok: false, error: expect.stringContaining('not an mmdb database') });
-  const deps = { ...makeDeps({}), geo: new CachedCheck(geoDbCheck([bogus]), 30_000) };
-  expect((await get(deps)).status).toBe(503);
 });
 
 test('queueCheck asks for the depth only', async () => {

@@ -46,6 +46,6 @@ it('gives the trace list its hint: AdminTraces is granted the Ops table', () => 
   expect(readAdminTracesConfig(lambdaEnv('AdminTraces')).opsTable).toBe('Tracepool-Ops');
 });
 
-it('Health is given the Events queue it checks and the directory its geo database ships in', () => {
-  expect(readHealthConfig(lambdaEnv('Health'))).toEqual({ eventsQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/Events', geoDbDir: '/var/task' });
+it('Health is given the Events queue it checks', () => {
+  expect(readHealthConfig(lambdaEnv('Health'))).toEqual({ eventsQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/Events' });
 });
