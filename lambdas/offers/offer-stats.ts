@@ -217,13 +217,13 @@ export interface OfferStatsReader {
   skips(offerId: string, hours: readonly string[]): Promise<Map<string, SkipCounts>>;
 }
 
-export async function offerStats(reader: OfferStatsReader, offerId: string, requested: StatsRange, now: number): Promise<OfferStats> {
+export async function offerStats(reader: OfferStatsReader, offerId: string, requested: StatsRange, now: number, maxTraces = MAX_TRACES): Promise<OfferStats> {
   const range = hourRange(requested);
   // Older counters have passed their TTL (or soon will): reading them would show some and not others.
   const skipsSince = floorHour(now - BOT_SKIPS_RETENTION_SECONDS * 1000) + HOUR_MS;
   const skipHours: string[] = [];
   for (let t = Math.max(range.from, skipsSince); t < range.to; t += HOUR_MS) skipHours.push(hourBucket(t));
-  const [traces, skips] = await Promise.all([reader.traces(offerId, range, MAX_TRACES), reader.skips(offerId, skipHours)]);
+  const [traces, skips] = await Promise.all([reader.traces(offerId, range, maxTraces), reader.skips(offerId, skipHours)]);
   const { hours, totals } = bucketStats(range, traces.items, skips);
   return {
     offerId,
@@ -247,7 +247,9 @@ export class DynamoOfferStatsReader implements OfferStatsReader {
   ) {}
 
   async traces(offerId: string, range: StatsRange, limit: number): Promise<{ items: TraceSample[]; capped: boolean }> {
-    return queryItems<TraceSample>(
+    // One more than the cap: DynamoDB hands back a next-page key when a page ends exactly at its
+    // Limit, so reading exactly `limit` would say capped when there was nothing more.
+    const { items } = await queryItems<TraceSample>(
       this.doc,
       {
         TableName: this.tracesTable,
@@ -259,8 +261,9 @@ export class DynamoOfferStatsReader implements OfferStatsReader {
         // Newest first: when capped, the recent hours (the ones looked at) are whole.
         ScanIndexForward: false,
       },
-      { limit },
+      { limit: limit + 1 },
     );
+    return { items: items.slice(0, limit), capped: items.length > limit };
   }
 
   async skips(offerId: string, hours: readonly string[]): Promise<Map<string, SkipCounts>> {
