@@ -206,7 +206,6 @@ export function bucketStats(
     addSkips(acc, counts);
     addSkips(total, counts);
   }
-  total.traceMs = [...accs.values()].flatMap((a) => a.traceMs);
   return { hours: [...accs].map(([hour, acc]) => ({ hour, ...finish(acc) })), totals: finish(total) };
 }
 
