@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import type { AdminClient } from './commands/admin-client';
 import { LazyAdminClient, LocalAdminClient, SigV4AdminClient, describeStackApi, type StackLookup } from './commands/admin-http';
 import { registerOffersCommands } from './commands/offers';
+import { registerOfferStatsCommand } from './commands/offer-stats';
 import { registerIpsCommands } from './commands/ips';
 import { registerTraceCommand } from './commands/trace';
 import { registerTracesCommands } from './commands/traces';
@@ -69,6 +70,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
   };
 
   registerOffersCommands(program, client, io);
+  registerOfferStatsCommand(program, client, io);
   registerIpsCommands(program, client, io);
   registerTraceCommand(program, io);
   registerTracesCommands(program, client, io);

@@ -144,6 +144,17 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     queues: { TraceRequests: 'send' },
   },
   {
+    id: 'AdminOfferStats',
+    entry: 'lambdas/admin/offer-stats.handler.ts',
+    description: "An offer's statistics by hour: clicks, skips, outcomes, trace times, proxy bytes",
+    // Up to 10,000 traces and, for a long range, a few hundred small Ops queries.
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    routes: [route('GET', '/admin/offers/{offerId}/stats', 'admin')],
+    // Read-only: the 404 (GetItem), the offer's traces (byOffer), the skip counters by hour (Query).
+    tables: { Catalog: ['GetItem'], Traces: ['Query:byOffer'], Ops: ['Query'] },
+  },
+  {
     id: 'AdminIps',
     entry: 'lambdas/admin/ips.handler.ts',
     description: 'Import, list and reset the proxy IP pool',

@@ -79,6 +79,9 @@ describe('the shipped grants', () => {
     await call('event', fetch(`${stack.url}/event/click?${ids}&page_url=${encodeURIComponent('https://news.example/a')}`, { method: 'POST' }));
     expect(answers.event).toBe(204);
     await call('offer get', admin(`/admin/offers/${stack.demoOfferId}`));
+    // The demo offer's traces in byOffer and its skip counts in Ops: every read the role holds.
+    await call('offer stats', admin(`/admin/offers/${stack.demoOfferId}/stats`));
+    expect(answers['offer stats']).toBe(200);
     await call('offer put', admin('/admin/offers/iam-offer', { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', country: 'us' }) }));
     await call('ips import', admin('/admin/ips', { method: 'POST', body: 'ip,port,country\n203.0.113.7,8080,us\n', headers: { 'content-type': 'text/csv' } }));
     await call('ips list', admin('/admin/ips'));

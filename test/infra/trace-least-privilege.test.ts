@@ -240,3 +240,16 @@ describe('the click, on the public edge', () => {
     expect(Object.keys(dynamoGrantsByArn('Click')).filter((k) => k.includes('/index/'))).toEqual([]);
   });
 });
+
+describe('the offer statistics (AdminOfferStats)', () => {
+  it('only reads: the offer by key, the byOffer index, the Ops skip counters; no write, queue or execution', () => {
+    expect(dynamoGrantsByArn('AdminOfferStats')).toEqual({
+      Catalog: ['dynamodb:GetItem'],
+      'Traces/index/byOffer': ['dynamodb:Query'],
+      Ops: ['dynamodb:Query'],
+    });
+    const actions = statementsOf('AdminOfferStats').flatMap(actionsOf);
+    expect(actions.filter((a) => WRITES.includes(a))).toEqual([]);
+    expect(actions.filter((a) => /^(sqs|states|secretsmanager):/.test(a))).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import type { TableId } from '../../../contracts/manifest/tables';
 import type { QueueId } from '../../../contracts/manifest/queues';
 import { readClickConfig } from '../../../lambdas/click/config';
 import { readAdminIpsConfig, readAdminOffersConfig, readAdminTracesConfig } from '../../../lambdas/admin/config';
+import { readAdminOfferStatsConfig } from '../../../lambdas/admin/offer-stats-config';
 import { readAggregatorConfig, readCampaignsConfig, readIngestConfig, readMetricsConfig } from '../../../lambdas/analytics/config';
 import { readHealthConfig } from '../../../lambdas/health/health.handler';
 
@@ -32,6 +33,7 @@ function lambdaEnv(functionId: string): NodeJS.ProcessEnv {
 it.each<[string, (env: NodeJS.ProcessEnv) => unknown]>([
   ['Click', readClickConfig],
   ['AdminOffers', readAdminOffersConfig],
+  ['AdminOfferStats', readAdminOfferStatsConfig],
   ['AdminIps', readAdminIpsConfig],
   ['AdminTraces', readAdminTracesConfig],
   ['EventIngest', readIngestConfig],
