@@ -237,13 +237,14 @@ export function registerOffersCommands(program: Command, client: () => AdminClie
     }),
   );
 
-  withJson(offers.command('resolution <offerId>').description('show what the offer resolves to now: landing URL, parameters, mode, last traced, 24-hour success rate')).action(
-    (offerId: string, opts: { json?: boolean }) =>
-      respond(io, opts, async (out) => {
-        const res = await client().request<ResolutionView>('GET', offerPath(offerId, '/resolution'));
-        if (res.status >= 400) throw apiError(`offer ${offerId}`, res);
-        out.result(res.body, formatResolution);
-      }),
+  withJson(
+    offers.command('resolution <offerId>').description('show what the offer resolves to now: landing URL, parameters, mode, last traced, 24-hour success rate'),
+  ).action((offerId: string, opts: { json?: boolean }) =>
+    respond(io, opts, async (out) => {
+      const res = await client().request<ResolutionView>('GET', offerPath(offerId, '/resolution'));
+      if (res.status >= 400) throw apiError(`offer ${offerId}`, res);
+      out.result(res.body, formatResolution);
+    }),
   );
 
   withJson(

@@ -47,7 +47,14 @@ export async function currentResolution(deps: OfferHistoryDeps, offerId: string)
   return {
     offerId,
     resolution: latest
-      ? { finalUrl: latest.landing, params: latest.stable, ...(latest.mode ? { mode: latest.mode } : {}), lastTracedAt: latest.lastSeen, traceId: latest.lastTraceId, source: 'history' }
+      ? {
+          finalUrl: latest.landing,
+          params: latest.stable,
+          ...(latest.mode ? { mode: latest.mode } : {}),
+          lastTracedAt: latest.lastSeen,
+          traceId: latest.lastTraceId,
+          source: 'history',
+        }
       : null,
     last24h: activity.last24h,
   };

@@ -74,7 +74,10 @@ export function resolutionOf(finalUrl: string, params: Readonly<Record<string, s
   base.search = new URLSearchParams(stable).toString();
   const landing = base.href;
   const paramNames = [...all.keys()].sort();
-  const key = createHash('sha256').update(`${landing}\n${paramNames.join('&')}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${landing}\n${paramNames.join('&')}`)
+    .digest('hex')
+    .slice(0, 16);
   return { landing, paramNames, stable, key };
 }
 

@@ -195,7 +195,10 @@ export function leaseHeld(state: PipelineState, lease: LeaseState, now: number):
   return { held: false, why: `the release of ${lease.ipId} (fence ${lease.fence}) failed and its lease may have expired before the result was stored` };
 }
 
-export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config' | 'history' | 'onHistoryError'>, state: PipelineState): Promise<StoredState> {
+export async function storeResult(
+  deps: Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config' | 'history' | 'onHistoryError'>,
+  state: PipelineState,
+): Promise<StoredState> {
   const result = state.trace?.result;
   if (!result) throw new Error('StoreResult needs a trace result');
   const lease = requireLease(state);
