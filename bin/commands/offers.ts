@@ -1,7 +1,8 @@
 /**
  * `tracepool offers …`: put and get one offer; the list with each offer's current resolution and
  * 24-hour success rate; soft delete and restore; pause and resume tracing; trace now (and wait
- * for the trace's hop chain). Every command takes --json.
+ * for the trace's hop chain); the current resolution and the resolution history. Every command
+ * takes --json.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,6 +40,37 @@ interface TraceView {
   readonly timings?: { readonly totalMs?: number; readonly traceMs?: number };
 }
 
+/** `GET /admin/offers/{id}/resolution`. */
+export interface ResolutionView {
+  readonly offerId: string;
+  readonly resolution: {
+    readonly finalUrl: string;
+    readonly params: Readonly<Record<string, string>>;
+    readonly mode?: string;
+    readonly lastTracedAt: number;
+    readonly traceId: string;
+    readonly source: 'traces' | 'history';
+  } | null;
+  readonly last24h: ListedOffer['last24h'];
+}
+
+/** One entry of `GET /admin/offers/{id}/history`. */
+export interface HistoryEntryView {
+  readonly landing: string;
+  readonly paramNames: readonly string[];
+  readonly changed: Readonly<Record<string, { readonly from?: string; readonly to?: string }>>;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly count: number;
+  readonly lastTraceId: string;
+  readonly mode?: string;
+}
+
+interface HistoryPageView {
+  readonly entries: HistoryEntryView[];
+  readonly nextCursor?: string;
+}
+
 /** Statuses a trace does not leave on its own: `--wait` stops there. */
 const FINAL = new Set(['completed', 'failed', 'dead_lettered', 'timeout']);
 /** Pages `--all-pages` follows at most: a cursor that never ends must not loop forever. */
@@ -67,6 +99,34 @@ export function formatOfferTable(offers: readonly ListedOffer[]): string {
     o.resolution?.mode ?? '',
     cut(o.resolution?.finalUrl ?? '', 80),
   ]);
+  return table(head, rows).join('\n');
+}
+
+export function formatResolution(view: ResolutionView): string {
+  const rate = rateOf({ last24h: view.last24h } as ListedOffer);
+  const r = view.resolution;
+  if (!r) return `offer ${view.offerId}: no resolution recorded\n  24h success: ${rate}`;
+  const params = Object.entries(r.params).map(([k, v]) => `    ${k}=${v}`);
+  return [
+    `offer ${view.offerId} resolves to:`,
+    `  landing:      ${r.finalUrl}`,
+    `  mode:         ${r.mode ?? '-'}`,
+    `  last traced:  ${utc(r.lastTracedAt)} UTC (trace ${r.traceId}${r.source === 'history' ? ', from the history: the trace itself has expired' : ''})`,
+    `  24h success:  ${rate}`,
+    ...(params.length ? ['  parameters:', ...params] : ['  parameters:   none']),
+  ].join('\n');
+}
+
+const changedText = (changed: HistoryEntryView['changed']) =>
+  Object.entries(changed)
+    .map(([name, c]) => `${name}: ${c.from ?? '∅'}→${c.to ?? '∅'}`)
+    .join(', ');
+
+/** Newest first: when, how often, the landing without volatile parameters, what changed. */
+export function formatHistoryTable(entries: readonly HistoryEntryView[]): string {
+  if (!entries.length) return 'no resolution history';
+  const head = ['FIRST SEEN (UTC)', 'LAST SEEN (UTC)', 'COUNT', 'LANDING', 'CHANGED'];
+  const rows = entries.map((e) => [utc(e.firstSeen), utc(e.lastSeen), String(e.count), cut(e.landing, 80), cut(changedText(e.changed), 60) || '-']);
   return table(head, rows).join('\n');
 }
 
@@ -174,6 +234,45 @@ export function registerOffersCommands(program: Command, client: () => AdminClie
       const result = { offers: all, count: all.length, ...(next ? { nextCursor: next } : {}) };
       out.result(result, (r) => formatOfferTable(r.offers));
       if (next) out.note(`\nmore offers: --cursor ${next} (or --all-pages)`);
+    }),
+  );
+
+  withJson(
+    offers.command('resolution <offerId>').description('show what the offer resolves to now: landing URL, parameters, mode, last traced, 24-hour success rate'),
+  ).action((offerId: string, opts: { json?: boolean }) =>
+    respond(io, opts, async (out) => {
+      const res = await client().request<ResolutionView>('GET', offerPath(offerId, '/resolution'));
+      if (res.status >= 400) throw apiError(`offer ${offerId}`, res);
+      out.result(res.body, formatResolution);
+    }),
+  );
+
+  withJson(
+    offers
+      .command('history <offerId>')
+      .description('the distinct landings the offer resolved to (kept 400 days), newest first, with the parameters that changed')
+      .option('--limit <n>', 'entries per page (1-100)', positiveInteger('--limit', 100), 20)
+      .option('--cursor <cursor>', 'start at this page (the nextCursor of the previous one)')
+      .option('--all-pages', 'follow every page to the end'),
+  ).action((offerId: string, opts: { limit: number; cursor?: string; allPages?: boolean; json?: boolean }) =>
+    respond(io, opts, async (out) => {
+      const api = client();
+      const all: HistoryEntryView[] = [];
+      let cursor = opts.cursor;
+      let next: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const query = new URLSearchParams({ limit: String(opts.limit) });
+        if (cursor) query.set('cursor', cursor);
+        const res = await api.request<HistoryPageView>('GET', `${offerPath(offerId, '/history')}?${query.toString()}`);
+        if (res.status >= 400) throw apiError(`offer ${offerId}`, res);
+        all.push(...res.body.entries);
+        next = res.body.nextCursor;
+        if (!opts.allPages || !next) break;
+        cursor = next;
+      }
+      const result = { offerId, entries: all, count: all.length, ...(next ? { nextCursor: next } : {}) };
+      out.result(result, (r) => formatHistoryTable(r.entries));
+      if (next) out.note(`\nmore entries: --cursor ${next} (or --all-pages)`);
     }),
   );
 

@@ -133,13 +133,16 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       route('POST', '/admin/offers/{offerId}/pause', 'admin'),
       route('POST', '/admin/offers/{offerId}/resume', 'admin'),
       route('POST', '/admin/offers/{offerId}/trace', 'admin'),
+      route('GET', '/admin/offers/{offerId}/resolution', 'admin'),
+      route('GET', '/admin/offers/{offerId}/history', 'admin'),
     ],
     tables: {
       // PUT and the state changes are each one UpdateItem: what else the item holds stays. Scan: the list
       // (the Catalog has no index of offers).
       Catalog: ['GetItem', 'UpdateItem', 'Scan'],
       Traces: ['Query:byOffer'], // the list's resolutions and success rates
-      Ops: ['PutItem'], // "trace now" parks its request when the queue fails, as the click does
+      // PutItem: "trace now" parks its request when the queue fails, as the click does; Query: the resolution history.
+      Ops: ['PutItem', 'Query'],
     },
     queues: { TraceRequests: 'send' },
   },
@@ -232,7 +235,8 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     entry: 'lambdas/pipeline/store-result.handler.ts',
     description: 'Store the trace result under the lease fence',
     timeoutSeconds: 10,
-    tables: { Traces: ['UpdateItem'], TracerMemory: ['UpdateItem'] },
+    // Ops Query + UpdateItem: the offer's resolution history (the newest entry, then bump or start one).
+    tables: { Traces: ['UpdateItem'], TracerMemory: ['UpdateItem'], Ops: ['Query', 'UpdateItem'] },
   },
   {
     id: 'ReleaseLease',

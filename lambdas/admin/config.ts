@@ -11,7 +11,7 @@ export interface AdminOffersConfig {
   readonly catalogTable: string;
   /** The list's resolutions and success rates (the byOffer index). */
   readonly tracesTable: string;
-  /** Where "trace now" parks its request when the queue fails, as the click does. */
+  /** Where "trace now" parks its request when the queue fails, as the click does; the resolution history. */
   readonly opsTable: string;
   readonly queueUrl: string;
 }

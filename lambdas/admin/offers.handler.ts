@@ -6,6 +6,8 @@
  *   DELETE /admin/offers/{offerId}                    soft delete; POST …/restore undoes it
  *   POST   /admin/offers/{offerId}/pause|resume       stop or restart tracing its clicks
  *   POST   /admin/offers/{offerId}/trace              trace now: 202 { traceId }
+ *   GET    /admin/offers/{offerId}/resolution         the current landing and 24-hour success rate
+ *   GET    /admin/offers/{offerId}/history?limit=&cursor=  the resolution timeline, newest first
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -20,18 +22,21 @@ import { validateOffer, validateTraceNow } from '../offers/offer-schema';
 import { isValidOfferId } from '../offers/offer-id';
 import { OfferActivityReader } from '../offers/offer-activity';
 import { changeOfferState, listOffers, parseListQuery, traceOfferNow, type OfferAdminDeps } from '../offers/offer-admin';
+import { OfferHistoryStore } from '../offers/offer-history-store';
+import { currentResolution, offerHistory, parseHistoryQuery, type OfferHistoryDeps } from '../offers/offer-history-admin';
 import { ParkingTable, SqsTraceQueue } from '../traces/trace-queue';
 import { DurableTraceSink } from '../traces/trace-sink';
 import { newTraceId } from '../traces/trace-request';
 import { logger, metrics, MetricUnit } from '../shared/powertools';
 import { readAdminOffersConfig, type AdminOffersConfig } from './config';
 
-export type AdminOffersDeps = OfferAdminDeps;
+export type AdminOffersDeps = OfferAdminDeps & Pick<OfferHistoryDeps, 'history'>;
 
 export function makeDeps(config: AdminOffersConfig, clients: { doc: DynamoDBDocumentClient; sqs: SQSClient } = { doc: dynamo(), sqs: fastSqs() }): AdminOffersDeps {
   return {
     repository: new DynamoOfferRepository(clients.doc, config.catalogTable),
     activity: new OfferActivityReader(clients.doc, config.tracesTable),
+    history: new OfferHistoryStore(clients.doc, config.opsTable),
     sink: new DurableTraceSink(new SqsTraceQueue(clients.sqs, config.queueUrl), new ParkingTable(clients.doc, config.opsTable), Date.now, {
       onQueueError: (error, request) => logger.warn('trace queue unavailable, parking the request', { traceId: request.traceId, error: error as Error }),
       onParkError: (error, request) => logger.error('trace request could not be queued nor parked', { request, error: error as Error }),
@@ -73,6 +78,10 @@ export function makeHandler(deps: AdminOffersDeps) {
         logger.info('offer deleted', { offerId });
         return json(200, offer);
       }
+      case 'GET /admin/offers/{offerId}/resolution':
+        return json(200, await currentResolution(deps, offerId));
+      case 'GET /admin/offers/{offerId}/history':
+        return json(200, await offerHistory(deps, offerId, parseHistoryQuery(event.queryStringParameters ?? {})));
       case 'POST /admin/offers/{offerId}/trace': {
         const input = validateTraceNow(optionalJsonBody(event));
         if (!input.ok) throw new BadRequestError('invalid trace request', input.issues);

@@ -25,6 +25,8 @@ const FINISHED: ReadonlySet<TraceStatus> = new Set(['completed', 'failed', 'dead
 export interface OfferResolution {
   readonly traceId: string;
   readonly finalUrl: string;
+  /** The final URL's parameters, as the trace stored them. */
+  readonly params?: Readonly<Record<string, string>>;
   readonly mode?: TraceMode;
   /** When the trace completed (epoch ms). */
   readonly at: number;
@@ -52,11 +54,12 @@ interface TraceRow {
   statusAt?: number;
   updatedAt?: number;
   finalUrl?: string;
+  params?: Record<string, string>;
   mode?: TraceMode;
 }
 
 // Only what the list shows: a trace item carries its hops, which would be most of each read.
-const PROJECTION = { ProjectionExpression: 'traceId, #s, statusAt, updatedAt, finalUrl, #m', ExpressionAttributeNames: { '#s': 'status', '#m': 'mode' } };
+const PROJECTION = { ProjectionExpression: 'traceId, #s, statusAt, updatedAt, finalUrl, params, #m', ExpressionAttributeNames: { '#s': 'status', '#m': 'mode' } };
 
 export class OfferActivityReader {
   constructor(
@@ -118,6 +121,7 @@ export class OfferActivityReader {
 const toResolution = (t: TraceRow): OfferResolution => ({
   traceId: t.traceId,
   finalUrl: t.finalUrl!,
+  ...(t.params ? { params: t.params } : {}),
   ...(t.mode ? { mode: t.mode } : {}),
   at: t.statusAt ?? t.updatedAt ?? 0,
 });

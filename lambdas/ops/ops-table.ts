@@ -6,6 +6,8 @@
  * - drift state:     pk `drift#<offerId>`, sk `fingerprint`
  * - pool snapshot:   pk `poolstats`, sk `<ISO time>`, TTL `expiresAt`
  * - cleanup cursor:  pk `cleanup#cursor`, sk `<target name>`, TTL `expiresAt`
+ * - offer resolution history: pk `history#<offerId>`, sk `<firstSeen ISO>#<key>`, TTL `expiresAt`
+ *   (written by StoreResult, read by AdminOffers: offers/offer-history-store.ts)
  * and the cleanup's deletes (cleanup.ts).
  * A write whose condition fails answers false (or undefined), never throws.
  */

@@ -228,7 +228,8 @@ export function evaluateHealth(s: HealthSnapshot, t: HealthThresholds = DEFAULT_
         type: 'trace_drift',
         severity: 'warning',
         message: `Landing page changed for ${s.drift.length} offer(s): ${shown.join(', ')}${s.drift.length > 5 ? ', …' : ''}`,
-        recommendation: 'Open the latest trace of each offer: check the final URL and the parameters the advertiser now expects.',
+        recommendation:
+          'Run `tracepool offers history <id>` for each offer: it shows when the landing changed and which parameters changed; then check the final URL and the parameters the advertiser now expects.',
         value: s.drift.length,
         threshold: 0,
       });

@@ -99,16 +99,16 @@ export function readTraceTaskConfig(env: Env = process.env): TraceTaskConfig {
   };
 }
 
-/** StoreResult: the result under the lease fence, and what resolved the offer. */
+/** StoreResult: the result under the lease fence, what resolved the offer, and its resolution history (Ops). */
 export interface StoreResultConfig {
-  readonly tables: { readonly traces: string; readonly tracerMemory: string };
+  readonly tables: { readonly traces: string; readonly tracerMemory: string; readonly ops: string };
   readonly traceTtlDays: number;
   readonly backoffMs: readonly number[];
 }
 
 export function readStoreResultConfig(env: Env = process.env): StoreResultConfig {
   return {
-    tables: { traces: requireEnv(tableEnv('Traces'), env), tracerMemory: requireEnv(tableEnv('TracerMemory'), env) },
+    tables: { traces: requireEnv(tableEnv('Traces'), env), tracerMemory: requireEnv(tableEnv('TracerMemory'), env), ops: requireEnv(tableEnv('Ops'), env) },
     traceTtlDays: traceTtlDays(env),
     backoffMs: backoffMs(env),
   };

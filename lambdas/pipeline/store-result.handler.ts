@@ -3,14 +3,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventHandler } from '../shared/middleware';
 import { dynamo } from '../shared/aws-clients';
 import { builtOnFirstCall } from '../shared/built-on-first-call';
-import { metrics, MetricUnit } from '../shared/powertools';
+import { logger, metrics, MetricUnit } from '../shared/powertools';
+import { OfferHistoryStore } from '../offers/offer-history-store';
 import { readStoreResultConfig, type StoreResultConfig } from './config';
 import { traceRepository } from './pipeline-deps';
 import { DynamoTracerMemory } from './tracer-memory';
 import { storeResult, type TaskDeps } from './tasks';
 import type { PipelineState } from './pipeline-state';
 
-export type StoreResultDeps = Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config'>;
+export type StoreResultDeps = Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config' | 'history' | 'onHistoryError'>;
 
 export function makeDeps(config: StoreResultConfig, clients: { doc: DynamoDBDocumentClient } = { doc: dynamo() }): StoreResultDeps {
   return {
@@ -18,6 +19,11 @@ export function makeDeps(config: StoreResultConfig, clients: { doc: DynamoDBDocu
     traces: traceRepository(clients.doc, config.tables.traces, config.traceTtlDays),
     memory: new DynamoTracerMemory(clients.doc, config.tables.tracerMemory),
     config: { backoffMs: config.backoffMs },
+    history: new OfferHistoryStore(clients.doc, config.tables.ops),
+    onHistoryError: (error, traceId) => {
+      logger.warn('resolution history not recorded; the trace is stored', { traceId, error: error as Error });
+      metrics.addMetric('OfferHistoryWriteFailed', MetricUnit.Count, 1);
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import type { OfferStore } from '../offers/offer-item';
 import type { Offer } from '../offers/offer-schema';
 import type { TraceRepository } from '../traces/trace-repository';
 import type { TracerMemory } from './tracer-memory';
+import type { ResolvedTrace } from '../offers/offer-history';
 import { afterFailure, budgetAttempt, classifyTaskError, judgeResult, releaseOutcomeFor } from './retry-policy';
 import { causeMessage, type LeaseState, type PipelineState, type ReleaseState, type StoredState, type TraceTarget } from './pipeline-state';
 
@@ -42,6 +43,10 @@ export interface TaskDeps {
   /** The queue a trace waits in when no IP is free, and the tokens its hand-off answers. */
   readonly waiters: LeaseWaiters;
   readonly tokens: TaskTokens;
+  /** The offer's resolution history (offer-history-store.ts); StoreResult only. */
+  readonly history?: { record(trace: ResolvedTrace): Promise<unknown> };
+  /** A history write failed: the trace is stored anyway, the failure only logged and counted. */
+  readonly onHistoryError?: (error: unknown, traceId: string) => void;
 }
 
 /** AcquireLease's input: the callback task's token, and the state. */
@@ -190,7 +195,10 @@ export function leaseHeld(state: PipelineState, lease: LeaseState, now: number):
   return { held: false, why: `the release of ${lease.ipId} (fence ${lease.fence}) failed and its lease may have expired before the result was stored` };
 }
 
-export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config'>, state: PipelineState): Promise<StoredState> {
+export async function storeResult(
+  deps: Pick<TaskDeps, 'clock' | 'traces' | 'memory' | 'config' | 'history' | 'onHistoryError'>,
+  state: PipelineState,
+): Promise<StoredState> {
   const result = state.trace?.result;
   if (!result) throw new Error('StoreResult needs a trace result');
   const lease = requireLease(state);
@@ -234,6 +242,19 @@ export async function storeResult(deps: Pick<TaskDeps, 'clock' | 'traces' | 'mem
     const learned = { mode: result.mode, offerVersion: lease.target.offerVersion };
     // Losing it only costs a relearn; the result is stored.
     await deps.memory.record(state.request.offerId, learned, now).catch(() => undefined);
+  }
+  if (verdict.status === 'completed' && result.outcome === 'resolved' && deps.history) {
+    const trace: ResolvedTrace = {
+      offerId: state.request.offerId,
+      traceId: state.request.traceId,
+      finalUrl: result.finalUrl,
+      params: result.params,
+      mode: result.mode,
+      clickIdParams: lease.target?.clickIdParams ?? [],
+      at: now,
+    };
+    // The history is a convenience next to the trace: its failure must never fail the trace.
+    await deps.history.record(trace).catch((error: unknown) => deps.onHistoryError?.(error, state.request.traceId));
   }
   return { status: verdict.status, finalUrl: result.finalUrl, params: result.params, ...(result.truncated ? { truncated: result.truncated } : {}) };
 }

@@ -150,10 +150,11 @@ describe.each(['TraceHttp', 'TraceBrowser'])('%s (runs untrusted pages)', (fn) =
 });
 
 describe('the other tasks around the learned mode', () => {
-  it('StoreResult writes the trace record and the memory table; nothing of the Catalog', () => {
+  it('StoreResult writes the trace record, the memory table and the resolution history (Ops: Query + UpdateItem only); nothing of the Catalog', () => {
     const grants = dynamoGrants('StoreResult');
-    expect(Object.keys(grants).sort()).toEqual([MEMORY, 'Traces'].sort());
+    expect(Object.keys(grants).sort()).toEqual([MEMORY, 'Ops', 'Traces'].sort());
     expect(grants[MEMORY]).toEqual(expect.arrayContaining(['dynamodb:UpdateItem']));
+    expect([...grants.Ops!].sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
   it('AcquireLease reads the offer and the learned mode, and writes neither', () => {

@@ -116,6 +116,7 @@ describe('evaluateHealth', () => {
     const s = { ...calm, drift: [{ offerId: 'o1', traceId: 't1', changes: ['landing' as const] }] };
     expect(only(s)).toEqual(['trace_drift:warning']);
     expect(evaluateHealth(s).warnings[0]!.message).toContain('o1 (landing)');
+    expect(evaluateHealth(s).warnings[0]!.recommendation).toContain('tracepool offers history <id>');
     const off = evaluateHealth(s, resolveThresholds({ traceDrift: false }));
     expect(off.warnings).toEqual([]);
     expect(off.checked).not.toContain('trace_drift');
