@@ -1,6 +1,23 @@
 /**
  * The IP pool's admin routes: POST /admin/ips (JSON or CSV import), GET /admin/ips (filtered
- * list), POST /admin/ips/reset-health. Shapes are documented in bin/commands/ips.ts.
+ * list), POST /admin/ips/reset-health.
+ *
+ * The contract (the CLI's `tracepool ips` commands, bin/commands/ips.ts, rely on it; built on
+ * lambdas/lease/ip-import.ts and lambdas/lease/pool-admin.ts):
+ *
+ *   POST /admin/ips
+ *     body: a JSON array of records, or { "ips": [...] } (content-type application/json),
+ *           or CSV text with a header row host,port,country,provider[,ipId][,enabled] (text/csv).
+ *     record: { host, port, country, provider, ipId?, enabled? }
+ *     200 → { accepted: number, upserted: number, created: number, updated: number,
+ *             rejected: [{ line: number, index?: number, reason: string }] }
+ *     `line` is 1-based in the request body; `index` is the 0-based position of the record among
+ *     the body's records (absent for file-level problems such as a bad CSV header). Good records
+ *     are kept even when others are rejected.
+ *   GET /admin/ips?country=us&state=available|leased|cooldown|unhealthy|disabled&limit=100
+ *     200 → { ips: IpView[] }   (lambdas/lease/pool-admin.ts; never credentials)
+ *   POST /admin/ips/reset-health   body { ids?: string[] }  (absent: every IP not clean)
+ *     200 → { reset: number, notFound: string[] }
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '../shared/middleware';
