@@ -22,6 +22,7 @@ import { REQUEUEABLE_STATUSES, type RequeueableStatus, type TraceStatus } from '
 import { isTraceId } from '../traces/trace-request';
 import { isValidOfferId } from '../offers/offer-id';
 import { BadRequestError } from '../shared/errors';
+import { readTimeBound } from '../shared/time-bound';
 import { forEachLimited } from '../shared/concurrency';
 
 /** Traces handled per call: ~100 conditional writes, a second or two, far within the API's 30 s. */
@@ -59,20 +60,9 @@ export interface RequeueDeps {
   readonly onOutcome?: (outcome: RequeueOutcome) => void;
 }
 
-const DURATION = /^(\d{1,6})(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
 /** `since` as epoch ms: ISO time, epoch ms (number or digits), or a duration back from now (24h, 30m, 7d). */
 export function parseSince(value: string | number | undefined, now: number): number {
-  const given = value ?? DEFAULT_SINCE;
-  let at: number;
-  if (typeof given === 'number') at = given;
-  else if (/^\d{10,}$/.test(given)) at = Number(given);
-  else if (DURATION.test(given)) {
-    const [, n, unit] = DURATION.exec(given)!;
-    at = now - Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  } else if (/^\d{4}-\d{2}-\d{2}/.test(given)) at = Date.parse(given);
-  else at = NaN;
+  const at = readTimeBound(value ?? DEFAULT_SINCE, now) ?? NaN;
   if (!Number.isSafeInteger(at) || at < 0) {
     throw new BadRequestError('since must be an ISO time (2026-01-31T12:00:00Z), epoch milliseconds, or a duration back from now (30m, 24h, 7d)');
   }

@@ -11,6 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryItems } from '../shared/dynamo-query';
 import { forEachLimited } from '../shared/concurrency';
 import { BadRequestError } from '../shared/errors';
+import { readTimeBound } from '../shared/time-bound';
 import { BOT_SKIPS_PK_PREFIX, BOT_SKIPS_RETENTION_SECONDS, PAUSED_SKIPS_PK_PREFIX, hourBucket } from '../click/bot-skips';
 import { TRACE_SKIPS_PK_PREFIX } from '../pipeline/admission-table';
 import type { TraceRecord, TraceStatus } from '../traces/trace-record';
@@ -86,13 +87,8 @@ export type TraceSample = Pick<TraceRecord, 'createdAt' | 'status' | 'mode' | 'e
  */
 export function parseTimeBound(value: string | undefined, now: number, name: string): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  const v = value.trim();
-  const duration = /^(\d+)(m|h|d)$/.exec(v);
-  if (duration) return now - Number(duration[1]) * { m: 60_000, h: HOUR_MS, d: 24 * HOUR_MS }[duration[2] as 'm' | 'h' | 'd'];
-  if (/^\d+$/.test(v)) return Number(v);
-  // Only full ISO dates: Date.parse accepts much else (`1`, `March 7`) that would surprise.
-  const ms = /^\d{4}-\d{2}-\d{2}(T|$)/.test(v) ? Date.parse(v) : NaN;
-  if (Number.isNaN(ms)) throw new BadRequestError(`invalid ${name}: ${value} (an ISO time, epoch ms, or a duration back from now such as 24h)`);
+  const ms = readTimeBound(value, now);
+  if (ms === undefined) throw new BadRequestError(`invalid ${name}: ${value} (an ISO time, epoch ms, or a duration back from now such as 24h)`);
   return ms;
 }
 

@@ -4,6 +4,7 @@
  * first, with a summary of the range. Snapshots are kept 7 days, so a range reaches at most that far.
  */
 import { BadRequestError } from '../shared/errors';
+import { readTimeBound } from '../shared/time-bound';
 import type { PoolSnapshot, SnapshotStore } from './pool-snapshot';
 
 /** How far back snapshots are kept by default, and so the longest range worth asking for. */
@@ -58,21 +59,9 @@ export interface PoolHistory {
   };
 }
 
-const DURATION = /^(\d{1,6})(m|h|d)$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/**
- * An instant: an ISO 8601 date-time, epoch milliseconds, or a duration back from now
- * (`90m`, `6h`, `2d`) — what an operator types at a prompt.
- */
 function parseInstant(name: string, value: string, now: number): number {
-  const v = value.trim();
-  const ago = DURATION.exec(v);
-  if (ago) return now - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS];
-  if (/^\d{10,16}$/.test(v)) return Number(v);
-  // A bare date is UTC midnight, as Date.parse reads it; anything looser ("May 5") is refused.
-  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms))
+  const ms = readTimeBound(value, now);
+  if (ms === undefined)
     throw new BadRequestError(`${name} must be an ISO 8601 time, epoch milliseconds or a duration such as 6h, 2d (got ${JSON.stringify(value.slice(0, 40))})`);
   return ms;
 }
