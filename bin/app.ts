@@ -8,7 +8,8 @@
  * proxyProviders (comma list, default "default"): one Secrets Manager secret each,
  * tracepool/<stage>/proxy/<provider>; alarmEmail and alarmWebhookUrl (https): subscribed to
  * alarms and alerts; eventCorsOrigins (comma list of origins or "*", default none);
- * trustedCountryHeader (the viewer-country header a proxy in front of the API sets; default none).
+ * trustedCountryHeader (the viewer-country header a proxy in front of the API sets; default none);
+ * ipEchoUrl (https URL that `tracepool ips test` probes each IP with; default ipinfo.io's JSON).
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -43,6 +44,7 @@ export function buildApp(app: App = new App()): { app: App; stateful: StatefulSt
     unknownOfferFallbackUrl: ctx.unknownOfferFallbackUrl,
     eventCorsOrigins: ctx.eventCorsOrigins,
     trustedCountryHeader: ctx.trustedCountryHeader,
+    ipEchoUrl: ctx.ipEchoUrl,
   });
   stateless.addStackDependency(stateful);
   Tags.of(app).add('app', 'tracepool');

@@ -56,6 +56,8 @@ export const ENV = {
   offerMaxStaleMs: 'OFFER_MAX_STALE_MS',
   /** The viewer-country header the click trusts (one of TRUSTABLE_COUNTRY_HEADERS); none when unset. */
   trustedCountryHeader: 'TRUSTED_COUNTRY_HEADER',
+  /** The echo URL `ips test` probes each IP with (it answers with the address and country it saw). */
+  ipEchoUrl: 'IP_ECHO_URL',
 } as const;
 
 /**
@@ -65,6 +67,8 @@ export const ENV = {
 export const ENV_DEFAULTS = {
   offerCacheTtlMs: 30_000,
   traceTtlDays: 7,
+  /** Answers JSON with `ip` and `country`; a deployment names its own with the ipEchoUrl context. */
+  ipEchoUrl: 'https://ipinfo.io/json',
 } as const;
 
 /**

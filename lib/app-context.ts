@@ -30,6 +30,8 @@ export interface AppContext {
    * and overwrites the client's. None by default: the country comes from the client address.
    */
   readonly trustedCountryHeader?: TrustableCountryHeader;
+  /** The echo URL `tracepool ips test` probes each IP with; ipinfo.io's JSON when unset. */
+  readonly ipEchoUrl?: string;
 }
 
 /** The keys this app reads. */
@@ -42,6 +44,7 @@ export const CONTEXT_KEYS = [
   'alarmWebhookUrl',
   'eventCorsOrigins',
   'trustedCountryHeader',
+  'ipEchoUrl',
 ] as const;
 
 const httpsUrl = z
@@ -101,6 +104,7 @@ const schema = z
         }),
       )
       .optional(),
+    ipEchoUrl: httpsUrl.optional(),
   })
   .superRefine((ctx, issues) => {
     if (ctx.stage === 'prod' && !ctx.retainData) {

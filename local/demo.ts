@@ -23,7 +23,11 @@ export function demoCommands(baseUrl: string, adminToken: string, offerId = DEMO
   };
 }
 
-export function demoRoutes(baseUrl: () => string) {
+/**
+ * `exitCountry`: where the local "geo database" places an address — the echo's answer, as a public
+ * echo service places a proxy's exit address.
+ */
+export function demoRoutes(baseUrl: () => string, exitCountry: (address: string) => string | undefined = () => undefined) {
   return (req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean => {
     if (!url.pathname.startsWith('/demo/')) return false;
     const base = baseUrl();
@@ -48,6 +52,15 @@ export function demoRoutes(baseUrl: () => string) {
         const params = [...url.searchParams].map(([k, v]) => `<li><code>${escapeHtml(k)}</code> = <code>${escapeHtml(v)}</code></li>`).join('');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(`<!doctype html><title>Demo landing page</title><h1>Demo landing page</h1><p>Parameters that arrived:</p><ul>${params}</ul>`);
+        return true;
+      }
+      case '/demo/echo': {
+        // What `tracepool ips test` probes each IP with: the address the request came from (the
+        // proxy's exit) and its country, as public echo services answer (ipinfo.io's field names).
+        const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+        const country = exitCountry(ip);
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ ip, ...(country ? { country: country.toUpperCase() } : {}) }));
         return true;
       }
       default:

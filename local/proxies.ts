@@ -1,8 +1,10 @@
 // The demo "IP pool": N forward proxies on loopback (npm `proxy`: plain HTTP forwarding and
 // CONNECT tunnels), each behind basic auth and counting the requests and bytes it carried, so
-// tests can prove a trace really went through the leased proxy.
+// tests can prove a trace really went through the leased proxy. Where the machine allows it, each
+// proxy also leaves from its own loopback address (127.0.1.<n>), as each real proxy IP exits from
+// its own: the local echo (/demo/echo) then tells them apart, as an echo service tells IPs apart.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { createProxy } from 'proxy';
 
 export interface LocalProxyStats {
@@ -20,6 +22,8 @@ export interface LocalProxy {
   port: number;
   /** http://host:port (credentials not included). */
   url: string;
+  /** The address the proxy's outgoing connections come from: what an echo sees. */
+  exitAddress: string;
   stats(): LocalProxyStats;
   /** Stops this proxy only (simulates a dead IP). */
   kill(): Promise<void>;
@@ -37,6 +41,21 @@ export interface LocalProxyOptions {
   /** First port; proxy i listens on basePort + i. 0 (default) = ephemeral ports. */
   basePort?: number;
   host?: string;
+  /**
+   * Leave from 127.0.1.<n> (n = 1, 2, …) where loopback allows it. Off by default: such a proxy
+   * reaches IPv4 targets only (an IPv4 source cannot connect to ::1), which the local stack's are.
+   * @default false
+   */
+  ownExitAddresses?: boolean;
+}
+
+/** Linux routes all of 127.0.0.0/8 to loopback; macOS only 127.0.0.1 unless aliased. */
+async function canBind(address: string): Promise<boolean> {
+  const probe = net.createServer();
+  return new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(0, address, () => probe.close(() => resolve(true)));
+  });
 }
 
 function basicCredentials(header: string | undefined): { user: string; pass: string } | undefined {
@@ -47,11 +66,12 @@ function basicCredentials(header: string | undefined): { user: string; pass: str
   return colon === -1 ? undefined : { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
 }
 
-async function startOne(index: number, opts: LocalProxyOptions): Promise<LocalProxy> {
+async function startOne(index: number, opts: LocalProxyOptions, exitAddress: string | undefined): Promise<LocalProxy> {
   const host = opts.host ?? '127.0.0.1';
   const stats = { requests: 0, rejected: 0, closedBytes: 0 };
   const live = new Set<Socket>();
   const server = createProxy(http.createServer());
+  if (exitAddress) server.localAddress = exitAddress;
   server.authenticate = (req) => {
     stats.requests++;
     const creds = basicCredentials(req.headers['proxy-authorization']);
@@ -76,6 +96,7 @@ async function startOne(index: number, opts: LocalProxyOptions): Promise<LocalPr
     host,
     port,
     url: `http://${host}:${port}`,
+    exitAddress: exitAddress ?? host,
     stats: () => {
       let bytes = stats.closedBytes;
       for (const s of live) bytes += s.bytesRead + s.bytesWritten;
@@ -93,8 +114,9 @@ async function startOne(index: number, opts: LocalProxyOptions): Promise<LocalPr
 
 export async function startLocalProxies(opts: LocalProxyOptions): Promise<LocalProxyPool> {
   const proxies: LocalProxy[] = [];
+  const ownExits = opts.ownExitAddresses === true && opts.count <= 254 && (await canBind('127.0.1.1'));
   try {
-    for (let i = 0; i < opts.count; i++) proxies.push(await startOne(i, opts));
+    for (let i = 0; i < opts.count; i++) proxies.push(await startOne(i, opts, ownExits ? `127.0.1.${i + 1}` : undefined));
   } catch (e) {
     await Promise.all(proxies.map((p) => p.kill()));
     throw e;

@@ -23,6 +23,7 @@ import { LOCAL_REGION, localCredentials } from './net';
 import { demoRoutes, seedDemo, DEMO_OFFER_ID } from './demo';
 import { DEFAULT_POOL_LIMITS, LocalLambda, PROJECT_ROOT } from './lambda-runtime';
 import { FUNCTIONS, type FunctionDef } from '../contracts/manifest/functions';
+import { ENV } from '../contracts/manifest/env';
 import { startJsonRpcServer, type JsonRpcHandlers } from './json-rpc-server';
 import { LocalSecrets } from './secrets-local';
 import { LocalEventBridge } from './eventbridge-local';
@@ -187,16 +188,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // functions' queue URLs name the gateway, or their calls would pass by IAM.
     const functionQueues = iam ? queueUrlsAt(queues, endpoints.sqs) : queues;
     const functionResources: LocalResources = { ...resources, queues: functionQueues };
+    // The local switches every function gets over its own environment: `ips test` probes the local echo.
+    const localEnv = { [ENV.ipEchoUrl]: `${url}/demo/echo`, ...options.env };
     const specs = synthesized
       ? synthesizedSpecs(synthesized, {
           endpoints,
           logLevel,
-          env: options.env,
+          env: localEnv,
           standIns: localStandIns({ tables, queues: functionQueues, stateMachineArn: LOCAL_STATE_MACHINE_ARN, secretArn: (name) => secrets.arnOf(name) }),
         })
-      : FUNCTIONS.map((def) => sourceSpec(def, functionResources, { endpoints, logLevel, env: options.env }));
+      : FUNCTIONS.map((def) => sourceSpec(def, functionResources, { endpoints, logLevel, env: localEnv }));
     for (const spec of specs) lambda.register(spec);
-    for (const def of options.extraFunctions ?? []) lambda.register(sourceSpec(def, functionResources, { endpoints, logLevel, env: options.env }));
+    for (const def of options.extraFunctions ?? []) lambda.register(sourceSpec(def, functionResources, { endpoints, logLevel, env: localEnv }));
     const functions = [...(synthesized ? synthesized.functions.map((f) => f.def) : FUNCTIONS), ...(options.extraFunctions ?? [])];
 
     // The click is the one path a person waits on, and the demo promises its trace a second later:
@@ -233,6 +236,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const warmed = Promise.all(warmups).then(() => undefined);
     warmed.catch((error: unknown) => log(`warming up: ${(error as Error).message}`));
 
+    let proxies: LocalProxyPool | undefined;
+    const exitCountries = new Map<string, string>();
     server.on(
       'request',
       createRouter({
@@ -240,7 +245,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         functions,
         invoke: lambda.invoke,
         integrationTimeoutMs: options.apiTimeoutMs,
-        extra: demoRoutes(() => url),
+        // The echo places each demo proxy's exit address in the country the pool files it under.
+        extra: demoRoutes(
+          () => url,
+          (address) => exitCountries.get(address),
+        ),
         allowedHosts: [`127.0.0.1:${actualPort}`, `localhost:${actualPort}`],
         onError: (error, routeKey) => log(`handler error on ${routeKey}: ${(error as Error).stack ?? String(error)}`),
       }),
@@ -248,7 +257,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     if (options.demo ?? true) await seedDemo(doc, tables.Catalog, url);
 
-    let proxies: LocalProxyPool | undefined;
     const pollers: { stop(): Promise<void> }[] = [];
     if (pipelineOn) {
       // The demo pool: local forward proxies with credentials from the local Secrets Manager.
@@ -259,7 +267,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         count: options.proxyCount ?? 3,
         ...credentials,
         basePort: options.proxyBasePort ?? Number(process.env.TRACEPOOL_PROXY_BASE_PORT ?? 3101),
+        ownExitAddresses: true,
       });
+      for (const p of proxies.proxies) exitCountries.set(p.exitAddress, DEMO_POOL_COUNTRY);
       stops.unshift(() => proxies!.stop());
       await upsertIps(
         { doc, tables: { ipPool: tables.IpPool, ops: tables.Ops }, clock: Date.now },
@@ -267,7 +277,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ipId: deriveIpId(provider, p.host, p.port),
           host: p.host,
           port: p.port,
-          country: 'us',
+          country: DEMO_POOL_COUNTRY,
           provider,
           enabled: true,
         })),
@@ -325,6 +335,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 }
+
+/** The demo pool's IPs are filed under the demo offer's country. */
+const DEMO_POOL_COUNTRY = 'us';
 
 /** The functions SQS hands trace requests to (the starter). */
 const traceRequestConsumers = (functions: readonly FunctionDef[]): string[] => functions.filter((f) => f.sqsSource?.queue === 'TraceRequests').map((f) => f.id);

@@ -1,5 +1,5 @@
 /**
- * `tracepool ips import <file>`, `ips list`, `ips reset-health [ids...]`.
+ * `tracepool ips import <file>`, `ips list`, `ips reset-health [ids...]`; `ips test` is ips-test.ts.
  *
  * The admin API contract these commands rely on is documented beside its handler,
  * lambdas/admin/ips.handler.ts.
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { AdminClient } from './admin-client';
 import { positiveInteger } from './arguments';
+import { registerIpsTestCommand } from './ips-test';
 import { CliError, EXIT, apiError, processIo, respond, table, withJson, type Io } from './output';
 import { csvLine, parseCsv } from '../../lambdas/lease/csv';
 import { jsonRecordLines } from '../../lambdas/lease/ip-import';
@@ -186,6 +187,7 @@ async function readImportFile(file: string): Promise<string> {
 
 export function registerIpsCommands(program: Command, client: () => AdminClient, io: Io = processIo): void {
   const ips = program.command('ips').description('manage the pool of proxy IPs');
+  registerIpsTestCommand(ips, client, io);
 
   withJson(
     ips.command('import <file>').description('import proxy endpoints from a JSON (array or {"ips": [...]}) or CSV file (host,port,country,provider[,ipId][,enabled])'),

@@ -169,6 +169,19 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     tables: { IpPool: ['Scan', 'PutItem', 'UpdateItem'], Ops: ['UpdateItem'] }, // Ops: the pool's country list
   },
   {
+    id: 'AdminIpTest',
+    entry: 'lambdas/admin/ip-test.handler.ts',
+    description: 'Probe pool IPs through an echo URL: latency, exit address and country',
+    memoryMb: 512,
+    // Ten probes at once, each bounded to 10 s: the answer comes inside API Gateway's 30 s.
+    timeoutSeconds: 29,
+    routes: [route('POST', '/admin/ips/test', 'admin')],
+    // UpdateItem alone: the lease, its release (a proxy failure counts as a trace's does) or its give-back.
+    tables: { IpPool: ['UpdateItem'] },
+    // The proxies' credentials: a probe goes through the IP as a trace does.
+    providerSecrets: true,
+  },
+  {
     id: 'AdminTraces',
     entry: 'lambdas/admin/traces.handler.ts',
     description: 'Read trace records; requeue failed ones',

@@ -33,7 +33,8 @@ interface Pointer {
   readonly leaseExpiresAt: number;
 }
 
-function toLease(item: Partial<IpItem>, traceId: string): Lease {
+/** The lease an IpPool item records (granted to `traceId`). */
+export function toLease(item: Partial<IpItem>, traceId: string): Lease {
   const { ipId, host, port, provider, country, leaseId, fence, availableAt, lastUsedAt } = item;
   if (
     ipId === undefined ||

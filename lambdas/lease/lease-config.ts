@@ -2,6 +2,17 @@
 // the first acquire).
 import { LeaseConfigError } from './errors';
 
+/**
+ * What every function that leases or releases IPs assumes when the deployment sets nothing: the
+ * trace pipeline's and the operator's probe (ips test) count failures alike only if they agree.
+ */
+export const LEASE_DEFAULTS = {
+  /** TraceHttp + TraceBrowser + StoreResult task timeouts, plus a margin. */
+  leaseMs: 150_000,
+  cooldownMs: 60_000,
+  unhealthyAfter: 3,
+} as const;
+
 export interface LeasePoolConfig {
   /** Lease length: trace timeout + margin. Required: there is no sensible universal default. */
   readonly leaseMs: number;
@@ -31,8 +42,8 @@ function positiveInt(name: string, value: number | undefined, fallback: number |
 export function resolveLeaseConfig(config: LeasePoolConfig): Required<LeasePoolConfig> {
   return {
     leaseMs: positiveInt('leaseMs', config.leaseMs, undefined),
-    cooldownMs: positiveInt('cooldownMs', config.cooldownMs, 60_000, 0),
-    unhealthyAfter: positiveInt('unhealthyAfter', config.unhealthyAfter, 3),
+    cooldownMs: positiveInt('cooldownMs', config.cooldownMs, LEASE_DEFAULTS.cooldownMs, 0),
+    unhealthyAfter: positiveInt('unhealthyAfter', config.unhealthyAfter, LEASE_DEFAULTS.unhealthyAfter),
     candidates: positiveInt('candidates', config.candidates, 40),
     countryListTtlMs: positiveInt('countryListTtlMs', config.countryListTtlMs, 60_000, 0),
   };

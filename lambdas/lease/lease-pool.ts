@@ -12,9 +12,11 @@ import type { ReleaseOutcome } from './ip-item';
 import { resolveLeaseConfig, type LeasePoolConfig } from './lease-config';
 import { acquirePath } from './lease-acquire';
 import { releasePath } from './lease-release';
+import { namedLeasePath, type NamedLease } from './lease-named';
 
 export { FREE_INDEX } from './lease-acquire';
 export { resolveLeaseConfig, type LeasePoolConfig } from './lease-config';
+export type { NamedLease } from './lease-named';
 
 export interface LeaseTables {
   readonly ipPool: string;
@@ -88,6 +90,8 @@ export interface LeasePool {
   /** Gives an unused lease back as if it had never been granted (no cooldown, no counters). */
   giveBack(lease: Pick<Lease, 'ipId' | 'leaseId' | 'startsAt'>): Promise<void>;
   release(lease: Pick<Lease, 'ipId' | 'leaseId'>, outcome: ReleaseOutcome): Promise<ReleaseResult>;
+  /** Leases one named IP if it is available now, whatever its country (an operator's probe, not a trace). */
+  leaseIp(ipId: string, owner: string): Promise<NamedLease>;
 }
 
 /** An IP as a release left it: the lease that was released, and the IP's country. */
@@ -100,5 +104,5 @@ export interface ReleasedIp {
 
 export function createLeasePool(deps: LeasePoolDeps, config: LeasePoolConfig): LeasePool {
   const cfg = resolveLeaseConfig(config);
-  return { ...acquirePath(deps, cfg), release: releasePath(deps, cfg) };
+  return { ...acquirePath(deps, cfg), ...namedLeasePath(deps, cfg), release: releasePath(deps, cfg) };
 }

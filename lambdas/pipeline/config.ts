@@ -9,6 +9,7 @@
 import { booleanEnv, numberEnv, optionalEnv, positiveIntListEnv, requireEnv } from '../shared/config';
 import { ENV, ENV_DEFAULTS, queueUrlEnv, tableEnv } from '../../contracts/manifest/env';
 import { DEFAULT_PATIENCE_MS } from '../lease/lease-waiters';
+import { LEASE_DEFAULTS } from '../lease/lease-config';
 import { DEFAULT_BACKOFF_MS } from './retry-policy';
 
 type Env = NodeJS.ProcessEnv;
@@ -25,9 +26,9 @@ export interface LeaseSettings {
 
 function readLeaseSettings(env: Env): LeaseSettings {
   return {
-    leaseMs: numberEnv(ENV.leaseMs, 150_000, env),
-    cooldownMs: numberEnv(ENV.leaseCooldownMs, 60_000, env),
-    unhealthyAfter: numberEnv(ENV.unhealthyAfter, 3, env),
+    leaseMs: numberEnv(ENV.leaseMs, LEASE_DEFAULTS.leaseMs, env),
+    cooldownMs: numberEnv(ENV.leaseCooldownMs, LEASE_DEFAULTS.cooldownMs, env),
+    unhealthyAfter: numberEnv(ENV.unhealthyAfter, LEASE_DEFAULTS.unhealthyAfter, env),
     leasePatienceMs: numberEnv(ENV.leasePatienceMs, DEFAULT_PATIENCE_MS, env),
   };
 }

@@ -5,7 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FUNCTIONS } from '../../contracts/manifest/functions';
-import { ENV, type TrustableCountryHeader } from '../../contracts/manifest/env';
+import { ENV, ENV_DEFAULTS, type TrustableCountryHeader } from '../../contracts/manifest/env';
 import type { TableId } from '../../contracts/manifest/tables';
 import { QUEUE_IDS, type QueueId } from '../../contracts/manifest/queues';
 import type { DataTables } from '../constructs/data-tables';
@@ -46,6 +46,12 @@ export interface StatelessStackProps extends StackProps {
    * @default - none: the country comes from the client address
    */
   readonly trustedCountryHeader?: TrustableCountryHeader;
+  /**
+   * The echo URL `tracepool ips test` fetches through each IP: it must answer with the address it
+   * saw (JSON `ip`, `query` or `origin`, or the bare address) and, ideally, its country (`country`).
+   * @default https://ipinfo.io/json
+   */
+  readonly ipEchoUrl?: string;
   /**
    * Concurrent invocations per SQS-driven function id (e.g. { TraceStarter: 10 }): keep the
    * starter near what the IP pool can serve.
@@ -174,6 +180,7 @@ export class StatelessStack extends Stack {
     click.addEnvironment(ENV.clickBudgetMs, String(clickBudgetMs));
     click.addEnvironment(ENV.offerMaxStaleMs, String(props.offerMaxStaleMs ?? 24 * 3_600_000));
     if (props.trustedCountryHeader) click.addEnvironment(ENV.trustedCountryHeader, props.trustedCountryHeader);
+    this.fn('AdminIpTest').addEnvironment(ENV.ipEchoUrl, props.ipEchoUrl ?? ENV_DEFAULTS.ipEchoUrl);
 
     // The click routes humans wait on (HEAD is only ever a bot's): their own latency is alarmed on.
     const clickRoutes = (this.fn('Click').def.routes ?? []).filter((r) => r.method === 'GET').map((r) => `${r.method} ${r.path}`);

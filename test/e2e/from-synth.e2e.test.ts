@@ -101,6 +101,17 @@ test('a click is traced through the deployed bundles: 302 at once, the trace sto
   expect([...stack.stepFunctions!.executions.values()].map((e) => e.status)).toEqual(['SUCCEEDED']);
 }, 60_000);
 
+test("the IP probe's bundle reaches the local echo through a demo proxy, with the template's secret names", async () => {
+  const { ips } = (await (await admin('/admin/ips')).json()) as { ips: { ipId: string; state: string }[] };
+  const free = ips.find((ip) => ip.state === 'available')!;
+  const res = await admin('/admin/ips/test', { method: 'POST', body: JSON.stringify({ ids: [free.ipId] }) });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { echoUrl: string; results: unknown[] };
+  // The template names ipinfo.io; the local stack points the probe at its own echo.
+  expect(body.echoUrl).toBe(`${stack.url}/demo/echo`);
+  expect(body.results).toEqual([expect.objectContaining({ ipId: free.ipId, tested: true, ok: true, exitCountry: 'us', countryMatches: true })]);
+}, 60_000);
+
 test("the template's schedules run their bundles: maintenance and the health check (which publishes to the local EventBridge)", async () => {
   expect(
     stack.functions

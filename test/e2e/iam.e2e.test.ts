@@ -85,6 +85,11 @@ describe('the shipped grants', () => {
     await call('offer put', admin('/admin/offers/iam-offer', { method: 'PUT', body: JSON.stringify({ redirectUrl: 'https://shop.example/landing', country: 'us' }) }));
     await call('ips import', admin('/admin/ips', { method: 'POST', body: 'ip,port,country\n203.0.113.7,8080,us\n', headers: { 'content-type': 'text/csv' } }));
     await call('ips list', admin('/admin/ips'));
+    // AdminIpTest: a demo proxy leased, the echo fetched through it with the provider's secret, handed back.
+    const pool = (await (await admin('/admin/ips?country=us')).json()) as { ips: { ipId: string; host: string }[] };
+    const probed = await admin('/admin/ips/test', { method: 'POST', body: JSON.stringify({ ids: [pool.ips.find((ip) => ip.host === '127.0.0.1')!.ipId] }) });
+    answers['ips test'] = probed.status;
+    expect(((await probed.json()) as { results: { tested: boolean }[] }).results[0]).toMatchObject({ tested: true, ok: true });
     await call('ips reset', admin('/admin/ips/reset-health', { method: 'POST', body: JSON.stringify({ ids: ['nope'] }) }));
     await call('trace get', admin(`/admin/traces/${trace!.traceId}`));
     await call('traces by status', admin('/admin/traces?status=completed'));

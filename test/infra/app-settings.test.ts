@@ -2,7 +2,7 @@
  * What `cdk synth` of the real app deploys for the day-one settings: cdk.json's feature flags,
  * the stacks' own tags, the events route's CORS origins from context, the click latency alarm on
  * the click routes' API metrics (detailed metrics on exactly those routes), the queue-age and
- * execution-timeout alarms, and the one composite alarm that pages.
+ * execution-timeout alarms, the one composite alarm that pages, and the IP probe's echo URL.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -130,5 +130,13 @@ describe('alarms', () => {
       OKActions: [{ Ref: expect.stringMatching(/AlarmTopic/) }],
     });
     expect(JSON.stringify(composite[0]!.Properties.AlarmRule).match(/ALARM\(/g)).toHaveLength(Object.keys(alarms).length);
+  });
+});
+
+describe('the IP probe (tracepool ips test)', () => {
+  it('probes through ipinfo.io by default, or the echo the context names (https only)', () => {
+    expect(fnEnv(stateless, 'AdminIpTest')).toMatchObject({ IP_ECHO_URL: 'https://ipinfo.io/json' });
+    expect(fnEnv(synthApp({ ipEchoUrl: 'https://echo.example/ip' }).stateless, 'AdminIpTest')).toMatchObject({ IP_ECHO_URL: 'https://echo.example/ip' });
+    expect(() => synthApp({ ipEchoUrl: 'http://echo.example/ip' })).toThrow(/ipEchoUrl: must be an absolute https:\/\/ URL/);
   });
 });

@@ -254,3 +254,17 @@ describe('the offer statistics (AdminOfferStats)', () => {
     expect(actions.filter((a) => /^(sqs|states|secretsmanager):/.test(a))).toEqual([]);
   });
 });
+
+describe('the IP probe (AdminIpTest)', () => {
+  it("updates IpPool items only (lease, release, give back) and reads only the proxy providers' secrets", () => {
+    expect(dynamoGrantsByArn('AdminIpTest')).toEqual({ IpPool: ['dynamodb:UpdateItem'] });
+    const statements = statementsOf('AdminIpTest');
+    const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(secrets.flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(secrets.flatMap((s) => resourcesOf(s).map(targetOf))).toEqual([
+      { kind: 'secret', secret: 'proxy:alpha' },
+      { kind: 'secret', secret: 'proxy:beta' },
+    ]);
+    expect(statements.flatMap(actionsOf).filter((a) => /^(sqs|states|events):/.test(a))).toEqual([]);
+  });
+});

@@ -11,6 +11,7 @@ import type { QueueId } from '../../../contracts/manifest/queues';
 import { readClickConfig } from '../../../lambdas/click/config';
 import { readAdminIpsConfig, readAdminOffersConfig, readAdminTracesConfig } from '../../../lambdas/admin/config';
 import { readAdminOfferStatsConfig } from '../../../lambdas/admin/offer-stats-config';
+import { readAdminIpTestConfig } from '../../../lambdas/admin/ip-test-config';
 import { readAggregatorConfig, readCampaignsConfig, readIngestConfig, readMetricsConfig } from '../../../lambdas/analytics/config';
 import { readHealthConfig } from '../../../lambdas/health/health.handler';
 
@@ -35,6 +36,7 @@ it.each<[string, (env: NodeJS.ProcessEnv) => unknown]>([
   ['AdminOffers', readAdminOffersConfig],
   ['AdminOfferStats', readAdminOfferStatsConfig],
   ['AdminIps', readAdminIpsConfig],
+  ['AdminIpTest', readAdminIpTestConfig],
   ['AdminTraces', readAdminTracesConfig],
   ['EventIngest', readIngestConfig],
   ['EventAggregator', readAggregatorConfig],
