@@ -4,14 +4,11 @@
  * parameters to the landing page), then `offers history` shows two entries with the changed value
  * and `offers resolution` the newest landing.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import type { LocalStack } from '../../local/stack';
 import { ENV } from '../../contracts/manifest/env';
 import { STACK_START_MS, startTestStack } from '../support/test-stack';
-import { e2eClient } from '../support/e2e-client';
+import { e2eClient, tracepoolCli } from '../support/e2e-client';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 let stack: LocalStack;
 const { admin } = e2eClient(() => stack);
 
@@ -24,16 +21,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function tracepool(...args: string[]): Promise<{ status: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/tracepool.cjs'), '--url', stack.url, ...args],
-      { env: { ...process.env, TRACEPOOL_ADMIN_TOKEN: stack.adminToken }, encoding: 'utf8', timeout: 150_000 },
-      (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, out: stdout, err: stderr }),
-    );
-  });
-}
+const tracepool = tracepoolCli(() => stack);
 
 async function putOffer(offerId: string, promo: string) {
   const res = await admin(`/admin/offers/${offerId}`, {

@@ -3,14 +3,11 @@
  * reads are checked too): clicks on an offer are traced through the real pipeline, and the
  * statistics show them, and a crawler's click as a bot skip, in their hour.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import type { LocalStack } from '../../local/stack';
 import { STACK_START_MS, startTestStack } from '../support/test-stack';
-import { e2eClient, until } from '../support/e2e-client';
+import { e2eClient, tracepoolCli, until } from '../support/e2e-client';
 import type { OfferStatsView } from '../../bin/commands/offer-stats';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 const OFFER = 'stats-e2e';
 const CLICKS = 3;
@@ -25,17 +22,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The CLI as an operator runs it, in a child process (async: the stack serves from this process). */
-function tracepool(...args: string[]): Promise<{ status: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/tracepool.cjs'), '--url', stack.url, ...args],
-      { env: { ...process.env, TRACEPOOL_ADMIN_TOKEN: stack.adminToken }, encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, out: stdout, err: stderr }),
-    );
-  });
-}
+const tracepool = tracepoolCli(() => stack, 60_000);
 
 test('offers stats shows the traced clicks and a bot skip in their hour', async () => {
   const put = await admin(`/admin/offers/${OFFER}`, {

@@ -4,15 +4,12 @@
  * a local proxy → store) and prints its chain; `offers delete` makes the click answer as for an
  * unknown offer once the click's offer cache has let it go.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import type { LocalStack } from '../../local/stack';
 import { ENV } from '../../contracts/manifest/env';
 import { STACK_START_MS, startTestStack } from '../support/test-stack';
-import { e2eClient, until } from '../support/e2e-client';
+import { e2eClient, tracepoolCli, until } from '../support/e2e-client';
 import type { TraceRecord } from '../../lambdas/traces/trace-record';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 let stack: LocalStack;
 const { admin } = e2eClient(() => stack);
@@ -30,17 +27,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The CLI as an operator runs it, in a child process (async: the stack serves from this process). */
-function tracepool(...args: string[]): Promise<{ status: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/tracepool.cjs'), '--url', stack.url, ...args],
-      { env: { ...process.env, TRACEPOOL_ADMIN_TOKEN: stack.adminToken }, encoding: 'utf8', timeout: 150_000 },
-      (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? null) : 0, out: stdout, err: stderr }),
-    );
-  });
-}
+const tracepool = tracepoolCli(() => stack);
 
 const click = (offerId: string) => fetch(`${stack.url}/c/${offerId}?gclid=e2e`, { redirect: 'manual', headers: { 'user-agent': CHROME } });
 
