@@ -34,6 +34,11 @@ export const LOSS_ALARMS: readonly (readonly [string, string, string])[] = [
     'TrackierUpdateFailedFinal',
     "A pair's Trackier URL2 update failed for good: its campaign points at an old destination. Check the API key and the campaign ids (tracepool trackier stats), then send a test postback.",
   ],
+  [
+    'OfferHistoryGaps',
+    'OfferHistoryWriteFailed',
+    'A completed trace\'s landing was not added to its offer\'s resolution history (the trace itself is stored; the history is kept 400 days, long after the trace). The StoreResult log says why ("resolution history not recorded"): usually Ops throttling. The next trace of that landing records it again.',
+  ],
 ];
 /** CloudWatch's limits on a composite alarm's rule: 100 child alarms, 10,240 characters. */
 const COMPOSITE_MAX_CHILDREN = 100;

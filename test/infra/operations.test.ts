@@ -204,8 +204,14 @@ describe('Operations construct', () => {
     });
   });
 
-  it('alarms on every loss: a lost click or event, a dead-lettered trace, a final Trackier update failure — one is enough', () => {
-    const losses = { ClicksLost: 'ClickLost', EventsLost: 'EventLost', TracesDeadLettered: 'TraceDeadLettered', TrackierUpdatesFailed: 'TrackierUpdateFailedFinal' };
+  it('alarms on every loss: a lost click or event, a dead-lettered trace, a final Trackier update failure, a gap in an offer history — one is enough', () => {
+    const losses = {
+      ClicksLost: 'ClickLost',
+      EventsLost: 'EventLost',
+      TracesDeadLettered: 'TraceDeadLettered',
+      TrackierUpdatesFailed: 'TrackierUpdateFailedFinal',
+      OfferHistoryGaps: 'OfferHistoryWriteFailed',
+    };
     for (const [alarm, metric] of Object.entries(losses)) {
       expect(alarmProps(f.template, alarm)).toMatchObject({
         Namespace: 'Tracepool',
@@ -244,8 +250,8 @@ describe('Operations construct', () => {
 
   it('pages once: a composite alarm over every alarm is the only one that notifies the topic, on ALARM and OK', () => {
     const alarms = f.template.findResources('AWS::CloudWatch::Alarm');
-    // DLQs, oldest-message ages, failed and timed-out executions, errors + throttles per function, 5xx, latency, pool, success rate, 4 losses.
-    expect(Object.keys(alarms)).toHaveLength(2 + 2 + 2 + 2 * 2 + 1 + 1 + 2 + 4);
+    // DLQs, oldest-message ages, failed and timed-out executions, errors + throttles per function, 5xx, latency, pool, success rate, 5 losses.
+    expect(Object.keys(alarms)).toHaveLength(2 + 2 + 2 + 2 * 2 + 1 + 1 + 2 + 5);
     expect(Object.keys(f.ops.alarms)).toHaveLength(Object.keys(alarms).length);
     for (const a of Object.values(alarms)) {
       expect(a.Properties.AlarmActions).toBeUndefined();
