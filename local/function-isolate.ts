@@ -48,6 +48,8 @@ export class FunctionIsolate {
   private pending: Pending | undefined;
   private busy = false;
   private finished = false;
+  /** Processes the function spawned that are still running. */
+  private readonly children = new Set<number>();
   /** The last uncaught error in the thread, to explain its exit. */
   private crash: (Error & { code?: string }) | undefined;
   private readonly exited: Promise<void>;
@@ -82,6 +84,12 @@ export class FunctionIsolate {
           settleReady?.reject(new LambdaFunctionError(message.error));
           void this.terminate();
           return;
+        case 'child':
+          this.children.add(message.pid);
+          return;
+        case 'child-exit':
+          this.children.delete(message.pid);
+          return;
         case 'result':
           return this.settle(message.requestId, () => this.parseResult(message.payload));
         case 'error':
@@ -105,6 +113,7 @@ export class FunctionIsolate {
             throw failure;
           });
         this.finish();
+        this.endChildren();
         resolve();
       });
     });
@@ -140,6 +149,23 @@ export class FunctionIsolate {
     this.finish();
     await this.worker.terminate().catch(() => undefined);
     await this.exited;
+  }
+
+  /** Processes the function spawned and left running (a warm browser): killed with their group. */
+  private endChildren(): void {
+    for (const pid of this.children) {
+      try {
+        // Puppeteer starts Chromium as a group leader (detached): its helpers go with it.
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    this.children.clear();
   }
 
   private timeOut(requestId: string): void {

@@ -46,4 +46,7 @@ export type IsolateMessage =
   | { readonly type: 'init-error'; readonly error: LambdaErrorPayload }
   /** `payload` is the handler's result as JSON text, serialized inside the isolate as Lambda does. */
   | { readonly type: 'result'; readonly requestId: string; readonly payload: string }
-  | { readonly type: 'error'; readonly requestId: string; readonly error: LambdaErrorPayload };
+  | { readonly type: 'error'; readonly requestId: string; readonly error: LambdaErrorPayload }
+  /** A process the function spawned (Chromium): it ends with the isolate, as in Lambda. */
+  | { readonly type: 'child'; readonly pid: number }
+  | { readonly type: 'child-exit'; readonly pid: number };

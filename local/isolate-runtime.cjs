@@ -26,6 +26,29 @@ const init = workerData;
 /** @param {IsolateMessage} message */
 const post = (message) => port.postMessage(message);
 
+// In Lambda every process of an execution environment dies with it. A worker thread's children
+// (Chromium, spawned by the browser tracer) belong to the host process and would outlive the
+// isolate: each one is announced, so the host ends it with the isolate.
+{
+  const childProcess = require('node:child_process');
+  const { syncBuiltinESMExports } = require('node:module');
+  const spawn = childProcess.spawn;
+  /** @type {typeof childProcess.spawn} */
+  const announced = /** @type {any} */ (
+    function (/** @type {any[]} */ ...args) {
+      const child = /** @type {import('node:child_process').ChildProcess} */ (Reflect.apply(spawn, childProcess, args));
+      const { pid } = child;
+      if (pid !== undefined) {
+        post({ type: 'child', pid });
+        child.once('exit', () => post({ type: 'child-exit', pid }));
+      }
+      return child;
+    }
+  );
+  childProcess.spawn = announced;
+  syncBuiltinESMExports();
+}
+
 /**
  * @param {unknown} error
  * @param {string} [errorType]

@@ -5,6 +5,7 @@
  * quotas — including what Step Functions makes of a timeout. The functions are test-only
  * (test/support/isolate-functions), registered beside nothing of the shipped manifest.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalLambda } from '../../../local/lambda-runtime';
 import type { IsolateSpec } from '../../../local/function-isolate';
@@ -144,4 +145,28 @@ test('Step Functions sees a Lambda timeout as Lambda.Unknown (and a handler erro
   expect(JSON.parse(caught(timedOut).Cause)).toMatchObject({ errorType: 'Sandbox.Timedout' });
   expect(caught(thrown).Error).toBe('NoIpAvailable');
   expect(JSON.parse(caught(thrown).Cause)).toMatchObject({ errorType: 'NoIpAvailable', errorMessage: 'no free IP in us' });
+});
+
+test('a process the function left running ends with its isolate, as every process of a Lambda environment does', async () => {
+  const own = new LocalLambda({ maxIsolates: 1, idleMs: 60_000, scaleOutAfterMs: 100 });
+  own.register(spec('Spawner'));
+  // Killed is dead even before this process reaps it (a zombie, state Z in /proc on Linux).
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+    return !/^\d+ \(.*\) Z/.test(stat);
+  };
+  let pid = 0;
+  try {
+    pid = ((await own.invoke({ id: 'Spawner' }, { action: 'child' })) as { pid: number }).pid;
+    expect(alive(pid)).toBe(true);
+  } finally {
+    await own.stop();
+  }
+  for (const deadline = Date.now() + 5_000; alive(pid) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
+  expect(alive(pid)).toBe(false);
 });

@@ -3,6 +3,8 @@
  * event asks it to misbehave in one of the ways a real function can — run long, block its thread,
  * crash, throw, answer too much — or to report its module state and environment.
  */
+import { spawn } from 'node:child_process';
+
 let invocations = 0;
 
 class NoIpAvailable extends Error {
@@ -10,7 +12,7 @@ class NoIpAvailable extends Error {
 }
 
 export interface ProbeEvent {
-  readonly action?: 'state' | 'sleep' | 'spin' | 'throw' | 'exit' | 'reject' | 'big' | 'hog';
+  readonly action?: 'state' | 'sleep' | 'spin' | 'throw' | 'exit' | 'reject' | 'big' | 'hog' | 'child';
   readonly ms?: number;
   readonly mb?: number;
   /** API Gateway events carry the action in the query string. */
@@ -46,6 +48,12 @@ export const handler = async (event: ProbeEvent, context: { getRemainingTimeInMi
       // Memory it never lets go of, past any heap.
       const kept: number[][] = [];
       for (;;) kept.push(new Array(1_000_000).fill(kept.length));
+    }
+    case 'child': {
+      // A process left running, as a warm browser is (detached: a group leader, as Puppeteer starts Chromium).
+      const child = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+      child.unref();
+      return { pid: child.pid };
     }
     case 'big':
       return { blob: 'x'.repeat(Math.round(Number(event.mb ?? event.queryStringParameters?.mb ?? 7) * 1024 * 1024)) };
