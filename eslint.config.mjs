@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const LINTED = ['lambdas', 'lib', 'contracts', 'bin', 'local', 'bench', 'test'];
+const LINTED = ['lambdas', 'lib', 'contracts', 'bin', 'local', 'bench', 'test', 'console'];
 
 // Capabilities are the folders of lambdas/ other than shared/ (read from disk so a new one is covered).
 const CAPABILITIES = readdirSync(new URL('./lambdas/', import.meta.url), { withFileTypes: true })
@@ -43,6 +43,18 @@ const noOtherWiring = (capability) =>
 
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
+// The operator console (console/) is browser code, bundled by esbuild for the page: no Node module
+// and no package but Preact; server code only for its types (erased from the bundle).
+const CONSOLE_PACKAGES = boundary(
+  '^(?!\\.|preact(?:/|$))',
+  'The console is browser code: it imports no Node module and no package but preact (its bundle is what operators download).',
+);
+const CONSOLE_SERVER_TYPES = {
+  ...boundary(`${UP}lambdas(?:/|$)`, 'The console runs in the browser: from lambdas/ it imports types only (import type …).'),
+  allowTypeImports: true,
+};
+const CONSOLE_NO_SERVER = boundary(`${UP}(?:lib|local|bin|test|bench)(?:/|$)`, 'The console runs in the browser: it never imports lib/, local/, bin/, test/ or bench/.');
+
 const boundaries = [
   { name: 'boundaries/lambdas-shared', files: ['lambdas/shared/**'], rules: restrict(NO_HANDLER, LAMBDAS_STAY_IN_LAMBDAS, SHARED_IS_NOT_A_CAPABILITY) },
   ...CAPABILITIES.map((capability) => ({
@@ -54,6 +66,11 @@ const boundaries = [
   { name: 'boundaries/lib', files: ['lib/**'], rules: restrict(NO_HANDLER, NO_LAMBDAS) },
   { name: 'boundaries/contracts', files: ['contracts/**'], rules: restrict(NO_HANDLER, NO_LAMBDAS, CONTRACTS_ARE_LEAVES) },
   { name: 'boundaries/bin', files: ['bin/**'], rules: restrict(NO_HANDLER) },
+  {
+    name: 'boundaries/console',
+    files: ['console/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_HANDLER, CONSOLE_PACKAGES, CONSOLE_SERVER_TYPES, CONSOLE_NO_SERVER] }] },
+  },
   // test/, local/ and bench/ drive the handlers, so they have no boundary.
 ];
 
@@ -61,7 +78,7 @@ export default tseslint.config(
   { name: 'ignores', ignores: ['**/node_modules/**', 'cdk.out/**', '.tracepool/**', 'coverage/**', 'bench/results/**'] },
   {
     name: 'base',
-    files: LINTED.map((dir) => `${dir}/**/*.{ts,mts,cts,js,mjs,cjs}`),
+    files: LINTED.map((dir) => `${dir}/**/*.{ts,tsx,mts,cts,js,mjs,cjs}`),
     extends: [js.configs.recommended, tseslint.configs.recommended],
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { ...globals.node } },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -89,6 +106,11 @@ export default tseslint.config(
       // .cjs files are plain Node CommonJS: require() is how they load modules.
       '@typescript-eslint/no-require-imports': 'off',
     },
+  },
+  {
+    name: 'console',
+    files: ['console/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     name: 'tests',

@@ -36,6 +36,10 @@ export const ENV = {
   corsOrigins: 'EVENT_CORS_ORIGINS',
   /** Where the geo databases ship next to a bundle (Lambda); node_modules when absent. */
   geoDbDir: 'GEO_DB_DIR',
+  /** Where the operator console's built files ship next to its bundle (contracts/manifest/console-build.ts). */
+  consoleAssetsDir: 'CONSOLE_ASSETS_DIR',
+  /** How operators sign in to the console: `admin-token` on the local stack; unset, no browser sign-in yet. */
+  consoleSignIn: 'CONSOLE_SIGN_IN',
   rawEventTtlDays: 'RAW_EVENT_TTL_DAYS',
   /** The Trackier API secret ({"baseUrl","apiKey"}). */
   trackierSecretArn: 'TRACKIER_SECRET_ARN',

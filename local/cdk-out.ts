@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from './lambda-runtime';
 export const DEFAULT_CDK_OUT = path.join(PROJECT_ROOT, 'cdk.out');
 
 /** What the synthesized app is made of: the CDK app, its constructs, the handlers, their dependencies. */
-const APP_INPUTS = ['bin', 'lib', 'lambdas', 'cdk.json', 'package-lock.json', 'tsconfig.json'];
+const APP_INPUTS = ['bin', 'lib', 'lambdas', 'contracts', 'console', 'cdk.json', 'package-lock.json', 'tsconfig.json'];
 
 function newestMtime(file: string): number {
   const stat = statSync(file, { throwIfNoEntry: false });

@@ -26,6 +26,8 @@ export interface LocalResources {
   /** The proxy providers and where their credentials secrets live. */
   readonly proxyProviders: readonly string[];
   readonly providerSecretPrefix: string;
+  /** The operator console's files, built from its sources at start-up (local/console-build.ts). */
+  readonly consoleAssetsDir?: string;
 }
 
 /** Endpoints the SDK inside each function is pointed at (AWS_ENDPOINT_URL_<SERVICE>). */
@@ -37,7 +39,7 @@ export interface LocalEndpoints {
 }
 
 /** Paths inside the Lambda bundle; from sources the same files are read from node_modules. */
-const BUNDLE_ONLY_ENV = new Set<string>([ENV.geoDbDir, 'CHROMIUM_BIN_DIR']);
+const BUNDLE_ONLY_ENV = new Set<string>([ENV.geoDbDir, 'CHROMIUM_BIN_DIR', ENV.consoleAssetsDir]);
 
 /** The same queues, their URLs on another endpoint (the IAM gateway's): only the host changes. */
 export function queueUrlsAt(queues: QueueUrls, endpoint: string): QueueUrls {
@@ -62,6 +64,7 @@ export function manifestEnvironment(def: FunctionDef, local: LocalResources): Re
   }
   if (def.trackierSecret) env[ENV.trackierSecretArn] = local.trackierSecretId;
   if (def.startsExecutions) env[ENV.stateMachineArn] = local.stateMachineArn;
+  if (def.servesConsole && local.consoleAssetsDir) env[ENV.consoleAssetsDir] = local.consoleAssetsDir;
   return env;
 }
 
@@ -115,5 +118,7 @@ export function runtimeEnvironment(options: RuntimeEnvironmentOptions): Record<s
     POWERTOOLS_DEV: 'true',
     // The local stack traces local proxies and the demo chain on 127.0.0.1 by design.
     [ENV.allowPrivateTargets]: 'true',
+    // Operators sign in to the console with the local stack's admin token.
+    [ENV.consoleSignIn]: 'admin-token',
   };
 }

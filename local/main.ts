@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     [
       `Tracepool local stack ready at ${stack.url}`,
       '',
+      `  Console:               ${stack.url}/console   (sign in with the admin token: ${stack.adminToken})`,
       `  Click (302 at once):   ${demo.click}`,
       `  Its trace (seconds later): ${demo.traces}`,
       `  Offer (admin):         curl -H "Authorization: Bearer ${stack.adminToken}" ${stack.url}/admin/offers/${stack.demoOfferId}`,

@@ -39,6 +39,7 @@ import { deriveIpId } from '../lambdas/lease/ip-records';
 import { DEFAULT_CDK_OUT, ensureSynthesized } from './cdk-out';
 import { readSynthesizedApp } from './synthesized-app';
 import { localStandIns } from './local-stand-ins';
+import { buildConsoleToTemp } from './console-build';
 import { iamEnforcementEnabled, startLocalIam, synthesizeTemplates, templatesFromCloudAssembly } from './iam';
 import { queueUrlsAt, type LocalEndpoints, type LocalResources } from './function-env';
 import { LOCAL_NAMING, sourceSpec, synthesizedNaming, synthesizedSpecs } from './stack-functions';
@@ -73,6 +74,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         })
       : undefined;
     synthesizing?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    // From sources, the console is built from its sources too (cdk.out holds the synthesized one).
+    const consoleBuild = fromSynth ? undefined : buildConsoleToTemp();
+    consoleBuild?.then((built) => stops.push(() => built.remove())).catch(() => undefined);
 
     let ddb: DynamoDbLocal | undefined;
     let sqsLocal: SqsLocal | undefined;
@@ -99,6 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = await createTables(dynamoClient, prefix);
     const queues = await createQueues(sqs, prefix);
     const synthesized = await synthesizing;
+    const consoleAssetsDir = (await consoleBuild)?.dir;
 
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
@@ -187,7 +192,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The SDK sends an SQS call to its QueueUrl's host, whatever endpoint it was given: the
     // functions' queue URLs name the gateway, or their calls would pass by IAM.
     const functionQueues = iam ? queueUrlsAt(queues, endpoints.sqs) : queues;
-    const functionResources: LocalResources = { ...resources, queues: functionQueues };
+    const functionResources: LocalResources = { ...resources, queues: functionQueues, ...(consoleAssetsDir ? { consoleAssetsDir } : {}) };
     // The local switches every function gets over its own environment: `ips test` probes the local echo.
     const localEnv = { [ENV.ipEchoUrl]: `${url}/demo/echo`, ...options.env };
     const specs = synthesized

@@ -66,6 +66,11 @@ export interface FunctionDef {
   readonly providerSecrets?: boolean;
   /** Reads the Trackier API secret (gets TRACKIER_SECRET_ARN). */
   readonly trackierSecret?: boolean;
+  /**
+   * Serves the operator console: the console's files, built from console/ by esbuild
+   * (contracts/manifest/console-build.ts), ship next to the bundle and CONSOLE_ASSETS_DIR names them.
+   */
+  readonly servesConsole?: boolean;
   /** Files or folders (relative to the repository root) copied next to the bundle, e.g. a geo database. */
   readonly assets?: readonly { readonly from: string; readonly to: string }[];
   /**
@@ -433,6 +438,17 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     timeoutSeconds: 30,
     tables: { Catalog: ['GetItem', 'UpdateItem'], Ops: ['Query', 'PutItem', 'UpdateItem', 'DeleteItem'] }, // Ops: pending updates
     trackierSecret: true,
+  },
+  // The operator console.
+  {
+    id: 'Console',
+    entry: 'lambdas/console/console.handler.ts',
+    description: "The operator console's page and its built script and style",
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    // Public: static files only. Its data comes from the /admin routes, each authorized on its own.
+    routes: [route('GET', '/console'), route('GET', '/console/{proxy+}')],
+    servesConsole: true,
   },
 ];
 

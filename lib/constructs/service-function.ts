@@ -11,7 +11,8 @@ import { TABLES, type TableId } from '../../contracts/manifest/tables';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { QueueId } from '../../contracts/manifest/queues';
 import { BUNDLE, nodeOptions } from '../../contracts/manifest/bundling';
-import { dlqUrlEnv, queueUrlEnv, tableEnv } from '../../contracts/manifest/env';
+import { ENV, dlqUrlEnv, queueUrlEnv, tableEnv } from '../../contracts/manifest/env';
+import { CONSOLE_ASSET_DIR, consoleEsbuildArgs } from '../../contracts/manifest/console-build';
 
 /**
  * A manifest table grant split into the actions on the table's ARN and the indexes queried. An
@@ -35,6 +36,7 @@ export function tableGrants(tableId: TableId, actions: readonly TableAction[]): 
 }
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const ESBUILD_BIN = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
 
 export interface ServiceFunctionProps {
   /** The manifest entry this function is built from. */
@@ -86,16 +88,22 @@ export class ServiceFunction extends NodejsFunction {
         externalModules: [],
         banner: BUNDLE.banner,
         esbuildArgs: Object.fromEntries(Object.entries(BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, path.join(PROJECT_ROOT, to)])),
-        commandHooks: def.assets?.length
-          ? {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (_input: string, output: string) => (def.assets ?? []).map((a) => `cp -r "${path.join(PROJECT_ROOT, a.from)}" "${output}/${a.to}"`),
-            }
-          : undefined,
+        commandHooks:
+          def.assets?.length || def.servesConsole
+            ? {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) => [
+                  ...(def.assets ?? []).map((a) => `cp -r "${path.join(PROJECT_ROOT, a.from)}" "${output}/${a.to}"`),
+                  // The console's files, built from its sources by the project's own esbuild (offline).
+                  ...(def.servesConsole ? [[ESBUILD_BIN, ...consoleEsbuildArgs(PROJECT_ROOT, `${output}/${CONSOLE_ASSET_DIR}`)].map((arg) => `"${arg}"`).join(' ')] : []),
+                ],
+              }
+            : undefined,
       },
       environment: {
         ...(nodeOptions(def) ? { NODE_OPTIONS: nodeOptions(def) } : {}),
+        ...(def.servesConsole ? { [ENV.consoleAssetsDir]: `/var/task/${CONSOLE_ASSET_DIR}` } : {}),
         POWERTOOLS_SERVICE_NAME: 'tracepool',
         POWERTOOLS_METRICS_NAMESPACE: 'Tracepool',
         ...props.environment,

@@ -75,6 +75,8 @@ describe('the shipped grants', () => {
       answers[label] = res.status;
     };
     await call('health', fetch(`${stack.url}/health`));
+    await call('console', fetch(`${stack.url}/console`));
+    expect(answers.console).toBe(200);
     const ids = 'ad_unit_id=0b6e9d2a-1c3f-4e5a-9b7d-2f4e6a8c0d1e&campaign_id=6f1c7e0e-9a2b-4c1d-8e3f-0a1b2c3d4e5f&creative_id=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
     await call('event', fetch(`${stack.url}/event/click?${ids}&page_url=${encodeURIComponent('https://news.example/a')}`, { method: 'POST' }));
     expect(answers.event).toBe(204);

@@ -46,6 +46,9 @@ const CONTRACTS = 'contracts/ is shared pure data';
 const HANDLER = 'is a Lambda entry point only';
 const SHARED = 'lambdas/shared/ never imports a capability';
 const WIRING = "another capability's wiring";
+const CONSOLE_PACKAGE = 'The console is browser code';
+const CONSOLE_TYPES = 'from lambdas/ it imports types only';
+const CONSOLE_SERVER = 'it never imports lib/, local/, bin/, test/ or bench/';
 
 /** [the importing file, the import specifier, the boundary it breaks] */
 const REJECTED: [string, string, string][] = [
@@ -89,15 +92,44 @@ const ACCEPTED: [string, string][] = [
   ['lambdas/admin/example.ts', '../pipeline/pipeline-state'],
 ];
 
+/**
+ * The console's boundaries (browser code): [the importing file, the import statement, the boundary
+ * it breaks, or undefined when it is legal]. Type-only imports of server code are legal there.
+ */
+const CONSOLE: [string, string, string | undefined][] = [
+  ['console/src/example.ts', "import { readFileSync } from 'node:fs';", CONSOLE_PACKAGE],
+  ['console/src/example.tsx', "import path from 'path';", CONSOLE_PACKAGE],
+  ['console/src/example.ts', "import { z } from 'zod';", CONSOLE_PACKAGE],
+  ['console/src/example.ts', "import { FUNCTIONS } from '../../lambdas/ops/thresholds';", CONSOLE_TYPES],
+  ['console/src/pages/example.tsx', "import { buildApp } from '../../../lib/app-context';", CONSOLE_SERVER],
+  ['console/src/example.ts', "import type { LocalStack } from '../../local/stack';", CONSOLE_SERVER],
+  ['console/src/example.ts', "import type { PoolDocument } from '../../lambdas/ops/pool-monitor';", undefined],
+  ['console/src/example.tsx', "import { render } from 'preact';", undefined],
+  ['console/src/example.tsx', "import { useState } from 'preact/hooks';", undefined],
+  ['console/src/pages/example.tsx', "import { formatPct } from '../format';", undefined],
+];
+
 const snippet = (file: string, specifier: string) => ({ file, code: `export * from '${specifier}';\n` });
 let rejected: Finding[][];
 let accepted: Finding[][];
+let consoleFindings: Finding[][];
 
 beforeAll(async () => {
-  const findings = await lint([...REJECTED.map(([file, spec]) => snippet(file, spec)), ...ACCEPTED.map(([file, spec]) => snippet(file, spec))]);
+  const findings = await lint([
+    ...REJECTED.map(([file, spec]) => snippet(file, spec)),
+    ...ACCEPTED.map(([file, spec]) => snippet(file, spec)),
+    ...CONSOLE.map(([file, code]) => ({ file, code: `${code}\nexport const used = [${/import (?:type )?\{? ?(\w+)/.exec(code)![1]}];\n` })),
+  ]);
   rejected = findings.slice(0, REJECTED.length);
-  accepted = findings.slice(REJECTED.length);
+  accepted = findings.slice(REJECTED.length, REJECTED.length + ACCEPTED.length);
+  consoleFindings = findings.slice(REJECTED.length + ACCEPTED.length);
 }, 60_000);
+
+it.each(CONSOLE.map((c, i) => [...c, i] as const))('%s: %s (%s)', (_file, _code, boundary, i) => {
+  const restricted = consoleFindings[i]!.filter((f) => f.ruleId === '@typescript-eslint/no-restricted-imports');
+  if (boundary === undefined) expect(restricted).toEqual([]);
+  else expect(restricted).toEqual([{ ruleId: '@typescript-eslint/no-restricted-imports', message: expect.stringContaining(boundary) }]);
+});
 
 it.each(REJECTED.map((c, i) => [...c, i] as const))('%s may not import %s', (_file, _specifier, boundary, i) => {
   expect(rejected[i]).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining(boundary) }]);

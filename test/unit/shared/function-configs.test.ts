@@ -14,6 +14,7 @@ import { readAdminOfferStatsConfig } from '../../../lambdas/admin/offer-stats-co
 import { readAdminIpTestConfig } from '../../../lambdas/admin/ip-test-config';
 import { readAggregatorConfig, readCampaignsConfig, readIngestConfig, readMetricsConfig } from '../../../lambdas/analytics/config';
 import { readHealthConfig } from '../../../lambdas/health/health.handler';
+import { readConsoleConfig } from '../../../lambdas/console/console.handler';
 
 function lambdaEnv(functionId: string): NodeJS.ProcessEnv {
   const def = functionById(functionId);
@@ -22,6 +23,7 @@ function lambdaEnv(functionId: string): NodeJS.ProcessEnv {
     [ENV.providerSecretPrefix]: 'tracepool/dev/proxy/',
     [ENV.offerCacheTtlMs]: '30000',
     ...def.environment,
+    ...(def.servesConsole ? { [ENV.consoleAssetsDir]: '/var/task/console' } : {}),
     ...Object.fromEntries(Object.keys(def.tables ?? {}).map((id) => [tableEnv(id as TableId), `Tracepool-${id}`])),
     ...Object.fromEntries(
       Object.entries(def.queues ?? {})
@@ -42,6 +44,7 @@ it.each<[string, (env: NodeJS.ProcessEnv) => unknown]>([
   ['EventAggregator', readAggregatorConfig],
   ['AdminMetrics', readMetricsConfig],
   ['AdminAnalyticsCampaigns', readCampaignsConfig],
+  ['Console', readConsoleConfig],
 ])('%s reads its config from its own environment only', (functionId, read) => {
   expect(() => read(lambdaEnv(functionId))).not.toThrow();
 });

@@ -1,0 +1,70 @@
+// Sign-in: the local stack's admin token, checked against the admin API before the console opens.
+import { useState } from 'preact/hooks';
+import { AdminTokenAuth, type AuthProvider } from '../auth';
+import { SignedOutError, type ApiClient } from '../api';
+import { ErrorNote, PageTitle } from '../ui';
+
+export function SignIn(props: { auth: AuthProvider; api: ApiClient; notice?: string; onSignedIn: () => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const auth = props.auth;
+  if (!(auth instanceof AdminTokenAuth)) return null;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    if (!auth.signIn(token)) return setError('Enter the admin token.');
+    setBusy(true);
+    try {
+      // Any admin call proves the token; the offer list's first entry is a cheap one.
+      await props.api.call('/admin/offers', { query: { limit: 1 } });
+      props.onSignedIn();
+    } catch (caught) {
+      auth.signOut();
+      setError(caught instanceof SignedOutError ? 'That admin token was not accepted.' : `The admin API could not be reached: ${(caught as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="sign-in" id="content">
+      <div class="card">
+        <PageTitle title="Sign in">Sign in to Tracepool</PageTitle>
+        <p>
+          Use the admin token the local stack printed when it started (<code>npm start</code>; <code>local</code> unless <code>TRACEPOOL_ADMIN_TOKEN</code> says otherwise).
+        </p>
+        <form onSubmit={submit} noValidate>
+          <div class="field">
+            <label for="admin-token">Admin token</label>
+            <input id="admin-token" name="admin-token" type="password" autoComplete="off" required value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+          </div>
+          <button type="submit" disabled={busy}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+        {error && <ErrorNote error={error} />}
+        {!error && props.notice && (
+          <p class="note" role="status">
+            {props.notice}
+          </p>
+        )}
+      </div>
+    </main>
+  );
+}
+
+export function NoBrowserSignInPage(props: { stage: string }) {
+  return (
+    <main class="sign-in" id="content">
+      <div class="card">
+        <PageTitle title="Sign in">Tracepool console</PageTitle>
+        <p>
+          This deployment{props.stage ? ` (${props.stage})` : ''} has no browser sign-in yet: its admin API takes IAM-signed requests only. Use the CLI (
+          <code>npx tracepool health</code>), which signs with your AWS credentials.
+        </p>
+      </div>
+    </main>
+  );
+}
