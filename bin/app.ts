@@ -45,6 +45,8 @@ export function buildApp(app: App = new App()): { app: App; stateful: StatefulSt
     eventCorsOrigins: ctx.eventCorsOrigins,
     trustedCountryHeader: ctx.trustedCountryHeader,
     ipEchoUrl: ctx.ipEchoUrl,
+    stage,
+    retainData: ctx.retainData,
   });
   stateless.addStackDependency(stateful);
   Tags.of(app).add('app', 'tracepool');

@@ -40,6 +40,10 @@ export const ENV = {
   consoleAssetsDir: 'CONSOLE_ASSETS_DIR',
   /** How operators sign in to the console: `admin-token` on the local stack; unset, no browser sign-in yet. */
   consoleSignIn: 'CONSOLE_SIGN_IN',
+  /** The operators' Cognito hosted sign-in and token endpoint (https://<prefix>.auth.<region>.amazoncognito.com). */
+  consoleCognitoDomain: 'CONSOLE_COGNITO_DOMAIN_URL',
+  /** The console's Cognito app client (public: the authorization-code flow with PKCE). */
+  consoleCognitoClientId: 'CONSOLE_COGNITO_CLIENT_ID',
   rawEventTtlDays: 'RAW_EVENT_TTL_DAYS',
   /** The Trackier API secret ({"baseUrl","apiKey"}). */
   trackierSecretArn: 'TRACKIER_SECRET_ARN',

@@ -1,11 +1,15 @@
 /**
  * What a synthesized template's references become locally: a table's name and ARN, a queue's URL,
- * ARN and name, a secret's ARN, the state machine's ARN. Anything else a function's environment
+ * ARN and name, a secret's ARN, the state machine's ARN, a marker for the Cognito sign-in (the
+ * local stack signs in with its admin token). Anything else a function's environment
  * points at has no local stand-in, and the local stack refuses to start rather than guess.
  */
 import type { QueueUrls, TableNames } from './provision';
 import { queueOf, tableOf, type LocalValueOf } from './synthesized-app';
 import { LOCAL_REGION } from './net';
+
+/** What a reference to the operators' Cognito user pool, client or domain becomes locally. */
+export const COGNITO_NOT_LOCAL = 'no-cognito-on-the-local-stack';
 
 export interface StandInResources {
   readonly tables: TableNames;
@@ -37,6 +41,9 @@ export function localStandIns(local: StandInResources): LocalValueOf {
       return local.secretArn(reference.properties.Name);
     }
     if (reference.type === 'AWS::StepFunctions::StateMachine' && ['Ref', 'Arn'].includes(reference.attribute)) return local.stateMachineArn;
+    // The operators' Cognito sign-in has no local twin: the local stack signs the console in with
+    // its admin token instead (CONSOLE_SIGN_IN, a local switch), so these values are never read.
+    if (reference.type.startsWith('AWS::Cognito::UserPool') && reference.attribute === 'Ref') return COGNITO_NOT_LOCAL;
     throw unsupported();
   };
 }

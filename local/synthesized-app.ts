@@ -211,7 +211,10 @@ export function readSynthesizedApp(cdkOut: string): SynthesizedApp {
         const integration = integrationId ? resources[integrationId] : undefined;
         const def = integration ? functionAt(stack, integration.Properties?.IntegrationUri, where) : undefined;
         if (!m || !def) throw new Error(`${where}: route ${String(props.RouteKey)} does not lead to a function of the app`);
-        def.routes.push({ method: m[1] as HttpMethod, path: m[2]!, auth: props.AuthorizationType === 'NONE' ? 'public' : 'admin' });
+        const route: RouteDef = { method: m[1] as HttpMethod, path: m[2]!, auth: props.AuthorizationType === 'NONE' ? 'public' : 'admin' };
+        // The console's API serves the admin routes again (its own authorizer): locally one origin
+        // serves both, each admin route once, behind the admin token.
+        if (!def.routes.some((r) => r.method === route.method && r.path === route.path && r.auth === route.auth)) def.routes.push(route);
       } else if (r.Type === 'AWS::Lambda::EventSourceMapping') {
         const def = functionAt(stack, props.FunctionName, where);
         const queue = queueOf(referenceOf(stack, props.EventSourceArn, where));

@@ -1,12 +1,22 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+  type HttpRoute,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ServiceFunction } from './service-function';
+import type { RouteDef } from '../../contracts/manifest/functions';
 
 export interface TracepoolApiProps {
   /** Functions whose manifest entries carry routes. */
@@ -24,15 +34,24 @@ export interface TracepoolApiProps {
    * @default - none
    */
   readonly detailedMetricsRoutes?: readonly string[];
+  /** Which of the functions' manifest routes this API serves. @default every one */
+  readonly serves?: (fn: ServiceFunction, route: RouteDef) => boolean;
+  /**
+   * What authorizes the admin routes, made once the API exists (a sign-in's callback is the API's
+   * own address). @default IAM (SigV4)
+   */
+  readonly adminAuthorizer?: (api: HttpApi) => IHttpRouteAuthorizer;
+  /** @default the Tracepool API's */
+  readonly description?: string;
 }
 
 /** The stage every route is served on. */
 export const STAGE_NAME = '$default';
 
 /**
- * The HTTP API (API Gateway v2): routes come from the function manifest; admin routes require
- * IAM (SigV4) authorization, public routes are open by design. Access logs in JSON, stage
- * throttling on.
+ * An HTTP API (API Gateway v2): routes come from the function manifest; admin routes require
+ * IAM (SigV4) authorization — or the authorizer given, the console's sign-in — and public routes
+ * are open by design. Access logs in JSON, stage throttling on.
  */
 export class TracepoolApi extends Construct {
   public readonly api: HttpApi;
@@ -54,7 +73,7 @@ export class TracepoolApi extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.api = new HttpApi(this, 'HttpApi', {
-      description: 'Tracepool: click redirects, webhooks, events and the admin API',
+      description: props.description ?? 'Tracepool: click redirects, webhooks, events and the admin API',
       createDefaultStage: false,
     });
     this.stage = new HttpStage(this, 'DefaultStage', {
@@ -68,11 +87,12 @@ export class TracepoolApi extends Construct {
       },
     });
 
-    const iam = new HttpIamAuthorizer();
+    const admin = props.adminAuthorizer ? props.adminAuthorizer(this.api) : new HttpIamAuthorizer();
     const none = new HttpNoneAuthorizer();
+    const serves = props.serves ?? (() => true);
     const created = new Map<string, HttpRoute>();
     for (const fn of props.functions) {
-      const routes = fn.def.routes ?? [];
+      const routes = (fn.def.routes ?? []).filter((route) => serves(fn, route));
       if (!routes.length) continue;
       const integration = new HttpLambdaIntegration(`${fn.def.id}Integration`, fn);
       for (const route of routes) {
@@ -80,7 +100,7 @@ export class TracepoolApi extends Construct {
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration,
-          authorizer: route.auth === 'admin' ? iam : none,
+          authorizer: route.auth === 'admin' ? admin : none,
         });
         created.set(`${route.method} ${route.path}`, httpRoute!);
         if (route.auth === 'public') this.publicRoutes.push(`${route.method} ${route.path}`);

@@ -14,6 +14,7 @@ import type { ProxyCredentials } from '../constructs/proxy-credentials';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ServiceFunction } from '../constructs/service-function';
 import { TracepoolApi } from '../constructs/tracepool-api';
+import { OperatorConsole } from '../constructs/operator-console';
 import { TracePipeline } from '../constructs/trace-pipeline';
 import { Operations, type OperationsThresholds } from '../constructs/operations';
 
@@ -52,6 +53,10 @@ export interface StatelessStackProps extends StackProps {
    * @default https://ipinfo.io/json
    */
   readonly ipEchoUrl?: string;
+  /** Names the console's Cognito domain (tracepool-<stage>-<account>). @default dev */
+  readonly stage?: string;
+  /** Keep the operators' user pool when the stack is deleted. @default true */
+  readonly retainData?: boolean;
   /**
    * Concurrent invocations per SQS-driven function id (e.g. { TraceStarter: 10 }): keep the
    * starter near what the IP pool can serve.
@@ -91,6 +96,7 @@ const QUEUE_MAX_AGE_SECONDS: Record<QueueId, number> = { TraceRequests: 300, Eve
 export class StatelessStack extends Stack {
   public readonly functions: Record<string, ServiceFunction> = {};
   public readonly api: TracepoolApi;
+  public readonly console: OperatorConsole;
   public readonly pipeline: TracePipeline;
   public readonly operations: Operations;
 
@@ -184,7 +190,9 @@ export class StatelessStack extends Stack {
 
     // The click routes humans wait on (HEAD is only ever a bot's): their own latency is alarmed on.
     const clickRoutes = (this.fn('Click').def.routes ?? []).filter((r) => r.method === 'GET').map((r) => `${r.method} ${r.path}`);
-    this.api = new TracepoolApi(this, 'Api', { functions: Object.values(this.functions), detailedMetricsRoutes: clickRoutes });
+    // The console's files are served by the console's own API (lib/constructs/operator-console.ts).
+    this.api = new TracepoolApi(this, 'Api', { functions: Object.values(this.functions), detailedMetricsRoutes: clickRoutes, serves: (fn) => !fn.def.servesConsole });
+    this.console = new OperatorConsole(this, 'OperatorConsole', { functions: Object.values(this.functions), stage: props.stage ?? 'dev', retain: props.retainData });
 
     this.operations = new Operations(this, 'Operations', {
       functions: this.functions,
