@@ -78,11 +78,11 @@ function Shell(props: { route: Route; stage: string; onSignOut: () => void; chil
   );
 }
 
-export function App(props: { auth: AuthProvider; stage: string }) {
+export function App(props: { auth: AuthProvider; stage: string; notice?: string }) {
   const { auth, stage } = props;
   const [route, setRoute] = useState<Route>(currentRoute());
   const [signedIn, setSignedIn] = useState(auth.signedIn());
-  const [notice, setNotice] = useState<string>();
+  const [notice, setNotice] = useState<string | undefined>(props.notice);
   useEffect(() => onNavigate(() => setRoute(currentRoute())), []);
   const api = useMemo(
     () =>

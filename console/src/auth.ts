@@ -1,10 +1,12 @@
 /**
  * How the console signs operators in, behind one small interface so another way slots in without
  * touching the pages: on the local stack the admin token (kept in sessionStorage: gone with the
- * tab, never in a cookie, sent as `Authorization: Bearer <token>`); a JWT provider (a Cognito user
- * pool's tokens, refreshed as they expire) would implement the same three methods.
+ * tab, never in a cookie, sent as `Authorization: Bearer <token>`); in AWS the operators' Cognito
+ * user pool's tokens, refreshed as they expire (cognito-auth.ts).
  */
-export type SignInKind = 'admin-token' | 'none';
+import { CognitoAuth, type BrowserSide, type CognitoSettings } from './cognito-auth';
+
+export type SignInKind = 'admin-token' | 'cognito' | 'none';
 
 export interface AuthProvider {
   readonly kind: SignInKind;
@@ -56,7 +58,13 @@ export class NoBrowserSignIn implements AuthProvider {
   signOut = () => undefined;
 }
 
-/** The provider the deployment names (the page's `tracepool:sign-in` meta tag). */
-export function authProvider(kind: string | null | undefined, storage: TokenStorage): AuthProvider {
-  return kind === 'admin-token' ? new AdminTokenAuth(storage) : new NoBrowserSignIn();
+/** The provider the deployment names (the page's `tracepool:sign-in` meta tag; Cognito's settings from its others). */
+export function authProvider(
+  kind: string | null | undefined,
+  storage: TokenStorage,
+  cognito?: { readonly settings: CognitoSettings; readonly browser: BrowserSide },
+): AuthProvider {
+  if (kind === 'admin-token') return new AdminTokenAuth(storage);
+  if (kind === 'cognito' && cognito?.settings.domainUrl && cognito.settings.clientId) return new CognitoAuth(cognito.settings, storage, cognito.browser);
+  return new NoBrowserSignIn();
 }

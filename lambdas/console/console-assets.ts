@@ -12,8 +12,15 @@ import { gzipSync } from 'node:zlib';
 import { CONSOLE_FILES } from '../../contracts/manifest/console-build';
 import { escapeHtml } from '../shared/http';
 
-/** How operators sign in: the local stack's admin token, or not in a browser (yet) in AWS. */
-export type ConsoleSignIn = 'admin-token' | 'none';
+/** How operators sign in: the local stack's admin token, the operators' Cognito pool in AWS, or not in a browser. */
+export type ConsoleSignIn = 'admin-token' | 'cognito' | 'none';
+
+export interface ConsoleSettings {
+  readonly signIn: ConsoleSignIn;
+  readonly stage?: string;
+  /** With `cognito`: the hosted sign-in's address and the console's app client. */
+  readonly cognito?: { readonly domainUrl: string; readonly clientId: string };
+}
 
 export interface ConsoleFile {
   readonly contentType: string;
@@ -45,6 +52,17 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The policy a deployment serves: CONSOLE_CSP, with the Cognito domain added to connect-src where
+ * operators sign in there (the page exchanges and refreshes its tokens at that domain's token
+ * endpoint; the sign-in page itself is a navigation, which connect-src does not govern).
+ */
+export function consoleCsp(settings: Pick<ConsoleSettings, 'cognito'>): string {
+  if (!settings.cognito) return CONSOLE_CSP;
+  const origin = new URL(settings.cognito.domainUrl).origin;
+  return CONSOLE_CSP.replace("connect-src 'self'", `connect-src 'self' ${origin}`);
+}
+
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -68,7 +86,7 @@ function consoleFile(name: string, content: string | Buffer): ConsoleFile {
 }
 
 /** The page: the built style and script by their versioned URLs, and how to sign in, in meta tags the script reads. */
-export function renderConsolePage(files: ConsoleFiles, settings: { signIn: ConsoleSignIn; stage?: string }): string {
+export function renderConsolePage(files: ConsoleFiles, settings: ConsoleSettings): string {
   const v = (name: string) => files.get(name)!.version;
   return [
     '<!doctype html>',
@@ -79,6 +97,12 @@ export function renderConsolePage(files: ConsoleFiles, settings: { signIn: Conso
     '<title>Tracepool console</title>',
     `<meta name="tracepool:sign-in" content="${escapeHtml(settings.signIn)}">`,
     `<meta name="tracepool:stage" content="${escapeHtml(settings.stage ?? '')}">`,
+    ...(settings.cognito
+      ? [
+          `<meta name="tracepool:cognito-domain" content="${escapeHtml(settings.cognito.domainUrl)}">`,
+          `<meta name="tracepool:cognito-client-id" content="${escapeHtml(settings.cognito.clientId)}">`,
+        ]
+      : []),
     `<link rel="icon" type="image/svg+xml" href="/console/favicon.svg?v=${v('favicon.svg')}">`,
     `<link rel="stylesheet" href="/console/styles.css?v=${v('styles.css')}">`,
     `<script type="module" src="/console/main.js?v=${v('main.js')}"></script>`,
@@ -91,7 +115,7 @@ export function renderConsolePage(files: ConsoleFiles, settings: { signIn: Conso
 }
 
 /** Reads the built files from `dir` (a missing one fails here, on the first request, loudly). */
-export function loadConsoleFiles(dir: string, settings: { signIn: ConsoleSignIn; stage?: string }): ConsoleFiles {
+export function loadConsoleFiles(dir: string, settings: ConsoleSettings): ConsoleFiles {
   const files = new Map<string, ConsoleFile>();
   for (const name of CONSOLE_FILES) files.set(name, consoleFile(name, readFileSync(path.join(dir, name))));
   files.set('favicon.svg', consoleFile('favicon.svg', FAVICON));

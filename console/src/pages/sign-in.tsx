@@ -1,6 +1,8 @@
-// Sign-in: the local stack's admin token, checked against the admin API before the console opens.
+// Sign-in: the local stack's admin token, checked against the admin API before the console opens;
+// in AWS, a button to the operators' Cognito sign-in page.
 import { useState } from 'preact/hooks';
 import { AdminTokenAuth, type AuthProvider } from '../auth';
+import { CognitoAuth } from '../cognito-auth';
 import { SignedOutError, type ApiClient } from '../api';
 import { ErrorNote, PageTitle } from '../ui';
 
@@ -9,6 +11,7 @@ export function SignIn(props: { auth: AuthProvider; api: ApiClient; notice?: str
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const auth = props.auth;
+  if (auth instanceof CognitoAuth) return <CognitoSignIn auth={auth} notice={props.notice} />;
   if (!(auth instanceof AdminTokenAuth)) return null;
 
   const submit = async (e: Event) => {
@@ -64,6 +67,35 @@ export function NoBrowserSignInPage(props: { stage: string }) {
           This deployment{props.stage ? ` (${props.stage})` : ''} has no browser sign-in yet: its admin API takes IAM-signed requests only. Use the CLI (
           <code>npx tracepool health</code>), which signs with your AWS credentials.
         </p>
+      </div>
+    </main>
+  );
+}
+
+function CognitoSignIn(props: { auth: CognitoAuth; notice?: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const begin = () => {
+    setBusy(true);
+    props.auth.beginSignIn().catch((caught: unknown) => {
+      setBusy(false);
+      setError(`Sign-in could not start: ${(caught as Error).message}`);
+    });
+  };
+  return (
+    <main class="sign-in" id="content">
+      <div class="card">
+        <PageTitle title="Sign in">Sign in to Tracepool</PageTitle>
+        <p>Operators sign in with their Tracepool account (e-mail, password and authenticator code) on the sign-in page this deployment runs.</p>
+        <button type="button" onClick={begin} disabled={busy}>
+          {busy ? 'Opening sign-in…' : 'Sign in'}
+        </button>
+        {error && <ErrorNote error={error} />}
+        {!error && props.notice && (
+          <p class="note" role="status">
+            {props.notice}
+          </p>
+        )}
       </div>
     </main>
   );

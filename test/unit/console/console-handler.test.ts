@@ -9,7 +9,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { makeHandler, readConsoleConfig } from '../../../lambdas/console/console.handler';
-import { CONSOLE_CSP, loadConsoleFiles } from '../../../lambdas/console/console-assets';
+import { CONSOLE_CSP, consoleCsp, loadConsoleFiles } from '../../../lambdas/console/console-assets';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'console-handler-'));
 writeFileSync(path.join(dir, 'main.js'), 'console.log("the console");\n'.repeat(50));
@@ -97,4 +97,36 @@ it('reads its files from CONSOLE_ASSETS_DIR and signs in with the admin token on
     stage: 'local',
   });
   expect(() => readConsoleConfig({})).toThrow(/CONSOLE_ASSETS_DIR/);
+});
+
+describe('signing in with Cognito (a deployed stack)', () => {
+  const env = { CONSOLE_ASSETS_DIR: dir, CONSOLE_SIGN_IN: 'cognito', TRACEPOOL_STAGE: 'prod' };
+  const cognito = { CONSOLE_COGNITO_DOMAIN_URL: 'https://tracepool-prod-1.auth.eu-west-1.amazoncognito.com', CONSOLE_COGNITO_CLIENT_ID: 'client123' };
+
+  it('needs the domain and the client id the stack sets', () => {
+    expect(readConsoleConfig({ ...env, ...cognito })).toEqual({
+      assetsDir: dir,
+      signIn: 'cognito',
+      stage: 'prod',
+      cognito: { domainUrl: cognito.CONSOLE_COGNITO_DOMAIN_URL, clientId: 'client123' },
+    });
+    expect(() => readConsoleConfig({ ...env, CONSOLE_COGNITO_CLIENT_ID: 'client123' })).toThrow(/CONSOLE_COGNITO_DOMAIN_URL/);
+    expect(() => readConsoleConfig({ ...env, CONSOLE_COGNITO_DOMAIN_URL: cognito.CONSOLE_COGNITO_DOMAIN_URL })).toThrow(/CONSOLE_COGNITO_CLIENT_ID/);
+  });
+
+  it('names them in the page, and lets the page reach only that domain beyond its own origin', async () => {
+    const config = readConsoleConfig({ ...env, ...cognito });
+    const signedIn = makeHandler(() => loadConsoleFiles(dir, config), consoleCsp(config)) as unknown as typeof handler;
+    const res = await signedIn(
+      { rawPath: '/console', headers: {}, routeKey: 'GET /console', requestContext: { http: { method: 'GET', path: '/console' } } } as never,
+      context,
+    );
+    expect(res.body).toContain('<meta name="tracepool:sign-in" content="cognito">');
+    expect(res.body).toContain(`<meta name="tracepool:cognito-domain" content="${cognito.CONSOLE_COGNITO_DOMAIN_URL}">`);
+    expect(res.body).toContain('<meta name="tracepool:cognito-client-id" content="client123">');
+    const csp = res.headers['content-security-policy']!;
+    expect(csp).toContain(`connect-src 'self' ${cognito.CONSOLE_COGNITO_DOMAIN_URL}`);
+    expect(csp.replace(cognito.CONSOLE_COGNITO_DOMAIN_URL, '')).not.toMatch(/unsafe-inline|unsafe-eval|\*|https?:/);
+    expect(csp).toContain("script-src 'self'");
+  });
 });
