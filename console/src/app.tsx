@@ -13,12 +13,24 @@ import { currentNav, NAV, type Route } from './router';
 import { Link, PageTitle } from './ui';
 import { SignIn, NoBrowserSignInPage } from './pages/sign-in';
 import { OverviewPage } from './pages/overview';
+import { OffersPage } from './pages/offers';
+import { OfferPageView } from './pages/offer';
+import { TracesPage } from './pages/traces';
+import { TracePage } from './pages/trace';
 
 function PageFor(props: { route: Route }) {
   const { route } = props;
   switch (route.page) {
     case 'overview':
       return <OverviewPage />;
+    case 'offers':
+      return <OffersPage />;
+    case 'offer':
+      return <OfferPageView key={route.offerId} offerId={route.offerId} />;
+    case 'traces':
+      return <TracesPage filters={route.filters} />;
+    case 'trace':
+      return <TracePage key={route.traceId} traceId={route.traceId} />;
     case 'not-found':
       return <NotFound path={route.path} />;
     default:

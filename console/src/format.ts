@@ -80,6 +80,12 @@ export function formatAgo(at: number | string | null | undefined, now: number): 
 /** A status or type token for reading: `dead_lettered` → `dead lettered`. */
 export const humanize = (token: string): string => token.replace(/[_-]+/g, ' ');
 
+/** The same as a heading or a label: `dead_lettered` → `Dead lettered`. */
+export const sentence = (token: string): string => {
+  const words = humanize(token);
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
 /** A two-letter country code as written on the pool (`us` → `US`); `auto` and `any` stay words. */
 export const formatCountry = (cc: string): string => (/^[a-z]{2}$/i.test(cc) ? cc.toUpperCase() : cc);
 

@@ -8,6 +8,7 @@
 import type { LocalStack } from '../../local/stack';
 import { startTestStack, STACK_START_MS } from '../support/test-stack';
 import { startConsoleBrowser, type ConsoleBrowser } from '../support/console-browser';
+import type { TraceRecord } from '../../lambdas/traces/trace-record';
 
 let stack: LocalStack;
 let browser: ConsoleBrowser;
@@ -15,7 +16,7 @@ let browser: ConsoleBrowser;
 beforeAll(async () => {
   browser = startConsoleBrowser();
   [stack] = await Promise.all([
-    startTestStack('e2e-console', { schedules: false, proxyCount: 1, log: (line) => process.env.E2E_DEBUG && console.log(line) }),
+    startTestStack('e2e-console', { schedules: false, proxyCount: 2, env: { LEASE_COOLDOWN_MS: '100' }, log: (line) => process.env.E2E_DEBUG && console.log(line) }),
     browser.open({ width: 1280, height: 800 }),
   ]);
 }, STACK_START_MS);
@@ -66,8 +67,75 @@ test('signs in with the admin token and shows the overview, clean and keyboard-r
   }
   expect(tabbed).toEqual(['Skip to content', 'Tracepool console home', 'Overview', 'Offers']);
   await browser.press('Enter');
-  await browser.waitForText(['New offer', 'not in the console yet'], 20_000);
+  await browser.waitForText('New offer', 20_000);
   expect(await browser.url()).toBe(`${stack.url}/console/offers`);
+}, 90_000);
+
+const OFFER = 'console-e2e';
+const GCLID = 'console-e2e-click';
+
+/** The offer's trace of this click, once it is final (through the admin API, as the CLI would read it). */
+async function finalTrace(gclid: string): Promise<TraceRecord> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    const res = await fetch(`${stack.url}/admin/traces?offerId=${OFFER}&limit=20`, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+    const trace = ((await res.json()) as { traces: TraceRecord[] }).traces.find((t) => t.request.params.gclid === gclid);
+    if (trace && !['queued', 'running', 'retry_scheduled'].includes(trace.status)) return trace;
+  }
+  throw new Error(`no final trace of ${gclid}`);
+}
+
+test('creates an offer, clicks it as a browser would, and shows its trace with the hop chain', async () => {
+  await browser.goto(`${stack.url}/console/offers`);
+  await browser.click('New offer', 'button');
+  await browser.fill('Offer id', OFFER);
+  await browser.fill('Redirect URL', `${stack.url}/demo/landing`);
+  await browser.fill('Tracking URL', `${stack.url}/demo/aff/click`);
+  await browser.fill('Country', 'us');
+  await expectCleanPage('offer-new');
+  await browser.click('Save', 'button');
+  await browser.waitForText('Click URL');
+  expect(await browser.url()).toBe(`${stack.url}/console/offers/${OFFER}`);
+  await browser.waitForText('Not resolved yet');
+
+  // The click, in the browser (a desktop Chrome's user agent: headless Chromium's own is a bot's).
+  const clickUrl = await browser.href(`${stack.url}/c/${OFFER}`);
+  const landed = await browser.goto(`${clickUrl}?gclid=${GCLID}`);
+  expect(landed.url).toMatch(new RegExp(`^${stack.url}/demo/landing\\?gclid=${GCLID}`));
+  const trace = await finalTrace(GCLID);
+  expect(trace.status).toBe('completed');
+  expect(trace.hops!.length).toBeGreaterThanOrEqual(3);
+
+  await browser.goto(`${stack.url}/console/traces?offer=${OFFER}`);
+  await browser.waitForText('completed');
+  await browser.click(`Trace ${trace.traceId}`, 'link');
+  await browser.waitForText('Hop chain (');
+  const page = await browser.text();
+  for (const hop of trace.hops!) expect(page).toContain(hop.url);
+  expect(page).toMatch(/Google Ads parallel tracking/);
+  expect(page).toMatch(/Click-id survival/);
+  await expectCleanPage('trace');
+
+  await browser.click('Traces', 'link');
+  await browser.waitForText('Requeue failed traces');
+  await browser.click('Requeue all', 'button');
+  await browser.waitForText('Requeue done:');
+  await expectCleanPage('traces');
+}, 90_000);
+
+test("shows an offer's resolution, history, hourly chart and recent traces, and traces it now", async () => {
+  await browser.goto(`${stack.url}/console/offers/${OFFER}`);
+  await browser.waitForText('Clicks and trace outcomes by hour');
+  await browser.waitForText(`${stack.url}/demo/landing?gclid=${GCLID}`);
+  await browser.click('Trace now', 'button');
+  await browser.waitForText('completed in', 60_000);
+  const made = await browser.text();
+  expect(made).toContain(`${stack.url}/demo/aff/click`);
+  expect(made).toContain(`${stack.url}/demo/aff/route`);
+  await expectCleanPage('offer');
+
+  await browser.click('Offers', 'link');
+  await browser.waitForText('Current landing');
+  await expectCleanPage('offers');
 }, 90_000);
 
 test('fits a phone: no sideways scroll, still clean', async () => {

@@ -48,7 +48,9 @@ export function startConsoleBrowser(): ConsoleBrowser {
   });
   const request = workerRequests<{ id: number; result?: unknown; error?: string }>(child, 'browser worker');
   const call = async <T>(op: string, args: Record<string, unknown> = {}): Promise<T> => {
+    const started = Date.now();
     const reply = await request({ op, ...args });
+    if (process.env.E2E_DEBUG) console.log(`browser ${op} ${JSON.stringify(args).slice(0, 80)}: ${Date.now() - started} ms`);
     if (reply.error !== undefined) throw new Error(`browser ${op}: ${reply.error}`);
     return reply.result as T;
   };

@@ -11,6 +11,7 @@ import {
   formatUtc,
   humanize,
   plural,
+  sentence,
   sinceStart,
 } from '../../../console/src/format';
 
@@ -61,6 +62,7 @@ it('says how long ago coarsely, and "in" for the future', () => {
 
 it('reads tokens, countries and long strings for people', () => {
   expect(humanize('dead_lettered')).toBe('dead lettered');
+  expect(sentence('dead_lettered')).toBe('Dead lettered');
   expect([formatCountry('us'), formatCountry('auto'), formatCountry('any')]).toEqual(['US', 'auto', 'any']);
   expect(clip('abcdef', 4)).toBe('abc…');
   expect(clip('abc', 4)).toBe('abc');
