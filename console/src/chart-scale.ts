@@ -29,7 +29,7 @@ export function hourLabel(hour: string, first: boolean): string {
 }
 
 /** Which of `count` labels to print so that they do not overlap: every n-th, n from the room there is. */
-export function labelEvery(count: number, widthPx: number, labelPx = 44): number {
+export function labelEvery(count: number, widthPx: number, labelPx = 52): number {
   if (count <= 0) return 1;
   return Math.max(1, Math.ceil((count * labelPx) / Math.max(widthPx, labelPx)));
 }

@@ -3,6 +3,8 @@
  * classes): one group of bars per hour, a value axis with rounded ticks, and a legend. For
  * assistive technology the figure is named, and its numbers are a table under it.
  */
+import type { Ref } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { hourLabel, labelEvery, niceScale, ticks } from './chart-scale';
 import { formatCount } from './format';
 import { TableRegion } from './ui';
@@ -14,15 +16,29 @@ export interface Series {
   readonly values: readonly number[];
 }
 
-const WIDTH = 720;
 const HEIGHT = 220;
 const PAD = { left: 44, right: 8, top: 10, bottom: 26 };
 
+/** The figure's width in CSS pixels, followed as the window resizes: the chart is drawn at that width, so its text keeps its size. */
+function useWidth(fallback: number): [Ref<HTMLElement>, number] {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    const observer = new ResizeObserver(([entry]) => entry && setWidth(Math.max(280, Math.round(entry.contentRect.width))));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
 export function BarChart(props: { id: string; title: string; hours: readonly string[]; series: readonly Series[]; summary: string }) {
   const { hours, series } = props;
+  const [figure, width] = useWidth(720);
   const max = Math.max(0, ...series.flatMap((s) => s.values));
   const scale = niceScale(max);
-  const plotW = WIDTH - PAD.left - PAD.right;
+  const plotW = width - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const groupW = hours.length ? plotW / hours.length : plotW;
   const barW = Math.max(1, (groupW * 0.8) / Math.max(1, series.length));
@@ -30,7 +46,7 @@ export function BarChart(props: { id: string; title: string; hours: readonly str
   const every = labelEvery(hours.length, plotW);
   const titleId = `${props.id}-title`;
   return (
-    <figure class="chart">
+    <figure class="chart" ref={figure}>
       <figcaption id={titleId}>{props.title}</figcaption>
       <ul class="legend" aria-hidden="true">
         {series.map((s) => (
@@ -40,10 +56,10 @@ export function BarChart(props: { id: string; title: string; hours: readonly str
           </li>
         ))}
       </ul>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby={titleId} aria-describedby={`${props.id}-summary`} preserveAspectRatio="xMidYMid meet">
+      <svg viewBox={`0 0 ${width} ${HEIGHT}`} role="img" aria-labelledby={titleId} aria-describedby={`${props.id}-summary`}>
         {ticks(scale).map((t) => (
           <g key={t} class="tick">
-            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(t)} y2={y(t)} />
+            <line x1={PAD.left} x2={width - PAD.right} y1={y(t)} y2={y(t)} />
             <text x={PAD.left - 6} y={y(t) + 4} text-anchor="end">
               {formatCount(t)}
             </text>

@@ -8,7 +8,7 @@ import { useResource } from '../use-resource';
 import { navigate } from '../navigation';
 import { hrefOf } from '../router';
 import { clip, formatRate, formatUtc } from '../format';
-import { Badge, ErrorNote, Link, Loading, PageTitle, Section, TableRegion } from '../ui';
+import { Badge, Columns, ErrorNote, FilterForm, Link, Loading, PageTitle, Section, TableRegion } from '../ui';
 import { OfferForm } from './offer-form';
 import type { Offer, OfferPage } from '../types';
 
@@ -62,15 +62,7 @@ export function OffersPage() {
         </section>
       )}
       <Section id="offer-list" title="All offers">
-        <form
-          class="filters"
-          role="search"
-          aria-label="Find offers"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setQuery(q.trim());
-          }}
-        >
+        <FilterForm label="Find offers" onSubmit={() => setQuery(q.trim())}>
           <div class="field">
             <label for="offer-search">Search</label>
             <input id="offer-search" type="search" value={q} placeholder="offer id or landing host" onInput={(e) => setQ(e.currentTarget.value)} />
@@ -85,7 +77,7 @@ export function OffersPage() {
               Find
             </button>
           </div>
-        </form>
+        </FilterForm>
         {list.error && <ErrorNote error={list.error} />}
         {!list.data && !list.error && <Loading what="offers" />}
         {list.data &&
@@ -106,17 +98,7 @@ function OfferTable(props: { offers: OfferPage['offers'] }) {
   return (
     <TableRegion label="Offers">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Offer</th>
-            <th scope="col">Tracing</th>
-            <th scope="col" class="n">
-              Success (24 h)
-            </th>
-            <th scope="col">Resolved (UTC)</th>
-            <th scope="col">Current landing</th>
-          </tr>
-        </thead>
+        <Columns columns={['Offer', 'Tracing', { label: 'Success (24 h)', numeric: true }, 'Resolved (UTC)', 'Current landing']} />
         <tbody>
           {props.offers.map((o) => (
             <tr key={o.offerId}>

@@ -32,7 +32,7 @@ export function WarningList(props: { warnings: readonly HealthWarning[]; empty: 
   );
 }
 
-function PoolByCountry(props: { pool: NonNullable<PoolDocument['pool_summary']> }) {
+export function PoolByCountry(props: { pool: NonNullable<PoolDocument['pool_summary']> }) {
   const countries = Object.entries(props.pool.by_country).sort(([a], [b]) => a.localeCompare(b));
   if (!countries.length) return <p class="muted">The pool is empty: import IPs on the Pool page.</p>;
   return (

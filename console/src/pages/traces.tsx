@@ -9,7 +9,7 @@ import { navigate } from '../navigation';
 import { hrefOf, type TraceFilters } from '../router';
 import { clip, formatUtc, SINCE_CHOICES, sentence, sinceStart } from '../format';
 import { createdSince, REQUEUEABLE_STATUSES, TRACE_STATUSES } from '../traces';
-import { Badge, ErrorNote, Link, Loading, PageTitle, Section, SelectField, TableRegion } from '../ui';
+import { Badge, Columns, ErrorNote, FilterForm, Link, Loading, PageTitle, Section, SelectField, TableRegion } from '../ui';
 import type { RequeueSummary, TraceList, TraceRecord } from '../types';
 
 /** Traces loaded when a time filter applies on top (the API has none). */
@@ -24,19 +24,7 @@ export function TraceTable(props: { traces: readonly TraceRecord[]; label: strin
   return (
     <TableRegion label={props.label}>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Trace</th>
-            <th scope="col">Offer</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="n">
-              Tries
-            </th>
-            <th scope="col">Mode</th>
-            <th scope="col">Clicked (UTC)</th>
-            <th scope="col">Landing or failure</th>
-          </tr>
-        </thead>
+        <Columns columns={['Trace', 'Offer', 'Status', { label: 'Tries', numeric: true }, 'Mode', 'Clicked (UTC)', 'Landing or failure']} />
         <tbody>
           {props.traces.map((t) => (
             <tr key={t.traceId}>
@@ -67,12 +55,11 @@ function Filters(props: { filters: TraceFilters }) {
   const [offerId, setOfferId] = useState(props.filters.offerId ?? '');
   const [status, setStatus] = useState(props.filters.status ?? '');
   const [since, setSince] = useState(props.filters.since ?? '');
-  const apply = (e: Event) => {
-    e.preventDefault();
+  const apply = () => {
     navigate(hrefOf({ page: 'traces', filters: { offerId: offerId.trim() || undefined, status: status || undefined, since: since || undefined } }), { replace: true });
   };
   return (
-    <form class="filters" role="search" aria-label="Filter traces" onSubmit={apply}>
+    <FilterForm label="Filter traces" onSubmit={apply}>
       <div class="field">
         <label for="trace-offer">Offer</label>
         <input id="trace-offer" value={offerId} placeholder="any offer" onInput={(e) => setOfferId(e.currentTarget.value)} />
@@ -82,7 +69,7 @@ function Filters(props: { filters: TraceFilters }) {
       <div class="field">
         <button type="submit">Apply filters</button>
       </div>
-    </form>
+    </FilterForm>
   );
 }
 
@@ -103,8 +90,7 @@ function RequeueAll(props: { offerId?: string; onDone: () => void }) {
   const [summary, setSummary] = useState<RequeueSummary>();
   const [failure, setFailure] = useState<Error>();
 
-  const run = async (e: Event) => {
-    e.preventDefault();
+  const run = async () => {
     setRunning(true);
     setFailure(undefined);
     let totals: RequeueSummary = { processed: 0, requeued: 0, skipped: 0, failed: 0 };
@@ -128,7 +114,7 @@ function RequeueAll(props: { offerId?: string; onDone: () => void }) {
   };
 
   return (
-    <form class="filters" onSubmit={run} aria-label="Requeue failed traces">
+    <FilterForm label="Requeue failed traces" search={false} onSubmit={run}>
       <SelectField id="requeue-status" label="Requeue traces that are" value={status} options={REQUEUE_OPTIONS} onChange={setStatus} />
       <SelectField id="requeue-since" label="Since" value={since} options={SINCE_CHOICES} onChange={setSince} />
       <div class="field">
@@ -145,7 +131,7 @@ function RequeueAll(props: { offerId?: string; onDone: () => void }) {
         )}
       </div>
       {failure && <ErrorNote error={failure} />}
-    </form>
+    </FilterForm>
   );
 }
 

@@ -31,6 +31,6 @@ it('labels hours, with the date on the first bar and at midnight', () => {
 it('thins labels out so they do not overlap', () => {
   expect(labelEvery(24, 700)).toBe(2);
   expect(labelEvery(6, 700)).toBe(1);
-  expect(labelEvery(168, 700)).toBe(11);
+  expect(labelEvery(168, 700)).toBe(13);
   expect(labelEvery(0, 700)).toBe(1);
 });

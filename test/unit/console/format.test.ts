@@ -22,6 +22,7 @@ it('writes percentages with one decimal unless whole, and a dash when there is n
 
 it('writes durations in ms, then s, then min', () => {
   expect([formatMs(0), formatMs(850.4), formatMs(1234), formatMs(12_345), formatMs(90_000), formatMs(null)]).toEqual(['0 ms', '850 ms', '1.23 s', '12.3 s', '1.5 min', '–']);
+  expect([formatMs(5_400_000), formatMs(3 * 86_400_000)]).toEqual(['1.5 h', '3.0 d']);
 });
 
 it('writes sizes in binary units as the CLI does', () => {
