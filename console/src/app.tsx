@@ -13,16 +13,38 @@ import { currentNav, NAV, type Route } from './router';
 import { Link, PageTitle } from './ui';
 import { SignIn, NoBrowserSignInPage } from './pages/sign-in';
 import { OverviewPage } from './pages/overview';
+import { OffersPage } from './pages/offers';
+import { OfferPageView } from './pages/offer';
+import { TracesPage } from './pages/traces';
+import { TracePage } from './pages/trace';
+import { PoolPage } from './pages/pool';
+import { AlertsPage } from './pages/alerts';
+import { TrackierPage } from './pages/trackier';
+import { AnalyticsPage } from './pages/analytics';
 
 function PageFor(props: { route: Route }) {
   const { route } = props;
   switch (route.page) {
     case 'overview':
       return <OverviewPage />;
+    case 'offers':
+      return <OffersPage />;
+    case 'offer':
+      return <OfferPageView key={route.offerId} offerId={route.offerId} />;
+    case 'traces':
+      return <TracesPage filters={route.filters} />;
+    case 'trace':
+      return <TracePage key={route.traceId} traceId={route.traceId} />;
+    case 'pool':
+      return <PoolPage />;
+    case 'alerts':
+      return <AlertsPage />;
+    case 'trackier':
+      return <TrackierPage offerId={route.offerId} />;
+    case 'analytics':
+      return <AnalyticsPage campaignId={route.campaignId} />;
     case 'not-found':
       return <NotFound path={route.path} />;
-    default:
-      return <Upcoming label={currentNav(route)?.label ?? route.page} />;
   }
 }
 
@@ -33,15 +55,6 @@ function NotFound(props: { path: string }) {
       <p>
         No console page at <code>{props.path}</code>. <Link to={{ page: 'overview' }}>Go to the overview</Link>.
       </p>
-    </>
-  );
-}
-
-function Upcoming(props: { label: string }) {
-  return (
-    <>
-      <PageTitle title={props.label}>{props.label}</PageTitle>
-      <p>This page is not in the console yet; the CLI (`tracepool --help`) has it.</p>
     </>
   );
 }

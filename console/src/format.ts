@@ -23,12 +23,14 @@ export function formatPct(pct: Maybe): string {
 /** A ratio 0..1 as a percentage. */
 export const formatRate = (rate: Maybe): string => (missing(rate) ? NONE : formatPct(rate * 100));
 
-/** A duration: ms under a second, seconds under a minute, then minutes. */
+/** A duration: ms under a second, seconds under a minute, minutes under an hour, hours under two days, then days. */
 export function formatMs(ms: Maybe): string {
   if (missing(ms)) return NONE;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / 86_400_000).toFixed(1)} d`;
 }
 
 /** Bytes in binary units (KB = 1024 B), as the CLI prints them. */
@@ -79,6 +81,12 @@ export function formatAgo(at: number | string | null | undefined, now: number): 
 
 /** A status or type token for reading: `dead_lettered` → `dead lettered`. */
 export const humanize = (token: string): string => token.replace(/[_-]+/g, ' ');
+
+/** The same as a heading or a label: `dead_lettered` → `Dead lettered`. */
+export const sentence = (token: string): string => {
+  const words = humanize(token);
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 
 /** A two-letter country code as written on the pool (`us` → `US`); `auto` and `any` stay words. */
 export const formatCountry = (cc: string): string => (/^[a-z]{2}$/i.test(cc) ? cc.toUpperCase() : cc);

@@ -15,6 +15,11 @@ export type { OfferStats, HourStats } from '../../lambdas/offers/offer-stats';
 export type { TraceRecord, TraceStatus } from '../../lambdas/traces/trace-record';
 export type { Hop } from '../../lambdas/tracer/types';
 export type { RequeueSummary } from '../../lambdas/admin/trace-requeue';
+export type { AlertsView, OpenAlert, ResolvedAlert } from '../../lambdas/ops/alerts';
+export type { IpView } from '../../lambdas/lease/pool-admin';
+export type { TrackierOfferView, PairView, OfferStats as TrackierStats } from '../../lambdas/trackier/pair-admin';
+export type { CreationResult as TrackierCreation } from '../../lambdas/trackier/create-offer';
+export type { HourlyMetricsResponse, HourlyRow } from '../../lambdas/analytics/hourly-metrics';
 
 /** GET /admin/offers: a page of offers, each with its resolution and last 24 hours. */
 export interface OfferPage {

@@ -158,3 +158,50 @@ export function SelectField<V extends string>(props: {
     </Field>
   );
 }
+
+export type Column = string | { readonly label: string; readonly numeric?: boolean };
+
+/** A table's column headings (numeric ones aligned right, as their cells). */
+export function Columns(props: { columns: readonly Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((c) => {
+          const col = typeof c === 'string' ? { label: c } : c;
+          return (
+            <th scope="col" class={'numeric' in col && col.numeric ? 'n' : undefined} key={col.label}>
+              {col.label}
+            </th>
+          );
+        })}
+      </tr>
+    </thead>
+  );
+}
+
+/** A row of fields that filters or picks what the page shows (a search landmark, unless it acts). */
+export function FilterForm(props: { label: string; onSubmit: () => void | Promise<void>; search?: boolean; children: ComponentChildren }) {
+  return (
+    <form
+      class="filters"
+      role={props.search === false ? undefined : 'search'}
+      aria-label={props.label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
+/** How far a long operation has got: a labelled progress bar and what it has done so far, announced politely. */
+export function ProgressReport(props: { id: string; label: string; value: number; max: number; children: ComponentChildren }) {
+  return (
+    <div aria-live="polite">
+      <label for={props.id}>{props.label}</label> <progress id={props.id} max={props.max} value={props.value} />
+      {props.children}
+    </div>
+  );
+}

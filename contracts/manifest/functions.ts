@@ -353,10 +353,10 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'AdminPool',
     entry: 'lambdas/ops/pool.handler.ts',
-    description: 'The pool monitor: health, pool summary, queue depth, performance, warnings; the pool over time',
+    description: 'The pool monitor: health, pool summary, queue depth, performance, warnings; the pool over time; open and resolved alerts',
     memoryMb: 512,
     timeoutSeconds: 15,
-    routes: [route('GET', '/admin/pool', 'admin'), route('GET', '/admin/pool/history', 'admin')],
+    routes: [route('GET', '/admin/pool', 'admin'), route('GET', '/admin/pool/history', 'admin'), route('GET', '/admin/alerts', 'admin')],
     tables: { IpPool: ['Scan'], Traces: ['Query:byStatus'], Ops: ['GetItem', 'BatchGetItem', 'Query'] },
     queues: { TraceRequests: 'monitor', Events: 'monitorDlq' },
   },

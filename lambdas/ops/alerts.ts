@@ -114,17 +114,7 @@ export async function reconcileAlerts(deps: AlertDeps, warnings: readonly Health
     }
   };
 
-  const eventOf = (kind: AlertEvent['kind'], a: OpenAlert, resolvedAt?: string): AlertEvent => ({
-    kind,
-    type: a.type,
-    severity: a.severity,
-    message: a.message,
-    recommendation: a.recommendation,
-    value: a.value,
-    threshold: a.threshold,
-    openedAt: a.openedAt,
-    ...(resolvedAt ? { resolvedAt } : {}),
-  });
+  const eventOf = (kind: AlertEvent['kind'], a: OpenAlert, resolvedAt?: string): AlertEvent => ({ kind, ...alertSays(a), ...(resolvedAt ? { resolvedAt } : {}) });
 
   for (const type of checked) {
     const warning = breached.get(type);
@@ -168,7 +158,7 @@ export async function reconcileAlerts(deps: AlertDeps, warnings: readonly Health
 }
 
 /** Every open alert, critical first, then oldest first. */
-export async function openAlerts(store: AlertStore): Promise<OpenAlert[]> {
+export async function openAlerts(store: Pick<AlertStore, 'allOpen'>): Promise<OpenAlert[]> {
   const found = await store.allOpen();
   return found.sort((a, b) => (a.severity === b.severity ? a.openedAt.localeCompare(b.openedAt) : a.severity === 'critical' ? -1 : 1));
 }
@@ -177,3 +167,26 @@ export async function openAlerts(store: AlertStore): Promise<OpenAlert[]> {
 export async function alertHistory(store: AlertStore, type: AlertType, limit = 20): Promise<ResolvedAlert[]> {
   return store.history(type, limit);
 }
+
+/** GET /admin/alerts: what is open now and what was resolved lately. */
+export interface AlertsView {
+  /** Critical first, then oldest first. */
+  readonly open: OpenAlert[];
+  /** Newest first, across types. */
+  readonly resolved: ResolvedAlert[];
+}
+
+/** The open alerts and the latest resolutions of every type (at most `perType` each), newest first. */
+export async function alertsView(store: Pick<AlertStore, 'allOpen' | 'history'>, perType = 10): Promise<AlertsView> {
+  const [open, histories] = await Promise.all([openAlerts(store), Promise.all(ALERT_TYPES.map((type) => store.history(type, perType)))]);
+  const resolved = histories.flat().sort((a, b) => b.resolvedAt.localeCompare(a.resolvedAt));
+  return { open: open.map(alertFields), resolved: resolved.map((r) => ({ ...alertFields(r), resolvedAt: r.resolvedAt })) };
+}
+
+/** What an alert says (its notification's fields), without the store's keys and bookkeeping. */
+function alertSays(a: OpenAlert): Omit<AlertEvent, 'kind' | 'resolvedAt'> {
+  return { type: a.type, severity: a.severity, message: a.message, recommendation: a.recommendation, value: a.value, threshold: a.threshold, openedAt: a.openedAt };
+}
+
+/** An alert as the API answers it. */
+const alertFields = (a: OpenAlert): OpenAlert => ({ ...alertSays(a), lastSeenAt: a.lastSeenAt });

@@ -1,6 +1,8 @@
 /**
  * GET /admin/pool: the pool monitor document (lambdas/ops/pool-monitor.ts).
  * GET /admin/pool/history?from=&to=: the pool over time (lambdas/ops/pool-history.ts).
+ * GET /admin/alerts: the open alerts, critical first, and the latest resolutions, newest first
+ *   → { open: OpenAlert[], resolved: ResolvedAlert[] } (lambdas/ops/alerts.ts).
  * Read-only.
  */
 import { httpHandler } from '../shared/middleware';
@@ -9,7 +11,8 @@ import { NotFoundError } from '../shared/errors';
 import { logger } from '../shared/powertools';
 import { buildPoolMonitor, type MonitorDeps } from './pool-monitor';
 import { createDriftTracker } from './trace-drift';
-import { dynamoDriftStore, dynamoSnapshotStore } from './ops-table';
+import { dynamoAlertStore, dynamoDriftStore, dynamoSnapshotStore } from './ops-table';
+import { alertsView, type AlertStore } from './alerts';
 import { parseHistoryRange, poolHistory } from './pool-history';
 import type { SnapshotStore } from './pool-snapshot';
 import { readMonitorConfig, type MonitorConfig } from './config';
@@ -18,6 +21,7 @@ import { builtOnFirstCall, monitorClients, monitorPorts, type MonitorClients } f
 export interface PoolHandlerDeps {
   readonly monitor: MonitorDeps;
   readonly snapshots: Pick<SnapshotStore, 'between'>;
+  readonly alerts: Pick<AlertStore, 'allOpen' | 'history'>;
   readonly clock: () => number;
 }
 
@@ -25,7 +29,7 @@ export function makeDeps(config: MonitorConfig, clients: MonitorClients = monito
   const ports = monitorPorts(config, clients, Date.now);
   const ops = { doc: clients.doc, opsTable: config.opsTable };
   const drift = createDriftTracker({ store: dynamoDriftStore(ops) });
-  return { monitor: { ...ports, drift: (latest) => drift.inspect(latest) }, snapshots: dynamoSnapshotStore(ops), clock: Date.now };
+  return { monitor: { ...ports, drift: (latest) => drift.inspect(latest) }, snapshots: dynamoSnapshotStore(ops), alerts: dynamoAlertStore(ops), clock: Date.now };
 }
 
 export function makeHandler(deps: PoolHandlerDeps) {
@@ -36,6 +40,8 @@ export function makeHandler(deps: PoolHandlerDeps) {
         const now = deps.clock();
         return json(200, await poolHistory(deps.snapshots, parseHistoryRange({ from: q.from, to: q.to }, now), now));
       }
+      case 'GET /admin/alerts':
+        return json(200, await alertsView(deps.alerts));
       case 'GET /admin/pool': {
         const { document } = await buildPoolMonitor(deps.monitor, deps.clock(), (source, error) =>
           logger.error('monitor source unavailable', { source, error: error as Error }),

@@ -235,7 +235,7 @@ export class StatelessStack extends Stack {
     );
     Validations.of(this.api.api).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: `Public by design (ad clicks, pixels, provider webhooks authenticated by unguessable tokens, health): ${this.api.publicRoutes.join(', ')}. Admin routes use IAM authorization.`,
+      reason: `Public by design (ad clicks, pixels, provider webhooks authenticated by unguessable tokens, health, the operator console's static files, whose data calls go to the admin routes): ${this.api.publicRoutes.join(', ')}. Admin routes use IAM authorization.`,
     });
   }
 }

@@ -91,6 +91,23 @@ test('every function runs its synthesized bundle with the template environment, 
   expect(existsSync(browser.env.CHROMIUM_BIN_DIR!)).toBe(true);
 });
 
+test("the console is served from the files the synth built next to the Console function's bundle", async () => {
+  const dir = stack.lambda.spec('Console').env.CONSOLE_ASSETS_DIR!;
+  expect(dir).toBe(path.join(path.dirname(stack.lambda.spec('Console').code.file), 'console'));
+  expect(existsSync(path.join(dir, 'main.js'))).toBe(true);
+  const page = await fetch(`${stack.url}/console`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self'/);
+  const script = /src="(\/console\/main\.js\?v=[\w-]+)"/.exec(await page.text())![1]!;
+  const js = await fetch(`${stack.url}${script}`);
+  expect([js.status, js.headers.get('content-type'), js.headers.get('cache-control')]).toEqual([
+    200,
+    'text/javascript; charset=utf-8',
+    'public, max-age=31536000, immutable',
+  ]);
+  expect((await js.text()).length).toBeGreaterThan(10_000);
+});
+
 test('a click is traced through the deployed bundles: 302 at once, the trace stored, the lease released', async () => {
   const trace = await tracedClick(stack.demoOfferId, 'synth-1');
   expect(trace).toMatchObject({ status: 'completed', params: { aff_sub: 'demo-sub', clickref: 'cr-1234' } });

@@ -88,6 +88,15 @@ const OPS: Record<string, (args: Args) => Promise<unknown>> = {
     await el.type(str(args, 'value'));
     return null;
   },
+  /** Chooses a file for the file input its label names (Chromium exposes a file input as a button, so the label is read here). */
+  async upload(args) {
+    const label = str(args, 'label');
+    const id = await current().$$eval('label', (labels, text) => labels.find((l) => l.textContent?.trim() === text)?.htmlFor ?? '', label);
+    const el = id ? await current().$(`[id="${id}"]`) : null;
+    if (!el) throw new Error(`no file input labelled ${label}`);
+    await (el as unknown as { uploadFile(...paths: string[]): Promise<void> }).uploadFile(str(args, 'path'));
+    return null;
+  },
   async select(args) {
     const el = await byName(args, str(args, 'label'), 'combobox');
     await el.select(str(args, 'value'));

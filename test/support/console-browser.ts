@@ -26,6 +26,8 @@ export interface ConsoleBrowser {
   url(): Promise<string>;
   fill(label: string, value: string, role?: string): Promise<void>;
   select(label: string, value: string): Promise<void>;
+  /** Chooses this file for the file input with this accessible name. */
+  upload(label: string, path: string): Promise<void>;
   click(name: string, role?: string, timeoutMs?: number): Promise<void>;
   press(key: string): Promise<void>;
   focused(): Promise<{ role: string; name: string } | null>;
@@ -48,7 +50,9 @@ export function startConsoleBrowser(): ConsoleBrowser {
   });
   const request = workerRequests<{ id: number; result?: unknown; error?: string }>(child, 'browser worker');
   const call = async <T>(op: string, args: Record<string, unknown> = {}): Promise<T> => {
+    const started = Date.now();
     const reply = await request({ op, ...args });
+    if (process.env.E2E_DEBUG) console.log(`browser ${op} ${JSON.stringify(args).slice(0, 80)}: ${Date.now() - started} ms`);
     if (reply.error !== undefined) throw new Error(`browser ${op}: ${reply.error}`);
     return reply.result as T;
   };
@@ -58,6 +62,7 @@ export function startConsoleBrowser(): ConsoleBrowser {
     url: () => call('url'),
     fill: (label, value, role) => call('fill', { label, value, role }),
     select: (label, value) => call('select', { label, value }),
+    upload: (label, file) => call('upload', { label, path: file }),
     click: (name, role, timeoutMs) => call('click', { name, role, timeoutMs }),
     press: (key) => call('press', { key }),
     focused: () => call('focused'),

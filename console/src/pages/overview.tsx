@@ -5,7 +5,7 @@
  */
 import { useConsole } from '../context';
 import { useResource } from '../use-resource';
-import { formatBytes, formatCount, formatMs, formatPct, formatUtc, humanize, plural } from '../format';
+import { formatBytes, formatCount, formatMs, formatPct, formatUtc, humanize, plural, sentence } from '../format';
 import { Badge, ErrorNote, Link, Loading, PageTitle, Section, Stat, TableRegion } from '../ui';
 import type { HealthWarning, PoolDocument } from '../types';
 
@@ -32,7 +32,7 @@ export function WarningList(props: { warnings: readonly HealthWarning[]; empty: 
   );
 }
 
-function PoolByCountry(props: { pool: NonNullable<PoolDocument['pool_summary']> }) {
+export function PoolByCountry(props: { pool: NonNullable<PoolDocument['pool_summary']> }) {
   const countries = Object.entries(props.pool.by_country).sort(([a], [b]) => a.localeCompare(b));
   if (!countries.length) return <p class="muted">The pool is empty: import IPs on the Pool page.</p>;
   return (
@@ -47,7 +47,7 @@ function PoolByCountry(props: { pool: NonNullable<PoolDocument['pool_summary']> 
             </th>
             {STATES.map((s) => (
               <th scope="col" class="n" key={s}>
-                {humanize(s)}
+                {sentence(s)}
               </th>
             ))}
           </tr>

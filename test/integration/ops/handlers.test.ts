@@ -88,6 +88,13 @@ it('the scheduled health check opens alerts (logged without a bus), the status p
   expect(res.headers?.['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-.+'; .*frame-ancestors 'none'$/);
   expect(res.body).toContain('no_healthy_ips');
   expect(res.body).toContain('The pool is empty.');
+
+  const alerts = await pool(event('GET /admin/alerts'), context);
+  expect(alerts.statusCode).toBe(200);
+  const view = JSON.parse(alerts.body as string);
+  expect(view.open.map((a: { type: string }) => a.type)).toEqual(expect.arrayContaining(['no_healthy_ips', 'queue_depth']));
+  expect(view.open[0]).toMatchObject({ severity: 'critical', recommendation: expect.any(String) });
+  expect(view.resolved).toEqual([]);
 });
 
 it('GET /admin/pool/history: the snapshots of the range, oldest first, with a summary; a bad range is 400', async () => {

@@ -11,6 +11,7 @@ import {
   formatUtc,
   humanize,
   plural,
+  sentence,
   sinceStart,
 } from '../../../console/src/format';
 
@@ -21,6 +22,7 @@ it('writes percentages with one decimal unless whole, and a dash when there is n
 
 it('writes durations in ms, then s, then min', () => {
   expect([formatMs(0), formatMs(850.4), formatMs(1234), formatMs(12_345), formatMs(90_000), formatMs(null)]).toEqual(['0 ms', '850 ms', '1.23 s', '12.3 s', '1.5 min', '–']);
+  expect([formatMs(5_400_000), formatMs(3 * 86_400_000)]).toEqual(['1.5 h', '3.0 d']);
 });
 
 it('writes sizes in binary units as the CLI does', () => {
@@ -61,6 +63,7 @@ it('says how long ago coarsely, and "in" for the future', () => {
 
 it('reads tokens, countries and long strings for people', () => {
   expect(humanize('dead_lettered')).toBe('dead lettered');
+  expect(sentence('dead_lettered')).toBe('Dead lettered');
   expect([formatCountry('us'), formatCountry('auto'), formatCountry('any')]).toEqual(['US', 'auto', 'any']);
   expect(clip('abcdef', 4)).toBe('abc…');
   expect(clip('abc', 4)).toBe('abc');
