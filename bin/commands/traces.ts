@@ -164,13 +164,15 @@ export function registerTracesCommands(program: Command, client: () => AdminClie
       .description('list traces, newest first')
       .option('--offer <offerId>', 'only this offer')
       .addOption(new Option('--status <status>', 'only this status').choices([...TRACE_STATUSES]))
+      .option('--since <time>', 'only traces created since: an ISO time, epoch ms, or a duration back from now (90m, 24h, 7d)')
       .option('--limit <n>', 'at most this many (1-500)', positiveInteger('--limit', 500), 20),
     'print the API response as JSON',
-  ).action((opts: { offer?: string; status?: string; limit: number; json?: boolean }) =>
+  ).action((opts: { offer?: string; status?: string; since?: string; limit: number; json?: boolean }) =>
     respond(io, opts, async (out) => {
       const query = new URLSearchParams({ limit: String(opts.limit) });
       if (opts.offer) query.set('offerId', opts.offer);
       if (opts.status) query.set('status', opts.status);
+      if (opts.since) query.set('since', opts.since);
       const res = await client().request<TraceList>('GET', `/admin/traces?${query.toString()}`);
       if (res.status >= 400) throw apiError('traces', res);
       out.result(res.body, (list) => formatTraceTable(list.traces));

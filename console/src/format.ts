@@ -94,15 +94,9 @@ export const formatCountry = (cc: string): string => (/^[a-z]{2}$/i.test(cc) ? c
 /** A long string cut to `max` characters with an ellipsis. */
 export const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
-/** Durations back from now the filters offer, as the API reads them (`since=24h`), in ms. */
-export const SINCE_CHOICES: readonly { readonly value: string; readonly label: string; readonly ms: number }[] = [
-  { value: '1h', label: 'Last hour', ms: 3_600_000 },
-  { value: '24h', label: 'Last 24 hours', ms: 86_400_000 },
-  { value: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
+/** Durations back from now the filters offer, as the API reads them (`since=24h`). */
+export const SINCE_CHOICES: readonly { readonly value: string; readonly label: string }[] = [
+  { value: '1h', label: 'Last hour' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
 ];
-
-/** The moment a `since` choice starts at, or undefined for "any time" or an unknown choice. */
-export function sinceStart(since: string | undefined, now: number): number | undefined {
-  const choice = SINCE_CHOICES.find((c) => c.value === since);
-  return choice ? now - choice.ms : undefined;
-}

@@ -1,6 +1,6 @@
 /**
  * What the console says about traces, kept apart from the pages so it can be tested: which
- * statuses are final or requeueable, the filters applied to a loaded list, and the click ids per hop.
+ * statuses are final or requeueable, and the click ids per hop.
  */
 import type { TraceRecord } from './types';
 
@@ -12,10 +12,6 @@ export const REQUEUEABLE_STATUSES = ['failed', 'dead_lettered', 'timeout'] as co
 
 export const isFinal = (status: string): boolean => FINAL_STATUSES.includes(status);
 export const isRequeueable = (status: string): boolean => (REQUEUEABLE_STATUSES as readonly string[]).includes(status);
-
-/** The traces created at or after `since` (the API has no time filter: it applies to the loaded page). */
-export const createdSince = (traces: readonly TraceRecord[], since: number | undefined): TraceRecord[] =>
-  since === undefined ? [...traces] : traces.filter((t) => t.createdAt >= since);
 
 export interface HopClickIds {
   /** The tracked click ids present in this hop's URL. */

@@ -1,5 +1,7 @@
 /**
- * GET /admin/traces/{traceId} and GET /admin/traces?status=&offerId=&limit=. A list shorter than
+ * GET /admin/traces/{traceId} and GET /admin/traces?status=&offerId=&since=&limit=: newest first;
+ * `since` (an ISO time, epoch ms, or a duration back from now: `24h`) keeps the traces created then
+ * or later, read by the index's key where it can (byOffer's createdAt). A list shorter than
  * asked for, with no status filter, also says how many clicks were skipped as bots in the last
  * hour or two (`botSkipped`) and why (`hint`): the usual reason a newcomer's click left no trace;
  * and how many the starter did not trace (`traceSkipped`: over the offer's budget, repeated click ids).
@@ -23,6 +25,7 @@ import { TraceRepository } from '../traces/trace-repository';
 import { dynamo } from '../shared/aws-clients';
 import { builtOnFirstCall } from '../shared/built-on-first-call';
 import { logger } from '../shared/powertools';
+import { readTimeBound } from '../shared/time-bound';
 import { botSkipHint, readBotSkips, readTraceSkips, traceSkipHint, type BotSkips, type TraceSkips } from '../traces/bot-skip-hint';
 import { readAdminTracesConfig, type AdminTracesConfig } from './config';
 import { parseRequeueBody, requeueTraces, type RequeueOutcome } from './trace-requeue';
@@ -95,15 +98,21 @@ export function makeHandler(deps: AdminTracesDeps) {
     }
     if (q.offerId !== undefined && !isValidOfferId(q.offerId)) throw new BadRequestError('invalid offerId');
 
+    const since = q.since === undefined ? undefined : readTimeBound(q.since, deps.clock());
+    if (q.since !== undefined && since === undefined) throw new BadRequestError('since must be an ISO time, epoch milliseconds or a duration back from now (90m, 24h, 7d)');
+    const created = (t: TraceRecord) => since === undefined || t.createdAt >= since;
+
     let items: TraceRecord[];
     if (q.offerId) {
-      // byOffer is newest first; a status filter applies on top.
-      items = (await traces.byOffer(q.offerId, q.status ? 500 : limit)).filter((t) => !q.status || t.status === q.status).slice(0, limit);
+      // byOffer is newest first, its key the creation time; a status filter applies on top.
+      items = (await traces.byOffer(q.offerId, q.status ? 500 : limit, since)).filter((t) => !q.status || t.status === q.status).slice(0, limit);
     } else {
+      // A trace enters its status after it is created: statusAt >= since bounds the read, the creation time decides.
       const statuses = q.status ? [q.status as TraceStatus] : TRACE_STATUSES;
-      const all = await Promise.all(statuses.map((s) => traces.byStatus(s, { limit, newestFirst: true })));
+      const all = await Promise.all(statuses.map((s) => traces.byStatus(s, { limit, newestFirst: true, ...(since !== undefined ? { after: since } : {}) })));
       items = all
         .flat()
+        .filter(created)
         .sort((a, b) => b.updatedAt - a.updatedAt)
         .slice(0, limit);
     }

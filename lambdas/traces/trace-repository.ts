@@ -330,13 +330,14 @@ export class TraceRepository {
     return items;
   }
 
-  async byOffer(offerId: string, limit: number): Promise<TraceRecord[]> {
+  /** An offer's traces, newest first; `since`: only those created then or later (the index's sort key). */
+  async byOffer(offerId: string, limit: number, since?: number): Promise<TraceRecord[]> {
     const out = await this.deps.doc.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: 'byOffer',
-        KeyConditionExpression: 'offerId = :o',
-        ExpressionAttributeValues: { ':o': offerId },
+        KeyConditionExpression: since === undefined ? 'offerId = :o' : 'offerId = :o AND createdAt >= :since',
+        ExpressionAttributeValues: { ':o': offerId, ...(since === undefined ? {} : { ':since': since }) },
         ScanIndexForward: false,
         Limit: limit,
       }),

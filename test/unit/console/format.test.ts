@@ -12,7 +12,6 @@ import {
   humanize,
   plural,
   sentence,
-  sinceStart,
 } from '../../../console/src/format';
 
 it('writes percentages with one decimal unless whole, and a dash when there is no figure', () => {
@@ -67,11 +66,4 @@ it('reads tokens, countries and long strings for people', () => {
   expect([formatCountry('us'), formatCountry('auto'), formatCountry('any')]).toEqual(['US', 'auto', 'any']);
   expect(clip('abcdef', 4)).toBe('abc…');
   expect(clip('abc', 4)).toBe('abc');
-});
-
-it('turns a since choice into the moment it starts', () => {
-  const now = 10 * 86_400_000;
-  expect(sinceStart('1h', now)).toBe(now - 3_600_000);
-  expect(sinceStart('7d', now)).toBe(3 * 86_400_000);
-  expect([sinceStart(undefined, now), sinceStart('3w', now)]).toEqual([undefined, undefined]);
 });

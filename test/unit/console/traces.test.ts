@@ -1,19 +1,12 @@
-// What the console says about traces: statuses as the server has them, the time filter, click ids per hop.
-import { clickIdsPerHop, createdSince, isFinal, isRequeueable, REQUEUEABLE_STATUSES, TRACE_STATUSES } from '../../../console/src/traces';
+// What the console says about traces: statuses as the server has them, click ids per hop.
+import { clickIdsPerHop, isFinal, isRequeueable, REQUEUEABLE_STATUSES, TRACE_STATUSES } from '../../../console/src/traces';
 import * as server from '../../../lambdas/traces/trace-record';
-import type { TraceRecord } from '../../../console/src/types';
 
 it('knows the statuses the server has', () => {
   expect([...TRACE_STATUSES]).toEqual([...server.TRACE_STATUSES]);
   expect([...REQUEUEABLE_STATUSES]).toEqual([...server.REQUEUEABLE_STATUSES]);
   expect(server.TRACE_STATUSES.filter(isFinal)).toEqual(server.TRACE_STATUSES.filter((s) => !server.ACTIVE_STATUSES.includes(s)));
   expect(['failed', 'dead_lettered', 'timeout', 'completed', 'running'].map(isRequeueable)).toEqual([true, true, true, false, false]);
-});
-
-it('keeps the traces created since a moment', () => {
-  const traces = [{ createdAt: 100 }, { createdAt: 200 }, { createdAt: 300 }] as TraceRecord[];
-  expect(createdSince(traces, 200).map((t) => t.createdAt)).toEqual([200, 300]);
-  expect(createdSince(traces, undefined)).toHaveLength(3);
 });
 
 it('says per hop which click ids it carried and which it dropped', () => {
