@@ -42,7 +42,7 @@ const aria = (name: string, role?: unknown) => `::-p-aria(${name.replace(/([()[\
 const byName = (args: Args, name: string, role?: unknown) =>
   current()
     .locator(aria(name, role))
-    .setTimeout(num(args, 'timeoutMs', 10_000))
+    .setTimeout(num(args, 'timeoutMs', 30_000))
     .waitHandle();
 
 async function open(args: Args): Promise<unknown> {
@@ -106,7 +106,7 @@ const OPS: Record<string, (args: Args) => Promise<unknown>> = {
   async click(args) {
     await current()
       .locator(aria(str(args, 'name'), args.role))
-      .setTimeout(num(args, 'timeoutMs', 10_000))
+      .setTimeout(num(args, 'timeoutMs', 30_000))
       .click();
     return null;
   },
@@ -134,7 +134,7 @@ const OPS: Record<string, (args: Args) => Promise<unknown>> = {
     const wanted = typeof args.text === 'string' ? [args.text] : (args.anyOf as string[]);
     await current().waitForFunction(
       (w: string[]) => w.some((t) => (document.body?.innerText ?? '').includes(t)),
-      { timeout: num(args, 'timeoutMs', 15_000), polling: 100 },
+      { timeout: num(args, 'timeoutMs', 30_000), polling: 100 },
       wanted,
     );
     return null;
