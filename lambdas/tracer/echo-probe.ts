@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { request } from 'undici';
 import { createTraceDispatcher } from './dispatcher';
 import { classifyError, type Failure } from './failure';
-import { assertHostResolvesAllowed, assertUrlAllowed, type SsrfPolicy } from './ssrf-guard';
+import { assertProxiedHostAllowed, assertUrlAllowed, type SsrfPolicy } from './ssrf-guard';
 import { readBodyText } from './body-reader';
 import type { ProxyConfig } from './types';
 
@@ -70,10 +70,7 @@ export async function probeEcho(echoUrl: string, options: EchoProbeOptions): Pro
     disp = createTraceDispatcher({ proxy: options.proxy, policy: options.policy, connectTimeoutMs: options.timeoutMs });
     const url = new URL(echoUrl);
     assertUrlAllowed(url, options.policy);
-    await assertHostResolvesAllowed(url.hostname, options.policy).catch((e: unknown) => {
-      // The proxy resolves names itself; only a refused address stops the probe here.
-      if ((e as { code?: string }).code === 'ERR_SSRF_BLOCKED') throw e;
-    });
+    await assertProxiedHostAllowed(url.hostname, options.policy);
     const signal = AbortSignal.timeout(options.timeoutMs);
     const res = await request(url, {
       dispatcher: disp.dispatcher,

@@ -9,7 +9,7 @@ import { classifyError, failure, TraceFailure, type Failure } from './failure';
 import type { NeedsBrowserVerdict } from './needs-browser';
 import { analyzePage, bodyMatters, type PageInput } from './page-analysis';
 import { buildResult, isWebUrl, REFUSED_SCHEMES } from './result';
-import { assertHostResolvesAllowed, assertUrlAllowed, type SsrfPolicy } from './ssrf-guard';
+import { assertProxiedHostAllowed, assertUrlAllowed, type SsrfPolicy } from './ssrf-guard';
 import { DEFAULTS, systemClock, type Hop, type HopKind, type TraceResult, type TracerOptions } from './types';
 
 export interface HttpTraceOptions extends TracerOptions {
@@ -101,7 +101,7 @@ export async function traceHttp(startUrl: string, options: HttpTraceOptions = {}
         // SSRF: literal hosts before any connection; names are checked at connect time (direct)
         // or here (through a proxy, which resolves them itself).
         assertUrlAllowed(current, policy);
-        if (disp.proxyEndpoint) await resolveCheckThroughProxy(current.hostname, policy);
+        if (disp.proxyEndpoint) await assertProxiedHostAllowed(current.hostname, policy);
 
         const cookie = await jar.getCookieString(current.href);
         const loopKey = `${spec.method} ${current.href.replace(/#.*$/, '')} ${cookie}`;
@@ -248,14 +248,5 @@ async function storeCookies(jar: CookieJar, url: string, header: string | string
   if (!header) return;
   for (const c of Array.isArray(header) ? header : [header]) {
     await jar.setCookie(c, url, { ignoreError: true }).catch(() => undefined);
-  }
-}
-
-async function resolveCheckThroughProxy(hostname: string, policy: SsrfPolicy): Promise<void> {
-  try {
-    await assertHostResolvesAllowed(hostname, policy);
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_SSRF_BLOCKED') throw e;
-    // We cannot resolve it here, but the proxy (another network) may: let it try.
   }
 }

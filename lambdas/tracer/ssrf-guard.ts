@@ -82,6 +82,19 @@ export function assertUrlAllowed(url: URL, policy: SsrfPolicy = {}): void {
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 export const systemResolver: Resolver = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
 
+/**
+ * The check before a request through a proxy, which resolves names itself: a name that resolves
+ * here to a forbidden address is refused; one that does not resolve here may on the proxy's
+ * network, so it is let through.
+ */
+export async function assertProxiedHostAllowed(hostname: string, policy: SsrfPolicy): Promise<void> {
+  try {
+    await assertHostResolvesAllowed(hostname, policy);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_SSRF_BLOCKED') throw e;
+  }
+}
+
 /** Resolves a name and refuses it when any of its addresses is forbidden. */
 export async function assertHostResolvesAllowed(hostname: string, policy: SsrfPolicy = {}, resolve: Resolver = systemResolver): Promise<void> {
   if (policy.allowPrivate) return;

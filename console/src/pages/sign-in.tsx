@@ -1,6 +1,7 @@
 // Sign-in: the local stack's admin token, checked against the admin API before the console opens;
 // in AWS, a button to the operators' Cognito sign-in page.
 import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { AdminTokenAuth, type AuthProvider } from '../auth';
 import { CognitoAuth } from '../cognito-auth';
 import { SignedOutError, type ApiClient } from '../api';
@@ -32,29 +33,20 @@ export function SignIn(props: { auth: AuthProvider; api: ApiClient; notice?: str
   };
 
   return (
-    <main class="sign-in" id="content">
-      <div class="card">
-        <PageTitle title="Sign in">Sign in to Tracepool</PageTitle>
-        <p>
-          Use the admin token the local stack printed when it started (<code>npm start</code>; <code>local</code> unless <code>TRACEPOOL_ADMIN_TOKEN</code> says otherwise).
-        </p>
-        <form onSubmit={submit} noValidate>
-          <div class="field">
-            <label for="admin-token">Admin token</label>
-            <input id="admin-token" name="admin-token" type="password" autoComplete="off" required value={token} onInput={(e) => setToken(e.currentTarget.value)} />
-          </div>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-        {error && <ErrorNote error={error} />}
-        {!error && props.notice && (
-          <p class="note" role="status">
-            {props.notice}
-          </p>
-        )}
-      </div>
-    </main>
+    <SignInCard error={error} notice={props.notice}>
+      <p>
+        Use the admin token the local stack printed when it started (<code>npm start</code>; <code>local</code> unless <code>TRACEPOOL_ADMIN_TOKEN</code> says otherwise).
+      </p>
+      <form onSubmit={submit} noValidate>
+        <div class="field">
+          <label for="admin-token">Admin token</label>
+          <input id="admin-token" name="admin-token" type="password" autoComplete="off" required value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+        </div>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </SignInCard>
   );
 }
 
@@ -83,15 +75,24 @@ function CognitoSignIn(props: { auth: CognitoAuth; notice?: string }) {
     });
   };
   return (
+    <SignInCard error={error} notice={props.notice}>
+      <p>Operators sign in with their Tracepool account (e-mail, password and authenticator code) on the sign-in page this deployment runs.</p>
+      <button type="button" onClick={begin} disabled={busy}>
+        {busy ? 'Opening sign-in…' : 'Sign in'}
+      </button>
+    </SignInCard>
+  );
+}
+
+/** The sign-in page around either way of signing in: its title, then the error, else the notice. */
+function SignInCard(props: { error?: string; notice?: string; children: ComponentChildren }) {
+  return (
     <main class="sign-in" id="content">
       <div class="card">
         <PageTitle title="Sign in">Sign in to Tracepool</PageTitle>
-        <p>Operators sign in with their Tracepool account (e-mail, password and authenticator code) on the sign-in page this deployment runs.</p>
-        <button type="button" onClick={begin} disabled={busy}>
-          {busy ? 'Opening sign-in…' : 'Sign in'}
-        </button>
-        {error && <ErrorNote error={error} />}
-        {!error && props.notice && (
+        {props.children}
+        {props.error && <ErrorNote error={props.error} />}
+        {!props.error && props.notice && (
           <p class="note" role="status">
             {props.notice}
           </p>
