@@ -74,8 +74,8 @@ export interface ParkedRequest {
 
 export interface ParkedPage {
   readonly items: readonly ParkedRequest[];
-  /** Where the next page starts; absent on the last page. */
-  readonly next?: unknown;
+  /** The last key read, where the next page starts; absent on the last page. */
+  readonly next?: string;
 }
 
 /** Where the drain is: every key up to `position`, and the keys in `above`, were handed over. */
@@ -91,8 +91,11 @@ export interface ParkedCursor {
 export interface ParkedRequestStore {
   /** Takes the drain until `until` (epoch ms) unless another run holds it; undefined when one does. */
   claim(now: number, until: number): Promise<ParkedCursor | undefined>;
-  /** Keys after `after` and below `before` (both exclusive) in key order, `limit` at most. */
-  page(limit: number, range: { readonly after?: string; readonly before: string }, start?: unknown): Promise<ParkedPage>;
+  /**
+   * Keys after `after` and below `before` (both exclusive) in key order, `limit` at most; `start`
+   * (a page's `next`) continues a read past the last key of the page before.
+   */
+  page(limit: number, range: { readonly after?: string; readonly before: string }, start?: string): Promise<ParkedPage>;
   /** Writes the cursor over `version` (becoming version + 1); false when another run claimed it since. */
   advance(version: number, cursor: { readonly position?: string; readonly above: readonly string[] }, release: boolean): Promise<boolean>;
   /** Parks the request again under a fresh key, so the cursor may pass its old one. */
@@ -217,7 +220,7 @@ export async function drainParked(deps: ParkedDrainDeps): Promise<ParkedDrainSum
   // from `buffer`. The first pages are small, so sending starts at once; and no page is read that
   // the run would not have time to send (the next run would read it again).
   let more = previous.position === undefined || previous.position < before;
-  let next: unknown;
+  let next: string | undefined;
   let requested = 0;
   let reading: Promise<void> | undefined;
   const buffer: Item[][] = [];

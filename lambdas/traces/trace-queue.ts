@@ -80,30 +80,40 @@ export class ParkedRequestTable implements ParkedRequestStore {
     return claimed.ok ? toCursor(claimed.value.Attributes ?? {}) : undefined;
   }
 
-  async page(limit: number, range: { after?: string; before: string }, start?: unknown): Promise<ParkedPage> {
-    const from = start ?? (range.after !== undefined ? { pk: PARKED_PK, sk: range.after } : undefined);
+  /**
+   * A page is a key range of its own (`sk BETWEEN` the last key read `AND` the bound) rather than
+   * a continuation by ExclusiveStartKey: DynamoDB charges the two alike (one key read twice a
+   * page), but DynamoDB Local walks an ExclusiveStartKey from the start of the range, so a page
+   * deep in a 60,000-click backlog cost it twice the first. `next` is the last key read.
+   */
+  async page(limit: number, range: { after?: string; before: string }, start?: string): Promise<ParkedPage> {
+    const from = start ?? range.after;
+    // BETWEEN needs from ≤ before; past the bound there is nothing to read.
+    if (from !== undefined && from >= range.before) return { items: [] };
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk < :before',
-        ExpressionAttributeValues: { ':pk': PARKED_PK, ':before': range.before },
+        // BETWEEN is inclusive: the key at `from` (already read) comes back first, and is dropped.
+        // No key equals `before` (a bound is shorter than every key it sorts above).
+        KeyConditionExpression: from !== undefined ? 'pk = :pk AND sk BETWEEN :from AND :before' : 'pk = :pk AND sk < :before',
+        ExpressionAttributeValues: { ':pk': PARKED_PK, ':before': range.before, ...(from !== undefined ? { ':from': from } : {}) },
         // `request`: items parked as a map, before the body was kept as a string.
         ProjectionExpression: 'sk, #b, #r',
         ExpressionAttributeNames: { '#b': 'body', '#r': 'request' }, // reserved words
         // Strongly consistent: every write that landed before the read is in it (the settle margin's premise).
         ConsistentRead: true,
-        Limit: limit,
-        ...(from ? { ExclusiveStartKey: from as Record<string, unknown> } : {}),
+        Limit: from !== undefined ? limit + 1 : limit,
       }),
     );
-    return {
-      items: (out.Items ?? []).map((i) =>
+    const items = (out.Items ?? [])
+      .filter((i) => i.sk !== from)
+      .map((i) =>
         typeof i.body === 'string'
           ? { key: String(i.sk), request: JSON.parse(i.body) as TraceRequest, body: i.body }
           : { key: String(i.sk), request: i.request as TraceRequest },
-      ),
-      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
-    };
+      );
+    const last = items.at(-1)?.key;
+    return { items, ...(out.LastEvaluatedKey && last !== undefined ? { next: last } : {}) };
   }
 
   async advance(version: number, cursor: { position?: string; above: readonly string[] }, release: boolean): Promise<boolean> {

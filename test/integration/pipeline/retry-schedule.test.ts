@@ -11,11 +11,11 @@
 import type { Context } from 'aws-lambda';
 import { v7 as uuidv7 } from 'uuid';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { freshQueues, freshTables, localDynamo, localSqs } from '../../support/local-endpoints';
 import { LOCAL_REGION, localCredentials } from '../../../local/net';
 import { ENV, queueUrlEnv, tableEnv } from '../../../contracts/manifest/env';
-import { PARK_SIGN_WINDOW_MS, PARKED_PK, PARKED_RETENTION_DAYS, parkedItem, parkKeyTime, type TraceQueue } from '../../../lambdas/traces/trace-sink';
+import { PARK_SIGN_WINDOW_MS, PARKED_PK, PARKED_RETENTION_DAYS, parkedItem, parkKeyBefore, parkKeyTime, type TraceQueue } from '../../../lambdas/traces/trace-sink';
 import { PARKED_CURSOR_KEY, ParkedRequestTable, SqsTraceQueue } from '../../../lambdas/traces/trace-queue';
 import { LeanParkingTable } from '../../../lambdas/click/lean-adapters';
 import { AwsJsonClient, DYNAMODB } from '../../../lambdas/shared/aws-json-client';
@@ -341,6 +341,48 @@ describe('drainParked', () => {
     expect(sent).toHaveLength(50);
     expect(new Set(sent)).toEqual(new Set(parked));
     expect(await store.cursor()).toMatchObject({ position: parked.at(-1), above: [] });
+  });
+});
+
+describe('ParkedRequestTable.page', () => {
+  const keysOf = async (store: ParkedRequestTable, limit: number, range: { after?: string; before: string }) => {
+    const pages: string[][] = [];
+    let next: string | undefined;
+    do {
+      const page = await store.page(limit, range, next);
+      pages.push(page.items.map((i) => i.key));
+      next = page.next;
+    } while (next);
+    return pages;
+  };
+
+  it('reads key ranges page after page: every key once, in order, from after the cursor to below the bound', async () => {
+    const tables = await freshTables('park-pages');
+    const keys = await park(tables.Ops, 95);
+    const store = new ParkedRequestTable(doc, tables.Ops);
+    const before = parkKeyBefore(parkKeyTime(keys[80]!));
+    const pages = await keysOf(store, 10, { after: keys[4], before });
+    expect(pages.flat()).toEqual(keys.slice(5, 80));
+    expect(pages.slice(0, -1).every((p) => p.length === 10)).toBe(true);
+    // Each page is read whole: its body is the request parked under its key.
+    const [first] = (await store.page(3, { before })).items;
+    expect(first).toMatchObject({ key: keys[0], request: { traceId: keys[0] } });
+    expect(JSON.parse(first!.body!)).toEqual(first!.request);
+    // A cursor at or past the bound reads nothing (and asks DynamoDB nothing it would refuse).
+    expect(await store.page(10, { after: keys[90], before })).toEqual({ items: [] });
+  });
+
+  it('skips nothing when the key a page ended on is gone before the next is read (TTL removed it)', async () => {
+    const tables = await freshTables('park-pages-ttl');
+    const keys = await park(tables.Ops, 30);
+    const store = new ParkedRequestTable(doc, tables.Ops);
+    const before = parkKeyBefore(Date.now());
+    const page = await store.page(10, { before });
+    expect(page.next).toBe(keys[9]);
+    await doc.send(new DeleteCommand({ TableName: tables.Ops, Key: { pk: PARKED_PK, sk: keys[9] } }));
+    const rest = await store.page(10, { before }, page.next);
+    expect(rest.items.map((i) => i.key)).toEqual(keys.slice(10, 21));
+    expect((await keysOf(store, 7, { after: keys[9], before })).flat()).toEqual(keys.slice(10));
   });
 });
 
