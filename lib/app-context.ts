@@ -12,6 +12,8 @@ import { TRUSTABLE_COUNTRY_HEADERS, type TrustableCountryHeader } from '../contr
 /** Stages with a fixed meaning; `dev-<name>` gives each engineer a personal stack. */
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 const PERSONAL_STAGE = /^dev-[a-z0-9]{1,16}$/;
+/** Words Cognito does not accept in a domain prefix. */
+const COGNITO_RESERVED = ['aws', 'amazon', 'cognito'];
 
 export interface AppContext {
   /** Prefix of the stack names (`Tracepool-<stage>-…`) and of the secrets' names. */
@@ -79,6 +81,11 @@ const schema = z
       .default('dev')
       .refine((s) => (STAGES as readonly string[]).includes(s) || PERSONAL_STAGE.test(s), {
         error: (issue) => `unknown stage "${String(issue.input)}": use ${STAGES.join(', ')}, or dev-<name> (lower-case letters and digits) for a personal stack`,
+      })
+      // The stage is part of the console's Cognito domain prefix, which Cognito refuses (at deploy,
+      // not at synth) when it contains one of these words.
+      .refine((s) => !COGNITO_RESERVED.some((word) => s.includes(word)), {
+        error: (issue) => `stage "${String(issue.input)}" names the operator console's sign-in domain, which must not contain ${COGNITO_RESERVED.join(', ')}`,
       }),
     retainData: booleanLike.default(true),
     unknownOfferFallbackUrl: httpsUrl.optional(),

@@ -52,6 +52,15 @@ describe('parseAppContext', () => {
     expect(problemsOf({ stage: 'dev-Alice' })).toHaveLength(1);
   });
 
+  it('rejects a personal stage that Cognito would refuse in the console sign-in domain, before any deploy', () => {
+    for (const stage of ['dev-awsteam', 'dev-myamazon', 'dev-cognito1']) {
+      expect(problemsOf({ stage })).toEqual([
+        expect.stringMatching(new RegExp(`^stage: stage "${stage}" names the operator console's sign-in domain, which must not contain aws, amazon, cognito`)),
+      ]);
+    }
+    expect(parseAppContext({ stage: 'dev-alice' }).stage).toBe('dev-alice');
+  });
+
   it('rejects bad values, all of them at once', () => {
     const problems = problemsOf({
       retainData: 'no',
