@@ -2,7 +2,8 @@
  * IAM enforced locally: each function's synthesized policies (policies.ts), evaluated with
  * @cloud-copilot/iam-simulate (evaluate.ts) for every call the function makes to a local AWS
  * endpoint, through an enforcement gateway in front of each endpoint (gateway.ts), every decision
- * recorded (record.ts) for `npm run iam:report` (report.ts).
+ * recorded (record.ts) for `npm run iam:report` (report.ts). And, before it starts, every route's
+ * function must let API Gateway invoke it for that route (api-invocations.ts).
  *
  * Wiring, in the local stack (local/stack.ts), when iamEnforcementEnabled() (TRACEPOOL_ENFORCE_IAM=1):
  *
@@ -35,6 +36,7 @@ import { accessDeniedAnswer, accessDeniedMessage } from './denials';
 import { IamEvaluator, type Decision } from './evaluate';
 import { startIamGateway, type CheckResult, type GatewayAuthority, type IamGateway } from './gateway';
 import { functionPoliciesFromTemplates, type AppPolicies, type LocalResourceNames } from './policies';
+import { routesApiGatewayCannotInvoke } from './api-invocations';
 import { CallRecorder, recordFileFromEnv, type CallCounts, type CallRecord } from './record';
 import type { AuthorizationCheck, ParsedRequest, RequestContext } from './requests';
 import type { AppTemplates } from './templates';
@@ -86,6 +88,9 @@ export async function startLocalIam<U extends Record<string, string>>(options: L
   const log = options.log ?? (() => undefined);
   const policies = functionPoliciesFromTemplates(options.templates, options.resources);
   for (const warning of policies.warnings) log(`IAM: ${warning}`);
+  // A route API Gateway may not invoke deploys and then answers 500: refuse it here as well.
+  const uninvocable = await routesApiGatewayCannotInvoke(options.templates, options.resources.scope ?? LOCAL_SCOPE);
+  if (uninvocable.length) throw new Error(`IAM: ${uninvocable.length} route(s) API Gateway could not invoke:\n  ${uninvocable.join('\n  ')}`);
   const evaluator = new IamEvaluator(policies, { scope: options.resources.scope ?? LOCAL_SCOPE });
   await evaluator.warmUp();
 

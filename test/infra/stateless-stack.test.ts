@@ -43,6 +43,28 @@ describe('stateless stack', () => {
     }
   });
 
+  it('gives API Gateway one invoke permission per function and API, scoped to that API', () => {
+    const apis = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Api'));
+    const integrations = Object.values(stateless.findResources('AWS::ApiGatewayV2::Integration')).map((i) => i.Properties);
+    // Each (function, API) pair an integration joins, once.
+    const pairs = new Set(integrations.map((i) => `${JSON.stringify(i.IntegrationUri)} ${i.ApiId.Ref}`));
+    const permissions = Object.values(stateless.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'apigateway.amazonaws.com' } })).map(
+      (p) => p.Properties,
+    );
+    expect(permissions).toHaveLength(pairs.size);
+    for (const p of permissions) {
+      const [, parts] = p.SourceArn['Fn::Join'] as [string, unknown[]];
+      const api = (parts.find((x) => typeof x === 'object' && x !== null && 'Ref' in x && apis.includes((x as { Ref: string }).Ref)) as { Ref: string }).Ref;
+      expect(parts.at(-1)).toBe('/*/*/*');
+      expect(pairs.has(`${JSON.stringify(p.FunctionName)} ${api}`)).toBe(true);
+    }
+  });
+
+  it("stays well inside CloudFormation's 500 resources a stack", () => {
+    // Room for growth: a route costs a resource on each API, a function about six.
+    expect(Object.keys(stateless.toJSON().Resources).length).toBeLessThanOrEqual(400);
+  });
+
   it('throttles the stage and writes JSON access logs', () => {
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',

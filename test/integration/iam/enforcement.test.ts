@@ -127,6 +127,33 @@ describe('IAM enforced on the local endpoints', () => {
     expect(iam.policies.functions.TraceStarter!.eventSourceQueues.map((q) => q.arn)).toEqual([queues.dlqArns.TraceRequests.replace(/-dlq$/, '')]);
   });
 
+  it('refuses to start when API Gateway could not invoke a route: the route would answer 500 in AWS', async () => {
+    // The shipped app with the click function's invoke permissions taken out.
+    const withoutClickPermissions: AppTemplates = new Map(
+      [...shipped].map(([name, template]) => [
+        name,
+        {
+          ...template,
+          Resources: Object.fromEntries(
+            Object.entries(template.Resources).filter(
+              ([, r]) =>
+                !(
+                  r.Type === 'AWS::Lambda::Permission' &&
+                  JSON.stringify(r.Properties?.FunctionName).includes('"Click') &&
+                  r.Properties?.Principal === 'apigateway.amazonaws.com'
+                ),
+            ),
+          ),
+        },
+      ]),
+    );
+    const resources = { tables, queues, stateMachineArn: STATE_MACHINE_ARN, secretArn: (name: string) => secrets.arnOf(name) };
+    const upstreams: Upstreams = { dynamodb: direct.endpoint, sqs: directSqs.endpoint, services: services.endpoint };
+    await expect(startLocalIam({ templates: withoutClickPermissions, resources, upstreams, recordFile: false })).rejects.toThrow(
+      /route\(s\) API Gateway could not invoke:\n[\s\S]*GET \/c\/\{offerId\} .*may not invoke Click7BF1EF42/,
+    );
+  });
+
   it("a function's allowed calls pass, forwarded unchanged to the real endpoints", async () => {
     const ddb = as(DynamoDBClient, 'Click', iam.endpoints.dynamodb);
     await direct.client.send(new PutItemCommand({ TableName: tables.Catalog, Item: { ...catalogKey, redirectUrl: { S: 'https://shop.example/' } } }));
