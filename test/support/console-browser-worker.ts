@@ -104,6 +104,14 @@ const OPS: Record<string, (args: Args) => Promise<unknown>> = {
   },
   /** Clicks the control with this accessible name (and role, when given). */
   async click(args) {
+    // Data still loading moves what is below it: a click aimed before the answer lands lands on
+    // whatever took the control's place. Wait (a bounded time) until no section says it is loading.
+    await current()
+      .waitForFunction(() => !Array.from(document.querySelectorAll('[role="status"]')).some((e) => e.textContent?.startsWith('Loading')), {
+        timeout: 10_000,
+        polling: 50,
+      })
+      .catch(() => undefined);
     await current()
       .locator(aria(str(args, 'name'), args.role))
       .setTimeout(num(args, 'timeoutMs', 30_000))
@@ -132,11 +140,22 @@ const OPS: Record<string, (args: Args) => Promise<unknown>> = {
   /** Waits until the main content's text contains `text` (or any of `anyOf`). */
   async waitForText(args) {
     const wanted = typeof args.text === 'string' ? [args.text] : (args.anyOf as string[]);
-    await current().waitForFunction(
-      (w: string[]) => w.some((t) => (document.body?.innerText ?? '').includes(t)),
-      { timeout: num(args, 'timeoutMs', 30_000), polling: 100 },
-      wanted,
-    );
+    try {
+      await current().waitForFunction(
+        (w: string[]) => w.some((t) => (document.body?.innerText ?? '').includes(t)),
+        { timeout: num(args, 'timeoutMs', 30_000), polling: 100 },
+        wanted,
+      );
+    } catch (error) {
+      // What the page showed instead, so a failure in CI says where the browser was and why.
+      const shown = await current()
+        .evaluate(() => document.body?.innerText ?? '')
+        .catch(() => '');
+      const failed = diagnostics.failedRequests.slice(-5).join('; ') || 'none';
+      throw new Error(
+        `${(error as Error).message} waiting for ${JSON.stringify(wanted)} at ${current().url()}; failed requests: ${failed}; the page shows: ${shown.replace(/\s+/g, ' ').slice(0, 1_500)}`,
+      );
+    }
     return null;
   },
   async text() {
