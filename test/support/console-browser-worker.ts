@@ -36,6 +36,8 @@ const current = (): Page => {
   if (!page) throw new Error('no page open');
   return page;
 };
+/** What the page shows, as a person reads it. */
+const pageText = () => current().evaluate(() => document.body?.innerText ?? '');
 /** An ARIA selector: the accessible name, and the role when given. */
 const aria = (name: string, role?: unknown) => `::-p-aria(${name.replace(/([()[\]"\\])/g, '\\$1')}${typeof role === 'string' ? `[role="${role}"]` : ''})`;
 /** The element with this accessible name (and role), once it is there. */
@@ -148,9 +150,7 @@ const OPS: Record<string, (args: Args) => Promise<unknown>> = {
       );
     } catch (error) {
       // What the page showed instead, so a failure in CI says where the browser was and why.
-      const shown = await current()
-        .evaluate(() => document.body?.innerText ?? '')
-        .catch(() => '');
+      const shown = await pageText().catch(() => '');
       const failed = diagnostics.failedRequests.slice(-5).join('; ') || 'none';
       throw new Error(
         `${(error as Error).message} waiting for ${JSON.stringify(wanted)} at ${current().url()}; failed requests: ${failed}; the page shows: ${shown.replace(/\s+/g, ' ').slice(0, 1_500)}`,
@@ -159,7 +159,7 @@ const OPS: Record<string, (args: Args) => Promise<unknown>> = {
     return null;
   },
   async text() {
-    return current().evaluate(() => document.body.innerText);
+    return pageText();
   },
   /** Accessible names of the elements of a role (e.g. the navigation's links) — from the browser's accessibility tree. */
   async names(args) {
